@@ -1,0 +1,72 @@
+import type { IncomingMessage } from 'node:http';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { schema } from '../schema/graphql/schema.ts';
+import type { Context, Services, Viewer } from '../schema/graphql/context.ts';
+import { HookyardError, ValidationError } from '../schema/errors.ts';
+import { authenticate, bearerToken } from './auth.ts';
+
+/** What graphql-ws hands over for a WebSocket operation: the viewer resolved at connection_init. */
+export interface SocketContext {
+  viewer?: Viewer;
+}
+
+function unauthorized(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } } });
+}
+
+/**
+ * graphql-yoga with Hookyard's context, hardening and error masking. The same
+ * envelop (plugins and context) serves HTTP and graphql-ws operations.
+ */
+export function createGraphqlServer(services: Services, orm: MikroORM) {
+  return createYoga<{ req?: IncomingMessage } & SocketContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: services.config.production ? false : { title: 'Hookyard GraphQL' },
+    batching: false,
+    logging: {
+      debug: (...args) => services.log.debug(args, 'yoga'),
+      info: (...args) => services.log.info(args, 'yoga'),
+      warn: (...args) => services.log.warn(args, 'yoga'),
+      error: (...args) => services.log.error(args, 'yoga'),
+    },
+    plugins: [
+      // A GET or a "simple" POST must carry x-graphql-yoga-csrf, so a browser cannot forge one cross-site.
+      useCSRFPrevention(),
+      maxDepthPlugin({ n: 12 }),
+      maxAliasesPlugin({ n: 30 }),
+      costLimitPlugin({ maxCost: 20000 }),
+    ],
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof HookyardError) {
+          return new GraphQLError(original.message, {
+            extensions: { code: original.code, ...(original instanceof ValidationError ? { field: original.field } : {}) },
+          });
+        }
+        if (error instanceof GraphQLError && !error.originalError) return error;
+        if (original instanceof GraphQLError) return original;
+        services.log.error({ err: original ?? error, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error in a GraphQL operation');
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+    context: async (initial: YogaInitialContext & SocketContext): Promise<Context> => {
+      let viewer = initial.viewer;
+      if (!viewer) {
+        const token = bearerToken(initial.request.headers.get('authorization'));
+        if (!token) throw unauthorized('missing API key: send the header Authorization: Bearer <api key>');
+        viewer = (await authenticate(services.pool, token)) ?? undefined;
+        if (!viewer) throw unauthorized('the API key is unknown or revoked');
+      }
+      return { em: orm.em.fork() as Context['em'], viewer, services };
+    },
+  });
+}

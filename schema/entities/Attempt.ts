@@ -1,0 +1,44 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Tenant } from './Tenant.ts';
+import { Delivery } from './Delivery.ts';
+
+export const ATTEMPT_TRIGGERS = ['SCHEDULED', 'MANUAL'] as const;
+export type AttemptTrigger = (typeof ATTEMPT_TRIGGERS)[number];
+
+export const ATTEMPT_ERROR_KINDS = ['timeout', 'dns', 'refused', 'tls', 'reset', 'blocked', 'other'] as const;
+export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
+
+/** One HTTP try of a delivery: the request as sent and the response or error as received. */
+export const AttemptSchema = defineEntity({
+  name: 'Attempt',
+  tableName: 'attempt',
+  properties: {
+    id: p.text().primary(),
+    tenantId: () => p.manyToOne(Tenant).mapToPk().fieldName('tenant_id'),
+    deliveryId: () => p.manyToOne(Delivery).mapToPk().fieldName('delivery_id').deleteRule('cascade'),
+    webhookId: p.text(),
+    attemptNumber: p.integer(),
+    trigger: p.enum(ATTEMPT_TRIGGERS),
+    succeeded: p.boolean(),
+    requestUrl: p.text(),
+    requestMethod: p.text().default('POST'),
+    requestHeaders: p.json<Record<string, string>>(),
+    requestBody: p.text(),
+    responseStatus: p.integer().nullable(),
+    responseHeaders: p.json<Record<string, string>>().nullable(),
+    responseBody: p.text().nullable(),
+    responseTruncated: p.boolean().default(false),
+    errorKind: p.enum(ATTEMPT_ERROR_KINDS).nullable(),
+    errorMessage: p.text().nullable(),
+    durationMs: p.integer(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+  indexes: [
+    { properties: ['tenantId', 'deliveryId', 'createdAt'] },
+    { properties: ['tenantId', 'webhookId', 'createdAt'] },
+    { properties: ['tenantId', 'createdAt', 'id'] },
+  ],
+});
+
+export class Attempt extends AttemptSchema.class {}
+AttemptSchema.setClass(Attempt);

@@ -1,0 +1,52 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Tenant } from './Tenant.ts';
+import { Event } from './Event.ts';
+import { Webhook } from './Webhook.ts';
+import { Integrator } from './Integrator.ts';
+
+export const DELIVERY_STATUSES = ['PENDING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * One event for one webhook: a row of the delivery log. `eventType` and `integratorId`
+ * are copied from the event and webhook so every log filter and sort is a single-table
+ * index scan.
+ */
+export const DeliverySchema = defineEntity({
+  name: 'Delivery',
+  tableName: 'delivery',
+  properties: {
+    id: p.text().primary(),
+    tenantId: () => p.manyToOne(Tenant).mapToPk().fieldName('tenant_id'),
+    eventId: () => p.manyToOne(Event).mapToPk().fieldName('event_id').deleteRule('cascade'),
+    webhookId: () => p.manyToOne(Webhook).mapToPk().fieldName('webhook_id'),
+    integratorId: () => p.manyToOne(Integrator).mapToPk().fieldName('integrator_id'),
+    eventType: p.text(),
+    status: p.enum(DELIVERY_STATUSES).default('PENDING'),
+    succeeded: p.boolean().generated(`(status = 'SUCCEEDED') stored`),
+    attemptCount: p.integer().default(0),
+    lastAttemptAt: p.datetime().nullable(),
+    nextAttemptAt: p.datetime().nullable(),
+    deliveredAt: p.datetime().nullable(),
+    lastResponseStatus: p.integer().nullable(),
+    lastError: p.text().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+  // One index per delivery-log filter and sort, each led by tenant_id and ended by id
+  // so keyset pages resolve inside the index.
+  indexes: [
+    { properties: ['tenantId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'deliveredAt', 'id'] },
+    { properties: ['tenantId', 'lastAttemptAt', 'id'] },
+    { properties: ['tenantId', 'attemptCount', 'id'] },
+    { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'status', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'webhookId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'integratorId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'eventType', 'createdAt', 'id'] },
+    { properties: ['eventId'] },
+  ],
+});
+
+export class Delivery extends DeliverySchema.class {}
+DeliverySchema.setClass(Delivery);

@@ -1,0 +1,37 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import type { Context } from './context.ts';
+import { idType } from '../ids.ts';
+import { ConflictError, DeliveriesDisabledError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
+
+/** Plugins, scalars and context only; every type lives in its own module. */
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ErrorsPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    // Ids are already global: the prefix (`whk_`, `int_`…) names the type.
+    encodeGlobalID: (_typename, id) => String(id),
+    decodeGlobalID: (globalID) => ({ typename: idType(globalID) ?? 'Unknown', id: globalID }),
+    nodesQueryOptions: false,
+  },
+  errors: {
+    defaultTypes: [ValidationError, NotFoundError, ForbiddenError, LimitExceededError, ConflictError, DeliveriesDisabledError],
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
+    },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,34 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+import type { ApiKeyRole } from '../entities/ApiKey.ts';
+import type { Config } from '../runtime/config.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { ForbiddenError } from '../errors.ts';
+
+/** Who is calling: resolved from the bearer token before any resolver runs. */
+export interface Viewer {
+  tenantId: string;
+  role: ApiKeyRole;
+  apiKeyId: string;
+}
+
+/** Process-wide dependencies shared by every request. */
+export interface Services {
+  config: Config;
+  pool: pg.Pool;
+  boss: PgBoss;
+  log: Logger;
+  secretKey: Buffer;
+}
+
+export interface Context {
+  /** Forked per request: no identity map is shared between requests. */
+  em: EntityManager;
+  viewer: Viewer;
+  services: Services;
+}
+
+export function requireAdmin(ctx: Context): void {
+  if (ctx.viewer.role !== 'ADMIN') throw new ForbiddenError();
+}

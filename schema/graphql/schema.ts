@@ -1,0 +1,10 @@
+// Imports every type module for its side effect, then builds the schema.
+import { builder } from './builder.ts';
+import './types/common.ts';
+import './types/ApiKey.ts';
+import './types/Viewer.ts';
+import './types/Integrator.ts';
+import './types/EventType.ts';
+import './types/Webhook.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,86 @@
+import { builder } from '../builder.ts';
+import { requireAdmin } from '../context.ts';
+import { paginate } from '../connection.ts';
+import { ApiKey, API_KEY_ROLES } from '../../entities/ApiKey.ts';
+import { newApiKey } from '../../services/api-key-token.ts';
+import { NotFoundError } from '../../errors.ts';
+import { requiredText } from '../../rules/text.ts';
+
+export const ApiKeyRoleEnum = builder.enumType('ApiKeyRole', { values: API_KEY_ROLES });
+
+export const ApiKeyRef = builder.node(ApiKey, {
+  name: 'ApiKey',
+  description: 'A bearer token of the tenant. The token itself is shown once, when created.',
+  id: { resolve: (k) => k.id },
+  loadOne: (id, ctx) => ctx.em.findOne(ApiKey, { id, tenantId: ctx.viewer.tenantId }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    role: t.field({ type: ApiKeyRoleEnum, resolve: (k) => k.role }),
+    prefix: t.exposeString('prefix', { description: 'The first characters of the token, to recognise it.' }),
+    createdAt: t.field({ type: 'DateTime', resolve: (k) => k.createdAt }),
+    lastUsedAt: t.field({ type: 'DateTime', nullable: true, resolve: (k) => k.lastUsedAt ?? null }),
+    revokedAt: t.field({ type: 'DateTime', nullable: true, resolve: (k) => k.revokedAt ?? null }),
+  }),
+});
+
+builder.queryField('apiKeys', (t) =>
+  t.connection(
+    {
+      type: ApiKeyRef,
+      args: { includeRevoked: t.arg.boolean({ defaultValue: false }) },
+      resolve: (_root, args, ctx) =>
+        paginate(ctx.em, ApiKey, { tenantId: ctx.viewer.tenantId, ...(args.includeRevoked ? {} : { revokedAt: null }) }, args) as never,
+    },
+    { name: 'ApiKeyConnection', fields: (c) => ({ totalCount: c.int({ resolve: (x) => (x as unknown as { totalCount: number }).totalCount }) }) },
+  ),
+);
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    role: t.field({ type: ApiKeyRoleEnum, required: true }),
+  }),
+});
+
+builder.mutationField('createApiKey', (t) =>
+  t.field({
+    type: builder.objectRef<{ apiKey: ApiKey; token: string }>('CreateApiKeyPayload').implement({
+      fields: (f) => ({
+        apiKey: f.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }),
+        token: f.exposeString('token', { description: 'The bearer token. Shown only here: store it now.' }),
+      }),
+    }),
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const { token, row } = newApiKey(ctx.viewer.tenantId, requiredText('input.name', input.name), input.role);
+      const apiKey = ctx.em.create(ApiKey, row);
+      await ctx.em.flush();
+      return { apiKey, token };
+    },
+  }),
+);
+
+const RevokeApiKeyInput = builder.inputType('RevokeApiKeyInput', {
+  fields: (t) => ({ id: t.id({ required: true }) }),
+});
+
+builder.mutationField('revokeApiKey', (t) =>
+  t.field({
+    type: builder.objectRef<{ apiKey: ApiKey }>('RevokeApiKeyPayload').implement({
+      fields: (f) => ({ apiKey: f.field({ type: ApiKeyRef, resolve: (p) => p.apiKey }) }),
+    }),
+    args: { input: t.arg({ type: RevokeApiKeyInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const apiKey = await ctx.em.findOne(ApiKey, { id: String(input.id), tenantId: ctx.viewer.tenantId });
+      if (!apiKey) throw new NotFoundError('API key', String(input.id));
+      apiKey.revokedAt ??= new Date();
+      await ctx.em.flush();
+      ctx.services.log.info({ apiKeyId: apiKey.id }, 'API key revoked');
+      return { apiKey };
+    },
+  }),
+);

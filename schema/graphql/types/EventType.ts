@@ -1,0 +1,118 @@
+import { builder } from '../builder.ts';
+import { requireAdmin } from '../context.ts';
+import { paginate } from '../connection.ts';
+import { EventType } from '../../entities/EventType.ts';
+import { newId } from '../../ids.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { eventTypeName, optionalText } from '../../rules/text.ts';
+import { compilePayloadSchema } from '../../rules/payload-schema.ts';
+import { escapeLike } from '../search.ts';
+
+export const EventTypeRef = builder.node(EventType, {
+  name: 'EventType',
+  description: 'A catalogued event name, `resource.action`, with an optional JSON Schema for its payload.',
+  id: { resolve: (e) => e.id },
+  loadOne: (id, ctx) => ctx.em.findOne(EventType, { id, tenantId: ctx.viewer.tenantId }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    schema: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payloadSchema ?? null }),
+    deprecated: t.exposeBoolean('deprecated'),
+    createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (e) => e.updatedAt }),
+  }),
+});
+
+builder.queryField('eventTypes', (t) =>
+  t.connection(
+    {
+      type: EventTypeRef,
+      args: {
+        search: t.arg.string({ description: 'Part of the name, any case.' }),
+        includeDeprecated: t.arg.boolean({ defaultValue: true }),
+      },
+      resolve: (_root, args, ctx) => {
+        const search = optionalText('search', args.search, 200);
+        return paginate(
+          ctx.em,
+          EventType,
+          {
+            tenantId: ctx.viewer.tenantId,
+            ...(search ? { name: { $ilike: `%${escapeLike(search)}%` } } : {}),
+            ...(args.includeDeprecated ? {} : { deprecated: false }),
+          },
+          args,
+        ) as never;
+      },
+    },
+    { name: 'EventTypeConnection', fields: (c) => ({ totalCount: c.int({ resolve: (x) => (x as unknown as { totalCount: number }).totalCount }) }) },
+  ),
+);
+
+const EventTypePayload = builder.objectRef<{ eventType: EventType }>('EventTypePayload').implement({
+  fields: (f) => ({ eventType: f.field({ type: EventTypeRef, resolve: (p) => p.eventType }) }),
+});
+
+const RegisterEventTypeInput = builder.inputType('RegisterEventTypeInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'resource.action in lower case, e.g. invoice.created' }),
+    description: t.string(),
+    schema: t.field({ type: 'JSON', description: 'A JSON Schema that every published payload must satisfy.' }),
+  }),
+});
+
+builder.mutationField('registerEventType', (t) =>
+  t.field({
+    type: EventTypePayload,
+    args: { input: t.arg({ type: RegisterEventTypeInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const name = eventTypeName('input.name', input.name);
+      if (input.schema != null) compilePayloadSchema('input.schema', input.schema);
+      if (await ctx.em.count(EventType, { tenantId: ctx.viewer.tenantId, name })) {
+        throw new ConflictError(`event type ${name} is already registered; use updateEventType to change it`);
+      }
+      const eventType = ctx.em.create(EventType, {
+        id: newId('EventType'),
+        tenantId: ctx.viewer.tenantId,
+        name,
+        description: optionalText('input.description', input.description),
+        payloadSchema: (input.schema as Record<string, unknown> | null | undefined) ?? null,
+      });
+      await ctx.em.flush();
+      return { eventType };
+    },
+  }),
+);
+
+const UpdateEventTypeInput = builder.inputType('UpdateEventTypeInput', {
+  description: 'Fields left out are kept as they are.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    description: t.string(),
+    schema: t.field({ type: 'JSON', description: 'A new JSON Schema; null removes it.' }),
+    deprecated: t.boolean(),
+  }),
+});
+
+builder.mutationField('updateEventType', (t) =>
+  t.field({
+    type: EventTypePayload,
+    args: { input: t.arg({ type: UpdateEventTypeInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const eventType = await ctx.em.findOne(EventType, { id: String(input.id), tenantId: ctx.viewer.tenantId });
+      if (!eventType) throw new NotFoundError('event type', String(input.id));
+      if (input.description != null) eventType.description = optionalText('input.description', input.description);
+      if (input.schema !== undefined) {
+        if (input.schema !== null) compilePayloadSchema('input.schema', input.schema);
+        eventType.payloadSchema = (input.schema as Record<string, unknown> | null) ?? null;
+      }
+      if (input.deprecated != null) eventType.deprecated = input.deprecated;
+      await ctx.em.flush();
+      return { eventType };
+    },
+  }),
+);

@@ -1,0 +1,383 @@
+import { builder } from '../builder.ts';
+import { requireAdmin, type Context } from '../context.ts';
+import { paginate } from '../connection.ts';
+import { escapeLike } from '../search.ts';
+import { IntegratorRef, loadIntegrator } from './Integrator.ts';
+import { Integrator } from '../../entities/Integrator.ts';
+import { Tenant } from '../../entities/Tenant.ts';
+import { EventType } from '../../entities/EventType.ts';
+import { Webhook, WEBHOOK_STATUSES } from '../../entities/Webhook.ts';
+import { WebhookStatusChange } from '../../entities/WebhookStatusChange.ts';
+import { newId } from '../../ids.ts';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
+import { optionalText, requiredText } from '../../rules/text.ts';
+import { checkWebhookUrl } from '../../rules/url-policy.ts';
+import { checkCustomHeaders } from '../../rules/custom-headers.ts';
+import { checkWebhookSecret, encryptSecret, generateWebhookSecret } from '../../rules/secret.ts';
+import {
+  DEFAULT_RETRY_SCHEDULE_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  checkChannels,
+  checkEventTypePatterns,
+  checkRateLimit,
+  checkRetrySchedule,
+  checkTimeoutSeconds,
+} from '../../rules/webhook-fields.ts';
+import { changeWebhookStatus } from '../../services/webhook-status.ts';
+import { cancelOpenDeliveries, releaseHeldDeliveries } from '../../services/webhook-deliveries.ts';
+
+/** How long the previous secret keeps signing after a rotation. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+
+export const WebhookStatusEnum = builder.enumType('WebhookStatus', {
+  values: {
+    ACTIVE: { description: 'Delivering.' },
+    PAUSED: { description: 'Paused by a person: deliveries are held and go out on resume.' },
+    DISABLED: { description: 'Disabled by Hookyard after persistent failure or an HTTP 410; resumable.' },
+    DELETED: { description: 'Deleted: kept for history, never delivers again, cannot be restored.' },
+  } as const,
+});
+
+const WebhookStatusChangeRef = builder.objectRef<WebhookStatusChange>('WebhookStatusChange').implement({
+  description: "One line of a webhook's history.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    fromStatus: t.field({ type: WebhookStatusEnum, nullable: true, resolve: (c) => c.fromStatus ?? null }),
+    toStatus: t.field({ type: WebhookStatusEnum, resolve: (c) => c.toStatus }),
+    reason: t.exposeString('reason'),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+  }),
+});
+
+export const WebhookRef = builder.node(Webhook, {
+  name: 'Webhook',
+  description: "An integrator's subscription: where and what to send. Secrets are never readable after create and rotate.",
+  id: { resolve: (w) => w.id },
+  loadOne: (id, ctx) => ctx.em.findOne(Webhook, { id, tenantId: ctx.viewer.tenantId }),
+  fields: (t) => ({
+    integrator: t.field({
+      type: IntegratorRef,
+      resolve: (w, _args, ctx) => ctx.em.findOneOrFail(Integrator, { id: w.integratorId, tenantId: ctx.viewer.tenantId }),
+    }),
+    name: t.exposeString('name'),
+    description: t.exposeString('description'),
+    url: t.exposeString('url'),
+    eventTypes: t.exposeStringList('eventTypes'),
+    channels: t.exposeStringList('channels'),
+    headers: t.field({ type: 'JSON', description: 'Custom headers sent with every attempt.', resolve: (w) => w.headers }),
+    status: t.field({ type: WebhookStatusEnum, resolve: (w) => w.status }),
+    statusReason: t.exposeString('statusReason', { nullable: true }),
+    retrySchedule: t.field({ type: ['Int'], description: 'Seconds before each retry; its length + 1 is the number of attempts.', resolve: (w) => w.retryScheduleSeconds }),
+    timeoutSeconds: t.int({ resolve: (w) => Math.round(w.timeoutMs / 1000) }),
+    rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', { nullable: true }),
+    previousSecretExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'While set and in the future, the previous secret signs too (after a rotation).',
+      resolve: (w) => w.previousSecretExpiresAt ?? null,
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (w) => w.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (w) => w.updatedAt }),
+    pausedAt: t.field({ type: 'DateTime', nullable: true, resolve: (w) => w.pausedAt ?? null }),
+    disabledAt: t.field({ type: 'DateTime', nullable: true, resolve: (w) => w.disabledAt ?? null }),
+    deletedAt: t.field({ type: 'DateTime', nullable: true, resolve: (w) => w.deletedAt ?? null }),
+    history: t.field({
+      type: [WebhookStatusChangeRef],
+      description: 'Every status change, oldest first: created, paused, resumed, disabled, deleted.',
+      resolve: (w, _args, ctx) => ctx.em.find(WebhookStatusChange, { tenantId: ctx.viewer.tenantId, webhookId: w.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
+    }),
+  }),
+});
+
+const WebhookFilter = builder.inputType('WebhookFilter', {
+  fields: (t) => ({
+    integratorId: t.id(),
+    status: t.field({ type: [WebhookStatusEnum] }),
+    search: t.string({ description: 'Part of the name, description or URL, any case.' }),
+  }),
+});
+
+builder.queryField('webhooks', (t) =>
+  t.connection(
+    {
+      type: WebhookRef,
+      args: { filter: t.arg({ type: WebhookFilter }) },
+      resolve: (_root, args, ctx) => {
+        const filter = args.filter ?? {};
+        const search = optionalText('filter.search', filter.search, 200);
+        const like = `%${escapeLike(search)}%`;
+        return paginate(
+          ctx.em,
+          Webhook,
+          {
+            tenantId: ctx.viewer.tenantId,
+            ...(filter.integratorId ? { integratorId: String(filter.integratorId) } : {}),
+            ...(filter.status?.length ? { status: { $in: filter.status } } : {}),
+            ...(search ? { $or: [{ name: { $ilike: like } }, { description: { $ilike: like } }, { url: { $ilike: like } }] } : {}),
+          },
+          args,
+        ) as never;
+      },
+    },
+    { name: 'WebhookConnection', fields: (c) => ({ totalCount: c.int({ resolve: (x) => (x as unknown as { totalCount: number }).totalCount }) }) },
+  ),
+);
+
+// ---- inputs shared by create and update -------------------------------------------
+
+async function checkSubscribedTypes(ctx: Context, patterns: string[]): Promise<string[]> {
+  const { exact, wildcards } = checkEventTypePatterns('input.eventTypes', patterns);
+  if (exact.length) {
+    const known = await ctx.em.find(EventType, { tenantId: ctx.viewer.tenantId, name: { $in: exact } }, { fields: ['name'] });
+    const missing = exact.filter((name) => !known.some((k) => k.name === name));
+    if (missing.length) {
+      throw new ValidationError('input.eventTypes', `event type ${missing.join(', ')} is not registered; register it first or use a wildcard`);
+    }
+  }
+  return [...exact, ...wildcards];
+}
+
+function checkUrl(ctx: Context, url: string): string {
+  const result = checkWebhookUrl(url.trim(), ctx.services.config.urlPolicy);
+  if (!result.ok) throw new ValidationError('input.url', result.message);
+  return result.url;
+}
+
+function checkHeaders(headers: unknown): Record<string, string> {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+    throw new ValidationError('input.headers', 'headers must be a JSON object of strings, e.g. {"x-tenant": "acme"}');
+  }
+  const result = checkCustomHeaders(headers as Record<string, string>);
+  if (!result.ok) throw new ValidationError('input.headers', result.message);
+  return headers as Record<string, string>;
+}
+
+function checkSecret(secret: string | null | undefined): string {
+  if (secret == null) return generateWebhookSecret();
+  if (!checkWebhookSecret(secret)) {
+    throw new ValidationError('input.secret', 'a secret is whsec_ followed by the base64 of 24 to 64 random bytes; leave it out to have one generated');
+  }
+  return secret;
+}
+
+async function loadWebhook(ctx: Context, id: string): Promise<Webhook> {
+  const webhook = await ctx.em.findOne(Webhook, { id, tenantId: ctx.viewer.tenantId });
+  if (!webhook) throw new NotFoundError('webhook', id);
+  return webhook;
+}
+
+function refuseDeleted(webhook: Webhook, action: string): void {
+  if (webhook.status === 'DELETED') throw new ConflictError(`webhook ${webhook.id} is deleted and cannot be ${action}; create a new one`);
+}
+
+const WebhookPayload = builder.objectRef<{ webhook: Webhook }>('WebhookPayload').implement({
+  fields: (f) => ({ webhook: f.field({ type: WebhookRef, resolve: (p) => p.webhook }) }),
+});
+
+const WebhookWithSecretPayload = builder.objectRef<{ webhook: Webhook; secret: string }>('WebhookWithSecretPayload').implement({
+  fields: (f) => ({
+    webhook: f.field({ type: WebhookRef, resolve: (p) => p.webhook }),
+    secret: f.exposeString('secret', { description: 'The signing secret. Shown only here: store it now.' }),
+  }),
+});
+
+// ---- mutations ------------------------------------------------------------------------
+
+const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
+  fields: (t) => ({
+    integratorId: t.id({ required: true }),
+    name: t.string({ required: true }),
+    description: t.string(),
+    url: t.string({ required: true }),
+    eventTypes: t.stringList({ required: true, description: 'Exact names (invoice.created) or wildcards (invoice.*, *).' }),
+    channels: t.stringList({ description: 'Only events of these channels; empty or absent means all.' }),
+    secret: t.string({ description: 'whsec_ + base64 of 24 to 64 bytes; generated when absent.' }),
+    headers: t.field({ type: 'JSON', description: 'Custom headers, e.g. {"x-tenant": "acme"}.' }),
+    retrySchedule: t.intList({ description: 'Seconds before each retry; default 5, 300, 1800, 7200, 18000, 36000, 36000.' }),
+    timeoutSeconds: t.int({ description: `Per-attempt timeout, default ${DEFAULT_TIMEOUT_SECONDS}.` }),
+    rateLimitPerSecond: t.int({ description: 'Deliveries per second; extra deliveries wait, none are dropped.' }),
+  }),
+});
+
+builder.mutationField('createWebhook', (t) =>
+  t.field({
+    type: WebhookWithSecretPayload,
+    args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const integrator = await loadIntegrator(ctx, String(input.integratorId));
+      const secret = checkSecret(input.secret);
+      const fields = {
+        name: requiredText('input.name', input.name),
+        description: optionalText('input.description', input.description),
+        url: checkUrl(ctx, input.url),
+        eventTypes: await checkSubscribedTypes(ctx, input.eventTypes),
+        channels: checkChannels('input.channels', input.channels ?? []),
+        headers: checkHeaders(input.headers ?? {}),
+        retryScheduleSeconds: checkRetrySchedule('input.retrySchedule', input.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS),
+        timeoutMs: checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+        rateLimitPerSecond: checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond ?? null),
+      };
+      const webhook = await ctx.em.transactional(async (em) => {
+        // Lock the tenant row so two concurrent creates cannot both pass the limit check.
+        const tenant = await em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+        const count = await em.count(Webhook, { tenantId: tenant.id, status: { $ne: 'DELETED' } });
+        if (count >= tenant.webhookLimit) {
+          throw new LimitExceededError(`this tenant has ${count} webhooks, its limit; delete one or raise the limit`, tenant.webhookLimit);
+        }
+        const created = em.create(Webhook, {
+          id: newId('Webhook'),
+          tenantId: tenant.id,
+          integratorId: integrator.id,
+          ...fields,
+          secretEncrypted: encryptSecret(secret, ctx.services.secretKey),
+          status: 'ACTIVE',
+        });
+        changeWebhookStatus(em, created, 'ACTIVE', 'created', { created: true });
+        return created;
+      });
+      ctx.services.log.info({ webhookId: webhook.id, tenantId: webhook.tenantId }, 'webhook created');
+      return { webhook, secret };
+    },
+  }),
+);
+
+const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
+  description: 'Fields left out are kept as they are. Secrets change through rotateWebhookSecret.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    description: t.string(),
+    url: t.string(),
+    eventTypes: t.stringList(),
+    channels: t.stringList(),
+    headers: t.field({ type: 'JSON' }),
+    retrySchedule: t.intList(),
+    timeoutSeconds: t.int(),
+    rateLimitPerSecond: t.int({ description: 'null removes the limit.' }),
+  }),
+});
+
+builder.mutationField('updateWebhook', (t) =>
+  t.field({
+    type: WebhookPayload,
+    args: { input: t.arg({ type: UpdateWebhookInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const webhook = await loadWebhook(ctx, String(input.id));
+      refuseDeleted(webhook, 'edited');
+      if (input.name != null) webhook.name = requiredText('input.name', input.name);
+      if (input.description != null) webhook.description = optionalText('input.description', input.description);
+      if (input.url != null) webhook.url = checkUrl(ctx, input.url);
+      if (input.eventTypes != null) webhook.eventTypes = await checkSubscribedTypes(ctx, input.eventTypes);
+      if (input.channels != null) webhook.channels = checkChannels('input.channels', input.channels);
+      if (input.headers != null) webhook.headers = checkHeaders(input.headers);
+      if (input.retrySchedule != null) webhook.retryScheduleSeconds = checkRetrySchedule('input.retrySchedule', input.retrySchedule);
+      if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
+      if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
+      await ctx.em.flush();
+      return { webhook };
+    },
+  }),
+);
+
+const WebhookActionInput = builder.inputType('WebhookActionInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    reason: t.string({ description: 'Kept in the webhook history.' }),
+  }),
+});
+
+builder.mutationField('pauseWebhook', (t) =>
+  t.field({
+    type: WebhookPayload,
+    description: 'Holds new and pending deliveries until resumeWebhook. Pausing a paused webhook changes nothing.',
+    args: { input: t.arg({ type: WebhookActionInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const webhook = await loadWebhook(ctx, String(input.id));
+      refuseDeleted(webhook, 'paused');
+      if (webhook.status === 'DISABLED') throw new ConflictError(`webhook ${webhook.id} is disabled (${webhook.statusReason}); resume it instead`);
+      if (webhook.status === 'ACTIVE') {
+        changeWebhookStatus(ctx.em, webhook, 'PAUSED', optionalText('input.reason', input.reason, 500) || 'paused');
+        await ctx.em.flush();
+      }
+      return { webhook };
+    },
+  }),
+);
+
+builder.mutationField('resumeWebhook', (t) =>
+  t.field({
+    type: WebhookPayload,
+    description: 'Makes a paused or disabled webhook active again and sends what it held. Resuming an active webhook changes nothing.',
+    args: { input: t.arg({ type: WebhookActionInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const webhook = await loadWebhook(ctx, String(input.id));
+      refuseDeleted(webhook, 'resumed');
+      if (webhook.status !== 'ACTIVE') {
+        await ctx.em.transactional(async (em) => {
+          changeWebhookStatus(em, webhook, 'ACTIVE', optionalText('input.reason', input.reason, 500) || 'resumed');
+          await em.flush();
+          await releaseHeldDeliveries(em, ctx.services.boss, webhook);
+        });
+      }
+      return { webhook };
+    },
+  }),
+);
+
+builder.mutationField('deleteWebhook', (t) =>
+  t.field({
+    type: WebhookPayload,
+    description: 'Deletes for good: the webhook stays visible for history, never delivers again, and its open deliveries are cancelled.',
+    args: { input: t.arg({ type: WebhookActionInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const webhook = await loadWebhook(ctx, String(input.id));
+      refuseDeleted(webhook, 'deleted again');
+      await ctx.em.transactional(async (em) => {
+        changeWebhookStatus(em, webhook, 'DELETED', optionalText('input.reason', input.reason, 500) || 'deleted');
+        await em.flush();
+        await cancelOpenDeliveries(em, webhook);
+      });
+      return { webhook };
+    },
+  }),
+);
+
+const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    secret: t.string({ description: 'The new secret; generated when absent.' }),
+  }),
+});
+
+builder.mutationField('rotateWebhookSecret', (t) =>
+  t.field({
+    type: WebhookWithSecretPayload,
+    description: 'Replaces the signing secret. For 24 hours both secrets sign, so receivers can switch without missing a delivery.',
+    args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const webhook = await loadWebhook(ctx, String(input.id));
+      refuseDeleted(webhook, 'rotated');
+      const secret = checkSecret(input.secret);
+      webhook.previousSecretEncrypted = webhook.secretEncrypted;
+      webhook.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
+      webhook.secretEncrypted = encryptSecret(secret, ctx.services.secretKey);
+      await ctx.em.flush();
+      ctx.services.log.info({ webhookId: webhook.id }, 'webhook secret rotated');
+      return { webhook, secret };
+    },
+  }),
+);
+
+export { WEBHOOK_STATUSES };

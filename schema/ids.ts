@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Prefixed, time-sortable ids (`whk_01JD…`): the prefix says what a row is, in
+ * GraphQL, logs and URLs alike; the ULID body sorts by creation time, so the id
+ * is a stable tie-breaker for keyset cursors.
+ */
+export const ID_PREFIXES = {
+  Tenant: 'ten',
+  ApiKey: 'key',
+  Integrator: 'int',
+  EventType: 'ety',
+  Webhook: 'whk',
+  WebhookStatusChange: 'whs',
+  Event: 'evt',
+  Delivery: 'dlv',
+  Attempt: 'att',
+} as const;
+
+export type IdType = keyof typeof ID_PREFIXES;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function ulid(now = Date.now()): string {
+  let time = '';
+  for (let i = 0, t = now; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
+  const random = randomBytes(16);
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += CROCKFORD[random[i] % 32];
+  return time + tail;
+}
+
+export function newId(type: IdType, now?: number): string {
+  return `${ID_PREFIXES[type]}_${ulid(now)}`;
+}
+
+const TYPE_BY_PREFIX = new Map<string, IdType>(
+  Object.entries(ID_PREFIXES).map(([type, prefix]) => [prefix, type as IdType]),
+);
+
+/** The type an id names, or null when the id has no known prefix or a malformed body. */
+export function idType(id: string): IdType | null {
+  const match = /^([a-z]{3})_[0-9A-HJKMNP-TV-Z]{26}$/.exec(id);
+  return match ? (TYPE_BY_PREFIX.get(match[1]) ?? null) : null;
+}

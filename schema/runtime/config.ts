@@ -1,0 +1,88 @@
+import path from 'node:path';
+
+/** A configuration value that cannot be used; `message` names the variable and what to do. */
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+export type UrlPolicy = 'strict' | 'permissive';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface Config {
+  databaseUrl: string | null;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  host: string;
+  port: number;
+  role: Role;
+  secretKey: string | null;
+  adminToken: string | null;
+  urlPolicy: UrlPolicy;
+  urlPolicyExplicit: boolean;
+  retentionDays: number;
+  webhookLimit: number;
+  payloadLimitBytes: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  production: boolean;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `"${raw}" is not a whole number from ${min} to ${max}; set it to e.g. ${fallback} or unset it`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) {
+    throw new ConfigError(name, `"${raw}" is not one of ${allowed.join(', ')}; set one of those or unset it`);
+  }
+  return raw as T;
+}
+
+/** Reads and checks every setting once at start, so a bad value fails fast with one clear line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl !== null) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(databaseUrl);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+      throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL (e.g. postgresql://user:pass@host:5432/hookyard), or unset it to use the embedded PostgreSQL');
+    }
+  }
+  const urlPolicyRaw = env.HOOKYARD_URL_POLICY;
+  return {
+    databaseUrl,
+    dataDir: path.resolve(env.HOOKYARD_DATA_DIR || '.hookyard'),
+    embeddedPostgresPort: integer(env, 'HOOKYARD_EMBEDDED_PG_PORT', 54329, 1, 65535),
+    host: env.HOST || '127.0.0.1',
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    role: oneOf(env, 'HOOKYARD_ROLE', ROLES, 'all'),
+    secretKey: env.HOOKYARD_SECRET_KEY || null,
+    adminToken: env.HOOKYARD_ADMIN_TOKEN || null,
+    urlPolicy: oneOf<UrlPolicy>(env, 'HOOKYARD_URL_POLICY', ['strict', 'permissive'], production ? 'strict' : 'permissive'),
+    urlPolicyExplicit: Boolean(urlPolicyRaw),
+    retentionDays: integer(env, 'HOOKYARD_RETENTION_DAYS', 7, 1, 3650),
+    webhookLimit: integer(env, 'HOOKYARD_WEBHOOK_LIMIT', 100, 1, 100_000),
+    payloadLimitBytes: integer(env, 'HOOKYARD_PAYLOAD_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    production,
+  };
+}

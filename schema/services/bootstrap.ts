@@ -1,0 +1,28 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Tenant } from '../entities/Tenant.ts';
+import { ApiKey } from '../entities/ApiKey.ts';
+import { newId } from '../ids.ts';
+import { hashToken, newApiKey } from './api-key-token.ts';
+
+/**
+ * On first start creates the default tenant and its admin key. With
+ * HOOKYARD_ADMIN_TOKEN set, makes sure that token is an admin key. Returns the
+ * token only when it was generated now, so it is printed once.
+ */
+export async function bootstrapTenant(em: EntityManager, options: { adminToken: string | null; webhookLimit: number }): Promise<{ tenant: Tenant; generatedToken: string | null }> {
+  return em.transactional(async (tx) => {
+    await tx.getConnection().execute('select pg_advisory_xact_lock(72710002)', [], 'all', tx.getTransactionContext());
+    let [tenant] = await tx.find(Tenant, {}, { orderBy: { createdAt: 'asc' }, limit: 1 });
+    let generatedToken: string | null = null;
+    if (!tenant) {
+      tenant = tx.create(Tenant, { id: newId('Tenant'), name: 'default', webhookLimit: options.webhookLimit });
+      const { token, row } = newApiKey(tenant.id, 'admin (first start)', 'ADMIN', options.adminToken ?? undefined);
+      tx.create(ApiKey, row);
+      if (!options.adminToken) generatedToken = token;
+    } else if (options.adminToken && !(await tx.findOne(ApiKey, { tokenHash: hashToken(options.adminToken) }))) {
+      tx.create(ApiKey, newApiKey(tenant.id, 'admin (HOOKYARD_ADMIN_TOKEN)', 'ADMIN', options.adminToken).row);
+    }
+    await tx.flush();
+    return { tenant, generatedToken };
+  });
+}

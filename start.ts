@@ -1,0 +1,126 @@
+// Starts Hookyard: the database (embedded when DATABASE_URL is unset), migrations,
+// then the roles HOOKYARD_ROLE asks for (api, worker, or all in one process).
+import pg from 'pg';
+import { loadConfig, ConfigError, type Config } from './schema/runtime/config.ts';
+import { createLogger, type Logger } from './schema/runtime/logger.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './schema/runtime/embedded-postgres.ts';
+import { checkDatabase, redactUrl } from './schema/runtime/database.ts';
+import { createOrm, migrate } from './schema/runtime/orm.ts';
+import { loadSecretKey } from './schema/runtime/secret-key.ts';
+import { startBoss } from './schema/runtime/queue.ts';
+import { bootstrapTenant } from './schema/services/bootstrap.ts';
+import { buildApi } from './api/app.ts';
+import { buildWorker } from './worker/app.ts';
+
+type Stop = () => Promise<void>;
+
+export interface Running {
+  /** http://host:port of the API, when this process runs it */
+  baseUrl: string | null;
+  databaseUrl: string;
+  /** the admin token generated at first start, else null */
+  generatedToken: string | null;
+  banner: string;
+  stop(): Promise<void>;
+}
+
+/** Starts every part this configuration asks for; `stop` ends them in reverse order. */
+export async function startHookyard(config: Config, log: Logger): Promise<Running> {
+  const stops: Stop[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch((error) => log.warn({ err: error }, 'error while stopping'));
+  };
+  try {
+    return await startParts(config, log, stops, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startParts(config: Config, log: Logger, stops: Stop[], stop: () => Promise<void>): Promise<Running> {
+  let embedded: EmbeddedDatabase | null = null;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, log);
+    stops.push(() => embedded!.stop());
+  }
+  const url = config.databaseUrl ?? embedded!.url;
+  await checkDatabase(url, Boolean(config.databaseUrl));
+
+  const orm = await createOrm(url, log);
+  stops.push(() => orm.close());
+  await migrate(orm);
+  const { key: secretKey, source: secretKeySource } = await loadSecretKey(config.secretKey, config.dataDir);
+
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+  stops.push(() => pool.end());
+
+  const runsWorker = config.role !== 'api';
+  const boss = await startBoss(url, log, { supervise: runsWorker, schedule: runsWorker });
+  stops.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
+
+  const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit });
+  const services = { config, pool, boss, log, secretKey };
+
+  const lines = [`Hookyard (role: ${config.role})`];
+  lines.push(`  database:   ${embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : redactUrl(url)}`);
+  lines.push(`  secret key: ${secretKeySource}`);
+  lines.push(
+    `  URL policy: ${config.urlPolicy}${config.urlPolicy === 'permissive' ? ' (webhook URLs may be http, IPs and private addresses; set NODE_ENV=production or HOOKYARD_URL_POLICY=strict in production)' : ' (https, public host names only)'}`,
+  );
+  let baseUrl: string | null = null;
+  if (config.role !== 'worker') {
+    const api = buildApi(services, orm);
+    const { port, host } = await api.start();
+    stops.push(() => api.stop());
+    const base = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+    baseUrl = base;
+    lines.push(`  dashboard:  ${base}/`, `  GraphQL:    ${base}/graphql (HTTP and graphql-ws)`, `  health:     ${base}/healthz`);
+  }
+  if (runsWorker) {
+    const worker = buildWorker({ config, orm, boss, pool, log, secretKey });
+    await worker.start();
+    stops.push(() => worker.stop());
+    lines.push('  worker:     running');
+  }
+  if (generatedToken) {
+    lines.push('', `  Admin API key for tenant "${tenant.name}" (shown only now, store it):`, `    ${generatedToken}`);
+  }
+  return { baseUrl, databaseUrl: url, generatedToken, banner: lines.join('\n'), stop };
+}
+
+async function runFromCommandLine(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(`hookyard: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel);
+  let running: Running | null = null;
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      await running?.stop();
+      process.exit(0);
+    });
+  }
+  try {
+    running = await startHookyard(config, log);
+    console.log(running.banner);
+  } catch (error) {
+    if (error instanceof ConfigError) console.error(`hookyard: ${error.message}`);
+    else {
+      log.error({ err: error }, 'start failed');
+      console.error(`hookyard: could not start: ${(error as Error).message}`);
+    }
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+}
+
+if (import.meta.main) await runFromCommandLine();

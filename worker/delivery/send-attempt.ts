@@ -1,0 +1,179 @@
+// One HTTP try of a delivery. Never throws: every way it can go wrong becomes an
+// AttemptOutcome the attempt log can show.
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+
+export type AttemptErrorKind = 'timeout' | 'dns' | 'refused' | 'tls' | 'reset' | 'blocked' | 'other';
+
+export type AttemptOutcome = {
+  ok: boolean;
+  status: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  responseTruncated: boolean;
+  errorKind: AttemptErrorKind | null;
+  errorMessage: string | null;
+  durationMs: number;
+};
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** undici's own timers sit behind our deadline so the abort, with its clear message, fires first. */
+const UNDICI_TIMEOUT_SLACK_MS = 1_000;
+
+/**
+ * POSTs `body` to `url` once. Success is a 2xx whose response completes within
+ * `timeoutMs`; that single deadline covers connecting, the headers and the body.
+ * Redirects are not followed (a 3xx is a failure with its status). At most
+ * `maxResponseBytes` of the response body are kept; the rest is never read.
+ */
+export async function sendAttempt(args: {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  dispatcher: Dispatcher;
+  maxResponseBytes?: number;
+}): Promise<AttemptOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const signal = AbortSignal.timeout(args.timeoutMs);
+  let status: number | null = null;
+  let responseHeaders: Record<string, string> | null = null;
+  let partial: { text: string; truncated: boolean } = { text: '', truncated: false };
+  try {
+    const response = await request(args.url, {
+      method: 'POST',
+      headers: args.headers,
+      body: args.body,
+      dispatcher: args.dispatcher,
+      signal,
+      headersTimeout: args.timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
+      bodyTimeout: args.timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
+    });
+    status = response.statusCode;
+    responseHeaders = flattenHeaders(response.headers);
+    partial = await readCapped(response.body, args.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, partial);
+    return {
+      ok: status >= 200 && status < 300,
+      status,
+      responseHeaders,
+      responseBody: partial.text,
+      responseTruncated: partial.truncated,
+      errorKind: null,
+      errorMessage: null,
+      durationMs: elapsed(),
+    };
+  } catch (error) {
+    const kind = signal.aborted ? 'timeout' : classifyError(error);
+    return {
+      ok: false,
+      status,
+      responseHeaders,
+      // A body cut short by the error is still worth showing, when there was a response.
+      responseBody: status === null ? null : partial.text,
+      responseTruncated: partial.truncated,
+      errorKind: kind,
+      errorMessage: kind === 'timeout' ? `Timed out after ${args.timeoutMs} ms` : errorMessage(error),
+      durationMs: elapsed(),
+    };
+  }
+}
+
+/**
+ * Reads at most `limit` bytes, then destroys the stream so the rest is dropped unread
+ * (undici closes that connection). Progress goes into `into`, so a read that fails
+ * half-way still leaves what arrived.
+ */
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  into: { text: string; truncated: boolean },
+): Promise<{ text: string; truncated: boolean }> {
+  const decoder = new TextDecoder('utf-8');
+  let received = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      const room = limit - received;
+      if (chunk.length > room) {
+        // `stream: true` holds back a character split at the cut instead of mangling it.
+        into.text += decoder.decode(chunk.subarray(0, room), { stream: true });
+        into.truncated = true;
+        break;
+      }
+      received += chunk.length;
+      into.text += decoder.decode(chunk, { stream: true });
+    }
+    if (!into.truncated) into.text += decoder.decode();
+  } finally {
+    body.destroy();
+  }
+  return into;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+const KIND_BY_CODE: Record<string, AttemptErrorKind> = {
+  EBLOCKED: 'blocked',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_ABORTED: 'timeout',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EAI_NODATA: 'dns',
+  EAI_NONAME: 'dns',
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+};
+
+/** Maps an undici/net/tls/dns error (or one it wraps) to the kind the attempt log shows. */
+export function classifyError(error: unknown): AttemptErrorKind {
+  for (const candidate of errorChain(error)) {
+    const code = (candidate as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (code in KIND_BY_CODE) return KIND_BY_CODE[code];
+      if (/TLS|SSL|CERT|HOSTNAME_MISMATCH/.test(code)) return 'tls';
+    }
+    const name = (candidate as { name?: unknown }).name;
+    if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  }
+  return 'other';
+}
+
+/** The error, its causes and, for an AggregateError (one per address tried), its members. */
+function errorChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  const pending = [error];
+  while (pending.length > 0 && chain.length < 16) {
+    const next = pending.shift();
+    if (next === null || typeof next !== 'object') continue;
+    chain.push(next);
+    if (next instanceof AggregateError) pending.push(...next.errors);
+    if ('cause' in next) pending.push(next.cause);
+  }
+  return chain;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof AggregateError && !error.message) {
+    return error.errors.map((e: unknown) => errorMessage(e)).join('; ');
+  }
+  if (!(error instanceof Error)) return String(error);
+  // OpenSSL messages end in a newline and do not say their code; add it when missing.
+  const message = error.message.trim() || error.name;
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}

@@ -1,0 +1,40 @@
+// Standard Webhooks signatures (https://www.standardwebhooks.com/), the scheme the
+// `standardwebhooks` and `svix` verifiers check.
+import { createHmac } from 'node:crypto';
+
+const SECRET_PREFIX = 'whsec_';
+
+/**
+ * The `webhook-signature` header value: one `v1,<base64 HMAC-SHA256>` entry per secret,
+ * space-separated, so during a rotation a receiver holding either secret verifies it.
+ * The signed content is `${messageId}.${timestampSeconds}.${body}`; `body` must be the
+ * exact string sent.
+ */
+export function signPayload(args: {
+  secrets: string[];
+  messageId: string;
+  timestamp: Date;
+  body: string;
+}): string {
+  if (args.secrets.length === 0) throw new Error('signPayload needs at least one secret');
+  const seconds = webhookTimestamp(args.timestamp);
+  const content = `${args.messageId}.${seconds}.${args.body}`;
+  return args.secrets
+    .map((secret) => `v1,${createHmac('sha256', secretKey(secret)).update(content).digest('base64')}`)
+    .join(' ');
+}
+
+/** The `webhook-timestamp` header value: whole seconds since the epoch. */
+export function webhookTimestamp(at: Date): number {
+  const ms = at.getTime();
+  if (Number.isNaN(ms)) throw new Error('signature timestamp is not a valid date');
+  return Math.floor(ms / 1000);
+}
+
+function secretKey(secret: string): Buffer {
+  // Fail loudly: a wrong key would sign "successfully" and every receiver would reject it.
+  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('webhook secret must start with "whsec_"');
+  const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+  if (key.length === 0) throw new Error('webhook secret has no key after "whsec_"');
+  return key;
+}
