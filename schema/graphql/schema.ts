@@ -6,5 +6,8 @@ import './types/Viewer.ts';
 import './types/Integrator.ts';
 import './types/EventType.ts';
 import './types/Webhook.ts';
+import './types/Event.ts';
+import './types/Attempt.ts';
+import './types/Delivery.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -31,6 +31,11 @@ export interface Config {
   payloadLimitBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   production: boolean;
+  /** How long a delivery job may run before another worker takes it over (a killed worker's jobs). */
+  deliveryLeaseSeconds: number;
+  /** Jobs fetched at once by one delivery loop, and loops per worker process. */
+  workerBatchSize: number;
+  workerConcurrency: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -84,5 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payloadLimitBytes: integer(env, 'HOOKYARD_PAYLOAD_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     production,
+    deliveryLeaseSeconds: integer(env, 'HOOKYARD_DELIVERY_LEASE_SECONDS', 120, 5, 3600),
+    workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 50, 1, 500),
+    workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 4, 1, 64),
   };
 }

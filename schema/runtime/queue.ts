@@ -1,11 +1,30 @@
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type Queue } from 'pg-boss';
 import type { Logger } from './logger.ts';
 import { QUEUES } from '../jobs.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
-/** pg-boss in the same PostgreSQL, with every Hookyard queue created. */
-export async function startBoss(url: string, log: Logger, options: { supervise: boolean; schedule: boolean; max?: number }): Promise<PgBoss> {
+function queueOptions(name: string, leaseSeconds: number): Omit<Queue, 'name'> {
+  if (name === QUEUES.deliver) {
+    return {
+      // Wake workers on insert instead of waiting for a poll.
+      notify: true,
+      // A job still active after the lease belonged to a worker that died: run it again.
+      expireInSeconds: leaseSeconds,
+      // These retries are for crashes and database outages only; the webhook's own
+      // schedule is applied by the handler, which never throws for an HTTP failure.
+      retryLimit: 50,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      deleteAfterSeconds: 3600,
+    };
+  }
+  return { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 };
+}
+
+/** pg-boss in the same PostgreSQL, with every Hookyard queue created and its options current. */
+export async function startBoss(url: string, log: Logger, options: { supervise: boolean; schedule: boolean; leaseSeconds: number; max?: number }): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: url,
     schema: BOSS_SCHEMA,
@@ -13,13 +32,19 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     supervise: options.supervise,
     schedule: options.schedule,
     useListenNotify: true,
+    // Expired jobs are found by the supervisor: look often enough to honour the lease.
+    superviseIntervalSeconds: Math.max(1, Math.min(60, Math.floor(options.leaseSeconds / 3))),
   });
   boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
   await boss.start();
   for (const name of Object.values(QUEUES)) {
-    await boss.createQueue(name).catch((error: Error) => {
-      if (!/already exists/i.test(error.message)) throw error;
-    });
+    const settings = queueOptions(name, options.leaseSeconds);
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, settings);
+    else {
+      // retryDelayMax can only be set when a queue is created.
+      const { retryDelayMax: _fixed, ...updatable } = settings;
+      await boss.updateQueue(name, updatable);
+    }
   }
   return boss;
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_RETRY_SCHEDULE_SECONDS,
   MAX_RETRY_AFTER_MS,
   MIN_RETRY_AFTER_MS,
   parseRetryAfterMs,
   retryDelayMs,
 } from '../../worker/delivery/retry-delay.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../../schema/rules/webhook-fields.ts';
 
 const middle = () => 0.5; // no jitter
 const schedule = DEFAULT_RETRY_SCHEDULE_SECONDS;

@@ -139,6 +139,25 @@ describe('sendAttempt', () => {
     expect(outcome).toMatchObject({ ok: true, responseBody: 'éé', responseTruncated: true });
   });
 
+  it('reuses the connection for the next attempt to the same receiver', async () => {
+    const sockets = new Set<unknown>();
+    const url = await receiver((req, res) => {
+      sockets.add(req.socket);
+      req.resume().on('end', () => res.writeHead(200).end('ok'));
+    });
+    await sendAttempt({ ...base, url });
+    // undici hands the socket back to the pool a tick after the body ends.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sendAttempt({ ...base, url });
+    expect(sockets.size).toBe(1);
+  });
+
+  it('reports a request undici refuses to send as other, without throwing', async () => {
+    const outcome = await sendAttempt({ ...base, url: 'http://127.0.0.1:1/', headers: { 'x-bad': 'a\r\nb' } });
+    expect(outcome).toMatchObject({ ok: false, status: null, errorKind: 'other' });
+    expect(await sendAttempt({ ...base, url: 'not a url' })).toMatchObject({ ok: false, errorKind: 'other' });
+  });
+
   it('reports a closed port as refused', async () => {
     const url = await receiver(() => {});
     const server = servers.pop()!;

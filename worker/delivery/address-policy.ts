@@ -10,7 +10,7 @@ export type AddressPolicy = 'strict' | 'permissive';
 
 type LookupAddress = dns.LookupAddress;
 type LookupAllOptions = dns.LookupAllOptions;
-type ResolveAll = (
+export type ResolveAll = (
   hostname: string,
   options: LookupAllOptions,
   callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
@@ -18,6 +18,7 @@ type ResolveAll = (
 
 /** Well-known cloud metadata endpoints, named in messages (their ranges are refused anyway). */
 const METADATA_ADDRESSES = new Set(['169.254.169.254', '169.254.170.2', '100.100.100.200', 'fd00:ec2::254']);
+
 /** Readable names for ipaddr.js range names used in messages; others read well as they are. */
 const RANGE_LABELS: Record<string, string> = {
   linkLocal: 'link-local',

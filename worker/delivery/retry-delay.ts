@@ -1,10 +1,6 @@
 // When to try a failed delivery again: a pure function of the webhook's schedule,
 // the attempts made so far and what the receiver said.
 
-/** Delays between attempts; 7 delays give 8 attempts in all. */
-export const DEFAULT_RETRY_SCHEDULE_SECONDS: readonly number[] = Object.freeze([
-  5, 300, 1800, 7200, 18000, 36000, 36000,
-]);
 
 /** Each scheduled delay is spread by ±20 % so a burst of failures does not retry in lockstep. */
 export const RETRY_JITTER_RATIO = 0.2;

@@ -119,32 +119,24 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-const KIND_BY_CODE: Record<string, AttemptErrorKind> = {
-  EBLOCKED: 'blocked',
-  ETIMEDOUT: 'timeout',
-  UND_ERR_CONNECT_TIMEOUT: 'timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'timeout',
-  UND_ERR_BODY_TIMEOUT: 'timeout',
-  UND_ERR_ABORTED: 'timeout',
-  ENOTFOUND: 'dns',
-  EAI_AGAIN: 'dns',
-  EAI_FAIL: 'dns',
-  EAI_NODATA: 'dns',
-  EAI_NONAME: 'dns',
-  ECONNREFUSED: 'refused',
-  ECONNRESET: 'reset',
-  EPIPE: 'reset',
-  ECONNABORTED: 'reset',
-  UND_ERR_SOCKET: 'reset',
-  UND_ERR_CLOSED: 'reset',
+const CODES_BY_KIND: Partial<Record<AttemptErrorKind, string[]>> = {
+  blocked: ['EBLOCKED'],
+  timeout: ['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_ABORTED'],
+  dns: ['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME'],
+  refused: ['ECONNREFUSED'],
+  reset: ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'],
 };
+const KIND_BY_CODE = new Map(
+  Object.entries(CODES_BY_KIND).flatMap(([kind, codes]) => codes.map((code) => [code, kind as AttemptErrorKind] as const)),
+);
 
 /** Maps an undici/net/tls/dns error (or one it wraps) to the kind the attempt log shows. */
 export function classifyError(error: unknown): AttemptErrorKind {
   for (const candidate of errorChain(error)) {
     const code = (candidate as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (code in KIND_BY_CODE) return KIND_BY_CODE[code];
+      const kind = KIND_BY_CODE.get(code);
+      if (kind) return kind;
       if (/TLS|SSL|CERT|HOSTNAME_MISMATCH/.test(code)) return 'tls';
     }
     const name = (candidate as { name?: unknown }).name;
@@ -175,5 +167,6 @@ function errorMessage(error: unknown): string {
   // OpenSSL messages end in a newline and do not say their code; add it when missing.
   const message = error.message.trim() || error.name;
   const code = (error as NodeJS.ErrnoException).code;
-  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+  const informative = typeof code === 'string' && code !== 'EBLOCKED' && !message.includes(code);
+  return informative ? `${message} (${code})` : message;
 }

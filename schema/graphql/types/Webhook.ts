@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/postgresql';
 import { builder } from '../builder.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { paginate } from '../connection.ts';
@@ -6,7 +7,7 @@ import { IntegratorRef, loadIntegrator } from './Integrator.ts';
 import { Integrator } from '../../entities/Integrator.ts';
 import { Tenant } from '../../entities/Tenant.ts';
 import { EventType } from '../../entities/EventType.ts';
-import { Webhook, WEBHOOK_STATUSES } from '../../entities/Webhook.ts';
+import { Webhook } from '../../entities/Webhook.ts';
 import { WebhookStatusChange } from '../../entities/WebhookStatusChange.ts';
 import { newId } from '../../ids.ts';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
@@ -23,8 +24,9 @@ import {
   checkRetrySchedule,
   checkTimeoutSeconds,
 } from '../../rules/webhook-fields.ts';
-import { changeWebhookStatus } from '../../services/webhook-status.ts';
-import { cancelOpenDeliveries, releaseHeldDeliveries } from '../../services/webhook-deliveries.ts';
+import { transitionWebhook } from '../../services/webhook-transition.ts';
+import { withTransaction } from '../../runtime/transaction.ts';
+import type { WebhookStatus } from '../../entities/Webhook.ts';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -221,20 +223,33 @@ builder.mutationField('createWebhook', (t) =>
       };
       const webhook = await ctx.em.transactional(async (em) => {
         // Lock the tenant row so two concurrent creates cannot both pass the limit check.
-        const tenant = await em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { lockMode: 4 /* PESSIMISTIC_WRITE */ });
+        // (PESSIMISTIC_WRITE waits for the lock; the PARTIAL variant would skip the row.)
+        const tenant = await em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const count = await em.count(Webhook, { tenantId: tenant.id, status: { $ne: 'DELETED' } });
         if (count >= tenant.webhookLimit) {
           throw new LimitExceededError(`this tenant has ${count} webhooks, its limit; delete one or raise the limit`, tenant.webhookLimit);
         }
+        // One instant for createdAt and the history's "created" line, so they agree.
+        const now = new Date();
         const created = em.create(Webhook, {
-          id: newId('Webhook'),
+          id: newId('Webhook', now.getTime()),
           tenantId: tenant.id,
           integratorId: integrator.id,
           ...fields,
           secretEncrypted: encryptSecret(secret, ctx.services.secretKey),
           status: 'ACTIVE',
+          createdAt: now,
+          updatedAt: now,
         });
-        changeWebhookStatus(em, created, 'ACTIVE', 'created', { created: true });
+        em.create(WebhookStatusChange, {
+          id: newId('WebhookStatusChange'),
+          tenantId: tenant.id,
+          webhookId: created.id,
+          fromStatus: null,
+          toStatus: 'ACTIVE',
+          reason: 'created',
+          createdAt: now,
+        });
         return created;
       });
       ctx.services.log.info({ webhookId: webhook.id, tenantId: webhook.tenantId }, 'webhook created');
@@ -290,6 +305,19 @@ const WebhookActionInput = builder.inputType('WebhookActionInput', {
   }),
 });
 
+/**
+ * Applies a status change in one transaction with its consequences, then returns the
+ * fresh row. A webhook already in the target status is returned unchanged.
+ */
+async function applyTransition(ctx: Context, webhook: Webhook, from: WebhookStatus[], to: WebhookStatus, reason: string): Promise<Webhook> {
+  if (webhook.status !== to) {
+    await withTransaction(ctx.services.pool, (client) =>
+      transitionWebhook(client, ctx.services.boss, { tenantId: webhook.tenantId, webhookId: webhook.id, from, to, reason }),
+    );
+  }
+  return ctx.em.refreshOrFail(webhook);
+}
+
 builder.mutationField('pauseWebhook', (t) =>
   t.field({
     type: WebhookPayload,
@@ -301,11 +329,8 @@ builder.mutationField('pauseWebhook', (t) =>
       const webhook = await loadWebhook(ctx, String(input.id));
       refuseDeleted(webhook, 'paused');
       if (webhook.status === 'DISABLED') throw new ConflictError(`webhook ${webhook.id} is disabled (${webhook.statusReason}); resume it instead`);
-      if (webhook.status === 'ACTIVE') {
-        changeWebhookStatus(ctx.em, webhook, 'PAUSED', optionalText('input.reason', input.reason, 500) || 'paused');
-        await ctx.em.flush();
-      }
-      return { webhook };
+      const reason = optionalText('input.reason', input.reason, 500) || 'paused';
+      return { webhook: await applyTransition(ctx, webhook, ['ACTIVE'], 'PAUSED', reason) };
     },
   }),
 );
@@ -320,14 +345,8 @@ builder.mutationField('resumeWebhook', (t) =>
       requireAdmin(ctx);
       const webhook = await loadWebhook(ctx, String(input.id));
       refuseDeleted(webhook, 'resumed');
-      if (webhook.status !== 'ACTIVE') {
-        await ctx.em.transactional(async (em) => {
-          changeWebhookStatus(em, webhook, 'ACTIVE', optionalText('input.reason', input.reason, 500) || 'resumed');
-          await em.flush();
-          await releaseHeldDeliveries(em, ctx.services.boss, webhook);
-        });
-      }
-      return { webhook };
+      const reason = optionalText('input.reason', input.reason, 500) || 'resumed';
+      return { webhook: await applyTransition(ctx, webhook, ['PAUSED', 'DISABLED'], 'ACTIVE', reason) };
     },
   }),
 );
@@ -342,12 +361,8 @@ builder.mutationField('deleteWebhook', (t) =>
       requireAdmin(ctx);
       const webhook = await loadWebhook(ctx, String(input.id));
       refuseDeleted(webhook, 'deleted again');
-      await ctx.em.transactional(async (em) => {
-        changeWebhookStatus(em, webhook, 'DELETED', optionalText('input.reason', input.reason, 500) || 'deleted');
-        await em.flush();
-        await cancelOpenDeliveries(em, webhook);
-      });
-      return { webhook };
+      const reason = optionalText('input.reason', input.reason, 500) || 'deleted';
+      return { webhook: await applyTransition(ctx, webhook, ['ACTIVE', 'PAUSED', 'DISABLED'], 'DELETED', reason) };
     },
   }),
 );
@@ -380,4 +395,3 @@ builder.mutationField('rotateWebhookSecret', (t) =>
   }),
 );
 
-export { WEBHOOK_STATUSES };

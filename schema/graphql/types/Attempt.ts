@@ -1,0 +1,50 @@
+import { builder } from '../builder.ts';
+import { Attempt, ATTEMPT_ERROR_KINDS, ATTEMPT_TRIGGERS } from '../../entities/Attempt.ts';
+
+export const AttemptTriggerEnum = builder.enumType('AttemptTrigger', { values: ATTEMPT_TRIGGERS });
+export const AttemptErrorKindEnum = builder.enumType('AttemptErrorKind', {
+  values: Object.fromEntries(ATTEMPT_ERROR_KINDS.map((kind) => [kind.toUpperCase(), { value: kind }])) as Record<
+    Uppercase<(typeof ATTEMPT_ERROR_KINDS)[number]>,
+    { value: (typeof ATTEMPT_ERROR_KINDS)[number] }
+  >,
+});
+
+const AttemptRequestRef = builder.objectRef<Attempt>('AttemptRequest').implement({
+  description: 'The request as Hookyard sent it.',
+  fields: (t) => ({
+    url: t.string({ resolve: (a) => a.requestUrl }),
+    method: t.string({ resolve: (a) => a.requestMethod }),
+    headers: t.field({ type: 'JSON', resolve: (a) => a.requestHeaders }),
+    body: t.string({ resolve: (a) => a.requestBody }),
+  }),
+});
+
+const AttemptResponseRef = builder.objectRef<Attempt>('AttemptResponse').implement({
+  description: 'The response as received; the body is kept up to 64 KiB.',
+  fields: (t) => ({
+    status: t.int({ resolve: (a) => a.responseStatus! }),
+    headers: t.field({ type: 'JSON', resolve: (a) => a.responseHeaders ?? {} }),
+    body: t.string({ nullable: true, resolve: (a) => a.responseBody ?? null }),
+    truncated: t.boolean({ description: 'True when the body was longer than 64 KiB and cut.', resolve: (a) => a.responseTruncated }),
+  }),
+});
+
+export const AttemptRef = builder.node(Attempt, {
+  name: 'Attempt',
+  description: 'One HTTP try of a delivery.',
+  id: { resolve: (a) => a.id },
+  loadOne: (id, ctx) => ctx.em.findOne(Attempt, { id, tenantId: ctx.viewer.tenantId }),
+  fields: (t) => ({
+    deliveryId: t.exposeID('deliveryId'),
+    webhookId: t.exposeID('webhookId'),
+    attemptNumber: t.exposeInt('attemptNumber'),
+    trigger: t.field({ type: AttemptTriggerEnum, resolve: (a) => a.trigger }),
+    succeeded: t.exposeBoolean('succeeded'),
+    request: t.field({ type: AttemptRequestRef, resolve: (a) => a }),
+    response: t.field({ type: AttemptResponseRef, nullable: true, description: 'Null when no HTTP response came (see errorKind).', resolve: (a) => (a.responseStatus == null ? null : a) }),
+    errorKind: t.field({ type: AttemptErrorKindEnum, nullable: true, resolve: (a) => a.errorKind ?? null }),
+    errorMessage: t.exposeString('errorMessage', { nullable: true }),
+    durationMs: t.exposeInt('durationMs'),
+    createdAt: t.field({ type: 'DateTime', resolve: (a) => a.createdAt }),
+  }),
+});

@@ -1,0 +1,47 @@
+import { builder } from '../builder.ts';
+import { Delivery, DELIVERY_STATUSES } from '../../entities/Delivery.ts';
+import { Attempt } from '../../entities/Attempt.ts';
+import { Event } from '../../entities/Event.ts';
+import { Webhook } from '../../entities/Webhook.ts';
+import { Integrator } from '../../entities/Integrator.ts';
+import { EventRef } from './Event.ts';
+import { AttemptRef } from './Attempt.ts';
+import { WebhookRef } from './Webhook.ts';
+import { IntegratorRef } from './Integrator.ts';
+
+export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
+  values: {
+    PENDING: { description: 'Waiting for its first attempt, or held by a paused webhook.' },
+    RETRYING: { description: 'At least one failed attempt; the next one is scheduled.' },
+    SUCCEEDED: { description: 'A 2xx answer came back.' },
+    FAILED: { description: 'Every attempt of the schedule failed.' },
+    CANCELLED: { description: 'The webhook was deleted before this delivery succeeded.' },
+  } as const,
+});
+
+export const DeliveryRef = builder.node(Delivery, {
+  name: 'Delivery',
+  description: 'One event for one webhook: a row of the delivery log.',
+  id: { resolve: (d) => d.id },
+  loadOne: (id, ctx) => ctx.em.findOne(Delivery, { id, tenantId: ctx.viewer.tenantId }),
+  fields: (t) => ({
+    event: t.field({ type: EventRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(Event, { id: d.eventId, tenantId: ctx.viewer.tenantId }) }),
+    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(Webhook, { id: d.webhookId, tenantId: ctx.viewer.tenantId }) }),
+    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(Integrator, { id: d.integratorId, tenantId: ctx.viewer.tenantId }) }),
+    eventType: t.exposeString('eventType'),
+    status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
+    succeeded: t.boolean({ resolve: (d) => d.status === 'SUCCEEDED' }),
+    attemptCount: t.exposeInt('attemptCount'),
+    lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.lastAttemptAt ?? null }),
+    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.nextAttemptAt ?? null }),
+    deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.deliveredAt ?? null }),
+    lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true }),
+    lastError: t.exposeString('lastError', { nullable: true }),
+    createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
+    attempts: t.field({
+      type: [AttemptRef],
+      description: 'Every attempt, oldest first.',
+      resolve: (d, _a, ctx) => ctx.em.find(Attempt, { tenantId: ctx.viewer.tenantId, deliveryId: d.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
+    }),
+  }),
+});

@@ -1,0 +1,80 @@
+import { builder } from '../builder.ts';
+import { Event } from '../../entities/Event.ts';
+import { requireAdmin, type Context } from '../context.ts';
+import { publishEvents, type PublishRequest } from '../../services/publish-events.ts';
+
+export const EventRef = builder.node(Event, {
+  name: 'Event',
+  description: 'Something that happened in the producing system.',
+  id: { resolve: (e) => e.id },
+  loadOne: (id, ctx) => ctx.em.findOne(Event, { id, tenantId: ctx.viewer.tenantId }),
+  fields: (t) => ({
+    type: t.exposeString('type'),
+    source: t.exposeString('source'),
+    channel: t.exposeString('channel', { nullable: true }),
+    payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    occurredAt: t.field({ type: 'DateTime', resolve: (e) => e.occurredAt }),
+    createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
+  }),
+});
+
+const PublishEventInput = builder.inputType('PublishEventInput', {
+  fields: (t) => ({
+    type: t.string({ required: true, description: 'A registered event type, e.g. invoice.created.' }),
+    payload: t.field({ type: 'JSON', required: true, description: "The event's data; checked against the type's JSON Schema; at most 1 MiB." }),
+    source: t.string({ description: 'Where it happened (CloudEvents source), e.g. /billing. Default: hookyard.' }),
+    channel: t.string({ description: 'Only webhooks with no channels or this channel receive it.' }),
+    idempotencyKey: t.string({ description: 'Publishing the same key again within 24 h returns the first event and creates nothing.' }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When it happened; default now.' }),
+  }),
+});
+
+interface PublishedShape {
+  event: Event;
+  duplicate: boolean;
+  deliveryCount: number;
+}
+
+const PublishedEventRef = builder.objectRef<PublishedShape>('PublishedEvent').implement({
+  fields: (t) => ({
+    event: t.field({ type: EventRef, resolve: (p) => p.event }),
+    duplicate: t.exposeBoolean('duplicate', { description: 'True when the idempotency key was seen in the last 24 h: nothing new was created.' }),
+    deliveryCount: t.exposeInt('deliveryCount', { description: 'Deliveries created, one per matching webhook.' }),
+  }),
+});
+
+async function publish(ctx: Context, requests: PublishRequest[], fieldOf: (i: number) => string): Promise<PublishedShape[]> {
+  requireAdmin(ctx);
+  const { pool, boss, config } = ctx.services;
+  const published = await publishEvents({ pool, boss, payloadLimitBytes: config.payloadLimitBytes }, ctx.viewer.tenantId, requests, fieldOf);
+  const events = await ctx.em.find(Event, { tenantId: ctx.viewer.tenantId, id: { $in: [...new Set(published.map((p) => p.eventId))] } });
+  const byId = new Map(events.map((e) => [e.id, e]));
+  return published.map((p) => ({ event: byId.get(p.eventId)!, duplicate: p.duplicate, deliveryCount: p.deliveryCount }));
+}
+
+builder.mutationField('publishEvent', (t) =>
+  t.field({
+    type: PublishedEventRef,
+    description: 'Publishes one event: the event, its deliveries and their jobs commit together, or nothing does.',
+    args: { input: t.arg({ type: PublishEventInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => (await publish(ctx, [input], () => 'input'))[0],
+  }),
+);
+
+const PublishEventsInput = builder.inputType('PublishEventsInput', {
+  fields: (t) => ({ events: t.field({ type: [PublishEventInput], required: true, description: 'Up to 1,000 events, published atomically.' }) }),
+});
+
+builder.mutationField('publishEvents', (t) =>
+  t.field({
+    type: builder.objectRef<{ results: PublishedShape[] }>('PublishEventsPayload').implement({
+      fields: (f) => ({ results: f.field({ type: [PublishedEventRef], description: 'One per input event, in order.', resolve: (p) => p.results }) }),
+    }),
+    description: 'Publishes up to 1,000 events in one transaction: all of them or none.',
+    args: { input: t.arg({ type: PublishEventsInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => ({ results: await publish(ctx, input.events, (i) => `input.events[${i}]`) }),
+  }),
+);

@@ -1,0 +1,44 @@
+// Row changes crossing processes: writers (worker and API) NOTIFY on one channel in
+// the same transaction as the change; every API process LISTENs and feeds its
+// subscriptions. Notifications carry ids and the tenant only; subscribers load rows.
+
+export const CHANGES_CHANNEL = 'hookyard_changes';
+
+export interface Change {
+  kind: 'delivery' | 'attempt' | 'webhook';
+  tenantId: string;
+  id: string;
+  webhookId: string;
+  deliveryId?: string;
+  integratorId?: string;
+}
+
+// Postgres caps a notification at 8000 bytes; stay below it with room for the channel name.
+const MAX_PAYLOAD_BYTES = 7500;
+
+/** Packs changes into as few JSON-array payloads as fit the notification size limit. */
+export function changePayloads(changes: Change[]): string[] {
+  const payloads: string[] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const change of changes) {
+    const json = JSON.stringify(change);
+    if (current.length && size + json.length + 1 > MAX_PAYLOAD_BYTES) {
+      payloads.push(`[${current.join(',')}]`);
+      current = [];
+      size = 2;
+    }
+    current.push(json);
+    size += json.length + 1;
+  }
+  if (current.length) payloads.push(`[${current.join(',')}]`);
+  return payloads;
+}
+
+/** One statement that notifies every change; run it inside the writing transaction. */
+export function notifyChangesSql(changes: Change[]): { text: string; values: unknown[] } {
+  return {
+    text: `select pg_notify('${CHANGES_CHANNEL}', payload) from unnest($1::text[]) as payload`,
+    values: [changePayloads(changes)],
+  };
+}

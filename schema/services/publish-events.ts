@@ -1,0 +1,135 @@
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { newId } from '../ids.ts';
+import { QUEUES, deliverJob } from '../jobs.ts';
+import { bossDb, withTransaction } from '../runtime/transaction.ts';
+import { notifyChangesSql, type Change } from '../runtime/changes.ts';
+import { DeliveriesDisabledError, LimitExceededError, ValidationError } from '../errors.ts';
+import { EVENT_TYPE_NAME } from '../rules/text.ts';
+import { eventTypeMatches } from '../rules/webhook-fields.ts';
+import { payloadSchemaErrors } from '../rules/payload-schema.ts';
+import * as sql from '../sql/publish.ts';
+
+export const MAX_EVENTS_PER_CALL = 1000;
+const CHANNEL = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export interface PublishRequest {
+  type: string;
+  payload?: unknown;
+  source?: string | null;
+  channel?: string | null;
+  idempotencyKey?: string | null;
+  occurredAt?: Date | null;
+}
+
+export interface Published {
+  eventId: string;
+  duplicate: boolean;
+  deliveryCount: number;
+}
+
+interface Checked {
+  id: string;
+  type: string;
+  source: string;
+  channel: string | null;
+  payload: string;
+  idempotencyKey: string | null;
+  occurredAt: Date;
+}
+
+function check(request: PublishRequest, field: string, payloadLimit: number): Checked {
+  const type = request.type.trim();
+  if (!EVENT_TYPE_NAME.test(type)) throw new ValidationError(`${field}.type`, `"${type}" is not an event type name such as invoice.created`);
+  if (request.payload === undefined) throw new ValidationError(`${field}.payload`, 'payload is required (any JSON value)');
+  const payload = JSON.stringify(request.payload);
+  const bytes = Buffer.byteLength(payload);
+  if (bytes > payloadLimit) {
+    throw new LimitExceededError(`${field}.payload is ${bytes} bytes; the limit is ${payloadLimit} bytes (1 MiB by default)`, payloadLimit);
+  }
+  const source = (request.source ?? 'hookyard').trim();
+  if (!source || source.length > 500) throw new ValidationError(`${field}.source`, 'source must be 1 to 500 characters, e.g. /billing or urn:erp:acme');
+  const channel = request.channel?.trim() || null;
+  if (channel !== null && !CHANNEL.test(channel)) throw new ValidationError(`${field}.channel`, 'a channel is 1 to 100 letters, digits or _ . : -');
+  const idempotencyKey = request.idempotencyKey?.trim() || null;
+  if (idempotencyKey !== null && idempotencyKey.length > 200) throw new ValidationError(`${field}.idempotencyKey`, 'an idempotency key is at most 200 characters');
+  return { id: newId('Event'), type, source, channel, payload, idempotencyKey, occurredAt: request.occurredAt ?? new Date() };
+}
+
+/**
+ * Publishes events atomically: the events, one delivery per matching webhook and their
+ * jobs commit in one transaction, or nothing does. A repeated idempotency key (24 h)
+ * returns the first event, marked duplicate, and creates nothing.
+ */
+export async function publishEvents(
+  deps: { pool: pg.Pool; boss: PgBoss; payloadLimitBytes: number },
+  tenantId: string,
+  requests: PublishRequest[],
+  fieldOf: (index: number) => string,
+): Promise<Published[]> {
+  if (requests.length === 0) throw new ValidationError('input.events', 'publish at least one event');
+  if (requests.length > MAX_EVENTS_PER_CALL) {
+    throw new LimitExceededError(`${requests.length} events in one call; the limit is ${MAX_EVENTS_PER_CALL}`, MAX_EVENTS_PER_CALL);
+  }
+  const checked = requests.map((r, i) => check(r, fieldOf(i), deps.payloadLimitBytes));
+
+  return withTransaction(deps.pool, async (client) => {
+    const tenant = await client.query(sql.tenantSwitch(tenantId));
+    if (!tenant.rows[0]?.deliveries_enabled) throw new DeliveriesDisabledError();
+
+    const names = [...new Set(checked.map((c) => c.type))];
+    const types = new Map((await client.query(sql.eventTypesByName(tenantId, names))).rows.map((r) => [r.name as string, r.payload_schema as unknown]));
+    checked.forEach((c, i) => {
+      if (!types.has(c.type)) throw new ValidationError(`${fieldOf(i)}.type`, `event type ${c.type} is not registered; register it with registerEventType first`);
+      const schema = types.get(c.type);
+      const errors = schema ? payloadSchemaErrors(schema, JSON.parse(c.payload)) : null;
+      if (errors) throw new ValidationError(`${fieldOf(i)}.payload`, `the payload does not match the schema of ${c.type}: ${errors}`);
+    });
+
+    // Idempotency: the first of a key within this call claims it; the rest repeat it.
+    const firstByKey = new Map<string, Checked>();
+    for (const c of checked) if (c.idempotencyKey && !firstByKey.has(c.idempotencyKey)) firstByKey.set(c.idempotencyKey, c);
+    const keys = [...firstByKey.keys()].sort();
+    const claimed = new Set<string>();
+    const existing = new Map<string, string>();
+    if (keys.length) {
+      const won = await client.query(sql.claimIdempotencyKeys(tenantId, keys, keys.map((k) => firstByKey.get(k)!.id)));
+      for (const row of won.rows) claimed.add(row.key);
+      const lost = keys.filter((k) => !claimed.has(k));
+      if (lost.length) for (const row of (await client.query(sql.idempotentEventIds(tenantId, lost))).rows) existing.set(row.key, row.event_id);
+    }
+    const fresh = checked.filter((c) => !c.idempotencyKey || (claimed.has(c.idempotencyKey) && firstByKey.get(c.idempotencyKey) === c));
+
+    const webhooks = (await client.query(sql.subscribedWebhooks(tenantId))).rows as { id: string; integrator_id: string; status: string; event_types: string[]; channels: string[] }[];
+    const deliveries: Parameters<typeof sql.insertDeliveries>[0] = [];
+    const counts = new Map<string, number>();
+    for (const event of fresh) {
+      let count = 0;
+      for (const w of webhooks) {
+        if (!eventTypeMatches(w.event_types, event.type)) continue;
+        if (w.channels.length && (!event.channel || !w.channels.includes(event.channel))) continue;
+        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, integratorId: w.integrator_id, eventType: event.type, held: w.status !== 'ACTIVE' });
+        count++;
+      }
+      counts.set(event.id, count);
+    }
+
+    if (fresh.length) await client.query(sql.insertEvents(fresh.map((e) => ({ ...e, tenantId }))));
+    if (deliveries.length) {
+      await client.query(sql.insertDeliveries(deliveries));
+      const sendable = deliveries.filter((d) => !d.held);
+      if (sendable.length) {
+        await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
+      }
+      const changes: Change[] = deliveries.map((d) => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId }));
+      await client.query(notifyChangesSql(changes));
+    }
+
+    return checked.map((c) => {
+      if (counts.has(c.id)) return { eventId: c.id, duplicate: false, deliveryCount: counts.get(c.id) ?? 0 };
+      const key = c.idempotencyKey!;
+      const eventId = claimed.has(key) ? firstByKey.get(key)!.id : existing.get(key)!;
+      return { eventId, duplicate: true, deliveryCount: 0 };
+    });
+  });
+}

@@ -1,0 +1,77 @@
+// SQL of publishing: every statement is set-based (unnest of arrays) so a batch of
+// 1,000 events costs the same handful of round trips as one.
+
+export function tenantSwitch(tenantId: string) {
+  return { text: 'select deliveries_enabled from tenant where id = $1', values: [tenantId] };
+}
+
+export function eventTypesByName(tenantId: string, names: string[]) {
+  return { text: 'select name, payload_schema from event_type where tenant_id = $1 and name = any($2::text[])', values: [tenantId, names] };
+}
+
+/**
+ * Claims idempotency keys for new events. A key seen in the last 24 h keeps its first
+ * event (no row returned); an older one is taken over. Concurrent claims of one key
+ * serialise on the primary key, so exactly one caller wins.
+ */
+export function claimIdempotencyKeys(tenantId: string, keys: string[], eventIds: string[]) {
+  return {
+    text: `insert into event_idempotency_key (tenant_id, key, event_id, created_at)
+           select $1, k, e, now() from unnest($2::text[], $3::text[]) as u(k, e)
+           on conflict (tenant_id, key) do update set event_id = excluded.event_id, created_at = excluded.created_at
+             where event_idempotency_key.created_at < now() - interval '24 hours'
+           returning key`,
+    values: [tenantId, keys, eventIds],
+  };
+}
+
+export function idempotentEventIds(tenantId: string, keys: string[]) {
+  return { text: 'select key, event_id from event_idempotency_key where tenant_id = $1 and key = any($2::text[])', values: [tenantId, keys] };
+}
+
+/** Webhooks that receive new events: ACTIVE ones, and PAUSED ones (which hold them). */
+export function subscribedWebhooks(tenantId: string) {
+  return {
+    text: `select id, integrator_id, status, event_types, channels from webhook
+            where tenant_id = $1 and status in ('ACTIVE', 'PAUSED')`,
+    values: [tenantId],
+  };
+}
+
+export function insertEvents(rows: { id: string; tenantId: string; type: string; source: string; channel: string | null; payload: string; idempotencyKey: string | null; occurredAt: Date }[]) {
+  return {
+    text: `insert into event (id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at, created_at)
+           select id, tenant_id, type, source, channel, payload::jsonb, idempotency_key, occurred_at, now()
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+               as u(id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at)`,
+    values: [
+      rows.map((r) => r.id),
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.type),
+      rows.map((r) => r.source),
+      rows.map((r) => r.channel),
+      rows.map((r) => r.payload),
+      rows.map((r) => r.idempotencyKey),
+      rows.map((r) => r.occurredAt),
+    ],
+  };
+}
+
+/** New deliveries: scheduled now (next_attempt_at set) for ACTIVE webhooks, held (null) for PAUSED ones. */
+export function insertDeliveries(rows: { id: string; tenantId: string; eventId: string; webhookId: string; integratorId: string; eventType: string; held: boolean }[]) {
+  return {
+    text: `insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, next_attempt_at, created_at)
+           select id, tenant_id, event_id, webhook_id, integrator_id, event_type, 'PENDING', 0, case when held then null else now() end, now()
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+               as u(id, tenant_id, event_id, webhook_id, integrator_id, event_type, held)`,
+    values: [
+      rows.map((r) => r.id),
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.webhookId),
+      rows.map((r) => r.integratorId),
+      rows.map((r) => r.eventType),
+      rows.map((r) => r.held),
+    ],
+  };
+}

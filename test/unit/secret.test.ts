@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  checkWebhookSecret,
+  decryptSecret,
+  encryptSecret,
+  generateWebhookSecret,
+  parseSecretKey,
+} from '../../schema/rules/secret.ts';
+
+const secretOf = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
+
+describe('generateWebhookSecret', () => {
+  it('makes whsec_ plus the base64 of 32 random bytes by default', () => {
+    const secret = generateWebhookSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+    expect(generateWebhookSecret()).not.toBe(secret);
+  });
+
+  it('makes secrets of 24 to 64 bytes and refuses other sizes', () => {
+    expect(checkWebhookSecret(generateWebhookSecret(24))).toBe(true);
+    expect(checkWebhookSecret(generateWebhookSecret(64))).toBe(true);
+    expect(() => generateWebhookSecret(23)).toThrow(RangeError);
+    expect(() => generateWebhookSecret(65)).toThrow(RangeError);
+  });
+});
+
+describe('checkWebhookSecret', () => {
+  it('accepts 24 and 64 bytes and refuses 23 and 65', () => {
+    expect(checkWebhookSecret(secretOf(24))).toBe(true);
+    expect(checkWebhookSecret(secretOf(64))).toBe(true);
+    expect(checkWebhookSecret(secretOf(23))).toBe(false);
+    expect(checkWebhookSecret(secretOf(65))).toBe(false);
+  });
+
+  it('accepts the Standard Webhooks example secret', () => {
+    expect(checkWebhookSecret('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')).toBe(true);
+  });
+
+  it('refuses a secret without the whsec_ prefix', () => {
+    expect(checkWebhookSecret(secretOf(32).slice(6))).toBe(false);
+    expect(checkWebhookSecret(secretOf(32).replace('whsec_', 'WHSEC_'))).toBe(false);
+  });
+
+  it('refuses base64 that is malformed, unpadded, URL-safe or padded with junk', () => {
+    const valid = secretOf(32); // 44 chars with one "="
+    expect(checkWebhookSecret(valid.slice(0, -1))).toBe(false); // padding removed
+    expect(checkWebhookSecret(`${valid} `)).toBe(false);
+    expect(checkWebhookSecret(`whsec_${'-_'.repeat(22)}`)).toBe(false);
+    expect(checkWebhookSecret(`whsec_${'$'.repeat(44)}`)).toBe(false);
+    expect(checkWebhookSecret('whsec_')).toBe(false);
+  });
+});
+
+describe('encryptSecret and decryptSecret', () => {
+  const key = randomBytes(32);
+
+  it('round-trips a secret through the compact v1 format', () => {
+    const secret = generateWebhookSecret();
+    const stored = encryptSecret(secret, key);
+    expect(stored).toMatch(/^v1:[A-Za-z0-9+/=]{16}:[A-Za-z0-9+/=]{24}:[A-Za-z0-9+/=]+$/);
+    expect(stored).not.toContain(secret.slice(6));
+    expect(decryptSecret(stored, key)).toBe(secret);
+  });
+
+  it('uses a fresh IV each time, so equal secrets give different ciphertexts', () => {
+    const secret = generateWebhookSecret();
+    expect(encryptSecret(secret, key)).not.toBe(encryptSecret(secret, key));
+  });
+
+  it('refuses to decrypt with the wrong key, naming HOOKYARD_SECRET_KEY', () => {
+    const stored = encryptSecret(generateWebhookSecret(), key);
+    expect(() => decryptSecret(stored, randomBytes(32))).toThrow(/HOOKYARD_SECRET_KEY is not the key/);
+  });
+
+  it('refuses a value whose ciphertext or tag was altered', () => {
+    const [version, iv, tag, data] = encryptSecret('whsec_abc', key).split(':');
+    const flipped = Buffer.from(data, 'base64');
+    flipped[0] ^= 1;
+    expect(() => decryptSecret([version, iv, tag, flipped.toString('base64')].join(':'), key)).toThrow(/damaged/);
+    const badTag = Buffer.from(tag, 'base64');
+    badTag[0] ^= 1;
+    expect(() => decryptSecret([version, iv, badTag.toString('base64'), data].join(':'), key)).toThrow(/damaged/);
+  });
+
+  it('refuses values not in the v1 format', () => {
+    for (const stored of ['', 'whsec_plain', 'v2:a:b:c', 'v1:AAAA:BBBB:CCCC', 'v1:a:b:c:d']) {
+      expect(() => decryptSecret(stored, key)).toThrow(/v1:<iv>:<tag>:<ciphertext>/);
+    }
+  });
+
+  it('refuses a key that is not 32 bytes', () => {
+    expect(() => encryptSecret('x', randomBytes(16))).toThrow(/32 bytes/);
+    expect(() => decryptSecret('v1:a:b:c', randomBytes(31))).toThrow(/32 bytes/);
+  });
+});
+
+describe('parseSecretKey', () => {
+  const raw = randomBytes(32);
+
+  it('accepts 64 hex characters, in either case', () => {
+    expect(parseSecretKey(raw.toString('hex'))).toEqual(raw);
+    expect(parseSecretKey(raw.toString('hex').toUpperCase())).toEqual(raw);
+  });
+
+  it('accepts 32 bytes in base64, padded or not, and in base64url', () => {
+    expect(parseSecretKey(raw.toString('base64'))).toEqual(raw);
+    expect(parseSecretKey(raw.toString('base64').replace(/=+$/, ''))).toEqual(raw);
+    expect(parseSecretKey(raw.toString('base64url'))).toEqual(raw);
+    expect(parseSecretKey(`  ${raw.toString('base64')}\n`)).toEqual(raw);
+  });
+
+  it.each([
+    ['too short base64', randomBytes(31).toString('base64')],
+    ['too long base64', randomBytes(33).toString('base64')],
+    ['63 hex characters', raw.toString('hex').slice(1)],
+    ['a passphrase', 'correct horse battery staple'],
+    ['an empty value', ''],
+  ])('refuses %s, naming HOOKYARD_SECRET_KEY without echoing the value', (_label, value) => {
+    let message = '';
+    try {
+      parseSecretKey(value);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^HOOKYARD_SECRET_KEY: must be 32 bytes/);
+    if (value) expect(message).not.toContain(value);
+  });
+});

@@ -1,0 +1,193 @@
+// SQL of the delivery loop. One statement per step for a whole batch (unnest of
+// arrays), so recording 100 attempts costs the same round trips as recording one.
+
+export interface DeliveryRow {
+  id: string;
+  tenant_id: string;
+  status: string;
+  attempt_count: number;
+  delivered_at: Date | null;
+  event_id: string;
+  webhook_id: string;
+  integrator_id: string;
+  webhook_status: string;
+  url: string;
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: Date | null;
+  headers: Record<string, string>;
+  retry_schedule_seconds: number[];
+  timeout_ms: number;
+  rate_limit_per_second: number | null;
+  event_type: string;
+  source: string;
+  payload: unknown;
+  occurred_at: Date;
+}
+
+/** Everything a batch needs to send: the delivery, its webhook and its event, in one join. */
+export function loadBatch(ids: string[]) {
+  return {
+    text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
+                  w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
+                  w.headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
+                  e.type as event_type, e.source, e.payload, e.occurred_at
+             from delivery d
+             join webhook w on w.id = d.webhook_id
+             join event e on e.id = d.event_id
+            where d.id = any($1::text[])`,
+    values: [ids],
+  };
+}
+
+/**
+ * Locks the webhooks that are still paused or disabled (FOR SHARE), so a concurrent
+ * resume either commits first (and we see ACTIVE) or waits for our hold to commit
+ * (and then releases what we held).
+ */
+export function lockHoldingWebhooks(webhookIds: string[]) {
+  return {
+    text: `select id from webhook where id = any($1::text[]) and status in ('PAUSED', 'DISABLED') for share`,
+    values: [webhookIds],
+  };
+}
+
+/** Marks deliveries held: no job and no next attempt until their webhook is resumed. */
+export function holdDeliveries(ids: string[]) {
+  return {
+    text: `update delivery set next_attempt_at = null where id = any($1::text[]) and status in ('PENDING', 'RETRYING')`,
+    values: [ids],
+  };
+}
+
+export function rescheduleDeliveries(ids: string[], at: Date[]) {
+  return {
+    text: `update delivery d set next_attempt_at = u.at from unnest($1::text[], $2::timestamptz[]) as u(id, at) where d.id = u.id`,
+    values: [ids, at],
+  };
+}
+
+export interface Outcome {
+  deliveryId: string;
+  /** the attempt count the delivery had when sent: the update only applies if still true */
+  previousCount: number;
+  status: 'SUCCEEDED' | 'RETRYING' | 'FAILED';
+  attemptedAt: Date;
+  nextAttemptAt: Date | null;
+  responseStatus: number | null;
+  error: string | null;
+}
+
+/**
+ * Applies attempt outcomes to their deliveries. The attempt-count guard makes it
+ * idempotent: when two workers ran the same job (a lease expired), only one records.
+ */
+export function applyOutcomes(outcomes: Outcome[]) {
+  return {
+    text: `update delivery d set
+             status = u.status,
+             attempt_count = u.previous_count + 1,
+             last_attempt_at = u.attempted_at,
+             next_attempt_at = u.next_attempt_at,
+             delivered_at = case when u.status = 'SUCCEEDED' then coalesce(d.delivered_at, u.attempted_at) else null end,
+             last_response_status = u.response_status,
+             last_error = u.error
+           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[])
+             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error)
+           where d.id = u.id and d.attempt_count = u.previous_count
+           returning d.id`,
+    values: [
+      outcomes.map((o) => o.deliveryId),
+      outcomes.map((o) => o.previousCount),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.attemptedAt),
+      outcomes.map((o) => o.nextAttemptAt),
+      outcomes.map((o) => o.responseStatus),
+      outcomes.map((o) => o.error),
+    ],
+  };
+}
+
+export interface AttemptRow {
+  id: string;
+  tenantId: string;
+  deliveryId: string;
+  webhookId: string;
+  attemptNumber: number;
+  trigger: 'SCHEDULED' | 'MANUAL';
+  succeeded: boolean;
+  requestUrl: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  responseTruncated: boolean;
+  errorKind: string | null;
+  errorMessage: string | null;
+  durationMs: number;
+  createdAt: Date;
+}
+
+export function insertAttempts(rows: AttemptRow[]) {
+  return {
+    text: `insert into attempt (id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_method,
+                            request_headers, request_body, response_status, response_headers, response_body, response_truncated,
+                            error_kind, error_message, duration_ms, created_at)
+           select id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, 'POST',
+                  request_headers::jsonb, request_body, response_status, response_headers::jsonb, response_body, response_truncated,
+                  error_kind, error_message, duration_ms, created_at
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::boolean[], $8::text[], $9::text[],
+                         $10::text[], $11::int[], $12::text[], $13::text[], $14::boolean[], $15::text[], $16::text[], $17::int[], $18::timestamptz[])
+               as u(id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_headers,
+                    request_body, response_status, response_headers, response_body, response_truncated, error_kind, error_message, duration_ms, created_at)`,
+    values: [
+      rows.map((r) => r.id),
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.deliveryId),
+      rows.map((r) => r.webhookId),
+      rows.map((r) => r.attemptNumber),
+      rows.map((r) => r.trigger),
+      rows.map((r) => r.succeeded),
+      rows.map((r) => r.requestUrl),
+      rows.map((r) => JSON.stringify(r.requestHeaders)),
+      rows.map((r) => r.requestBody),
+      rows.map((r) => r.responseStatus),
+      rows.map((r) => (r.responseHeaders ? JSON.stringify(r.responseHeaders) : null)),
+      rows.map((r) => r.responseBody),
+      rows.map((r) => r.responseTruncated),
+      rows.map((r) => r.errorKind),
+      rows.map((r) => r.errorMessage),
+      rows.map((r) => r.durationMs),
+      rows.map((r) => r.createdAt),
+    ],
+  };
+}
+
+/** A success clears the endpoint's failure streak. */
+export function markWebhooksHealthy(webhookIds: string[]) {
+  return {
+    text: `update webhook set last_success_at = now(), failing_since = null where id = any($1::text[])`,
+    values: [webhookIds],
+  };
+}
+
+/** Starts (or continues) a failure streak; returns the active webhooks failing for longer than `hours`. */
+export function markWebhooksFailing(webhookIds: string[], hours: number) {
+  return {
+    text: `update webhook set failing_since = coalesce(failing_since, now())
+            where id = any($1::text[])
+        returning id, tenant_id, status, failing_since < now() - make_interval(hours => $2) as expired`,
+    values: [webhookIds, hours],
+  };
+}
+
+/** Adds throttled counts to the webhook's usage for the current hour. */
+export function countThrottled(rows: { tenantId: string; webhookId: string; count: number }[]) {
+  return {
+    text: `insert into webhook_usage (tenant_id, webhook_id, bucket, throttled)
+           select tenant_id, webhook_id, date_trunc('hour', now()), n from unnest($1::text[], $2::text[], $3::int[]) as u(tenant_id, webhook_id, n)
+           on conflict (webhook_id, bucket) do update set throttled = webhook_usage.throttled + excluded.throttled`,
+    values: [rows.map((r) => r.tenantId), rows.map((r) => r.webhookId), rows.map((r) => r.count)],
+  };
+}
