@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
+import { PothosSchemaError } from '@pothos/core';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
@@ -25,6 +26,10 @@ function unauthorized(message: string): GraphQLError {
  * envelop (plugins and context) serves HTTP and graphql-ws operations.
  */
 export function createGraphqlServer(services: Services, orm: MikroORM) {
+  // Errors maskError has seen: it logs the unexpected ones itself, with context, and the
+  // expected ones (typed Hookyard errors, bad requests) are the client's business. Yoga
+  // logs every error whose masked form differs; those lines would be noise or doubles.
+  const handled = new WeakSet<object>();
   return createYoga<{ req?: IncomingMessage } & SocketContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -35,7 +40,10 @@ export function createGraphqlServer(services: Services, orm: MikroORM) {
       debug: (...args) => services.log.debug(args, 'yoga'),
       info: (...args) => services.log.info(args, 'yoga'),
       warn: (...args) => services.log.warn(args, 'yoga'),
-      error: (...args) => services.log.error(args, 'yoga'),
+      error: (...args) => {
+        if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null && handled.has(args[0])) return;
+        services.log.error(args, 'yoga');
+      },
     },
     plugins: [
       // A GET or a "simple" POST must carry x-graphql-yoga-csrf, so a browser cannot forge one cross-site.
@@ -46,6 +54,7 @@ export function createGraphqlServer(services: Services, orm: MikroORM) {
     ],
     maskedErrors: {
       maskError(error, message) {
+        if (typeof error === 'object' && error !== null) handled.add(error);
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (original instanceof HookyardError) {
           return new GraphQLError(original.message, {
@@ -53,7 +62,8 @@ export function createGraphqlServer(services: Services, orm: MikroORM) {
           });
         }
         if (error instanceof GraphQLError && !error.originalError) return error;
-        if (original instanceof GraphQLError) return original;
+        // A PothosSchemaError is a GraphQLError too, but it describes the server's schema, not the request.
+        if (original instanceof GraphQLError && !(original instanceof PothosSchemaError)) return original;
         services.log.error({ err: original ?? error, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error in a GraphQL operation');
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },

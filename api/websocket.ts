@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type pg from 'pg';
 import type { createGraphqlServer } from './graphql-server.ts';
 import type { Viewer } from '../schema/graphql/context.ts';
@@ -11,6 +11,7 @@ type Yoga = ReturnType<typeof createGraphqlServer>;
 
 type Extra = Record<string, unknown> & {
   viewer?: Viewer;
+  token?: string;
 };
 
 function tokenFrom(params: Record<string, unknown> | undefined): string | null {
@@ -30,14 +31,24 @@ export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool
     {
       connectionInitWaitTimeout: 3000,
       onConnect: async (ctx) => {
-        const viewer = await authenticate(pool, tokenFrom(ctx.connectionParams));
-        if (!viewer) return false;
+        const token = tokenFrom(ctx.connectionParams);
+        const viewer = await authenticate(pool, token);
+        if (!viewer || !token) return false;
         ctx.extra.viewer = viewer;
+        ctx.extra.token = token;
         return true;
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
+        // A key revoked (or made VIEWER) after connection_init must not keep its old rights
+        // on a socket that stays open: look it up again for every operation.
+        const viewer = await authenticate(pool, ctx.extra.token ?? null);
+        if (!viewer) {
+          ctx.extra.socket.close(4403, 'Forbidden');
+          return [new GraphQLError('the API key is unknown or revoked')];
+        }
+        ctx.extra.viewer = viewer;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -45,17 +56,25 @@ export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool
           params,
           viewer: ctx.extra.viewer,
         } as never);
-        const args: ExecutionArgs = {
+        // parse and the armor validation rules throw on a bad document; graphql-ws would
+        // take that for a server fault and close the socket, so hand the errors back instead.
+        let document: DocumentNode;
+        try {
+          document = parse(params.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        return {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
+        } satisfies ExecutionArgs;
       },
     },
     wss,

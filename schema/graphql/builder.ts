@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import { isObjectType } from 'graphql';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
@@ -23,6 +24,14 @@ export const builder = new SchemaBuilder<{
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => ({ typename: idType(globalID) ?? 'Unknown', id: globalID }),
     nodesQueryOptions: false,
+    // An id of no known type, or of a type that is not a Node (a tenant's), names no
+    // node: the answer is null, as for an id that does not exist.
+    nodeQueryOptions: {
+      resolve: (_root, { id }, _ctx, info, resolveNode) => {
+        const type = info.schema.getType(id.typename);
+        return isObjectType(type) && type.getInterfaces().some((i) => i.name === 'Node') ? resolveNode(id) : null;
+      },
+    },
   },
   errors: {
     defaultTypes: [ValidationError, NotFoundError, ForbiddenError, LimitExceededError, ConflictError, DeliveriesDisabledError],

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../context.ts';
 import { paginate } from '../connection.ts';
@@ -53,6 +54,10 @@ const EventTypePayload = builder.objectRef<{ eventType: EventType }>('EventTypeP
   fields: (f) => ({ eventType: f.field({ type: EventTypeRef, resolve: (p) => p.eventType }) }),
 });
 
+function alreadyRegistered(name: string): ConflictError {
+  return new ConflictError(`event type ${name} is already registered; use updateEventType to change it`);
+}
+
 const RegisterEventTypeInput = builder.inputType('RegisterEventTypeInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'resource.action in lower case, e.g. invoice.created' }),
@@ -70,9 +75,7 @@ builder.mutationField('registerEventType', (t) =>
       requireAdmin(ctx);
       const name = eventTypeName('input.name', input.name);
       if (input.schema != null) compilePayloadSchema('input.schema', input.schema);
-      if (await ctx.em.count(EventType, { tenantId: ctx.viewer.tenantId, name })) {
-        throw new ConflictError(`event type ${name} is already registered; use updateEventType to change it`);
-      }
+      if (await ctx.em.count(EventType, { tenantId: ctx.viewer.tenantId, name })) throw alreadyRegistered(name);
       const eventType = ctx.em.create(EventType, {
         id: newId('EventType'),
         tenantId: ctx.viewer.tenantId,
@@ -80,7 +83,13 @@ builder.mutationField('registerEventType', (t) =>
         description: optionalText('input.description', input.description),
         payloadSchema: (input.schema as Record<string, unknown> | null | undefined) ?? null,
       });
-      await ctx.em.flush();
+      try {
+        await ctx.em.flush();
+      } catch (error) {
+        // Two registrations of one name at once both pass the count above; the unique index decides.
+        if (error instanceof UniqueConstraintViolationException) throw alreadyRegistered(name);
+        throw error;
+      }
       return { eventType };
     },
   }),
