@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Tenant } from '../entities/Tenant.ts';
 import { ApiKey } from '../entities/ApiKey.ts';
 import { newId } from '../ids.ts';
+import { ConfigError } from '../runtime/config.ts';
 import { hashToken, newApiKey } from './api-key-token.ts';
 
 /**
@@ -19,8 +20,18 @@ export async function bootstrapTenant(em: EntityManager, options: { adminToken: 
       const { token, row } = newApiKey(tenant.id, 'admin (first start)', 'ADMIN', options.adminToken ?? undefined);
       tx.create(ApiKey, row);
       if (!options.adminToken) generatedToken = token;
-    } else if (options.adminToken && !(await tx.findOne(ApiKey, { tokenHash: hashToken(options.adminToken) }))) {
-      tx.create(ApiKey, newApiKey(tenant.id, 'admin (HOOKYARD_ADMIN_TOKEN)', 'ADMIN', options.adminToken).row);
+    } else if (options.adminToken) {
+      const existing = await tx.findOne(ApiKey, { tokenHash: hashToken(options.adminToken) });
+      if (!existing) {
+        tx.create(ApiKey, newApiKey(tenant.id, 'admin (HOOKYARD_ADMIN_TOKEN)', 'ADMIN', options.adminToken).row);
+      } else if (existing.revokedAt || existing.role !== 'ADMIN') {
+        // Quietly starting with a token that cannot administer would leave the operator
+        // locked out; quietly reviving a revoked key would undo a deliberate revocation.
+        throw new ConfigError(
+          'HOOKYARD_ADMIN_TOKEN',
+          `this token is the API key ${existing.id}, which is ${existing.revokedAt ? 'revoked' : `a ${existing.role} key`}; set a new token to get an admin key`,
+        );
+      }
     }
     await tx.flush();
     return { tenant, generatedToken };

@@ -168,6 +168,9 @@ export function createDeliverHandler(deps: DeliverDeps) {
     }
 
     await withTransaction(deps.pool, async (client) => {
+      // Webhook rows first, delivery rows second: the same lock order as a webhook's
+      // own status changes (delete cancels deliveries), so the two never deadlock.
+      await updateEndpointHealth(client, sent, gone);
       const won = new Set((await client.query(sql.applyOutcomes(outcomes))).rows.map((r) => r.id as string));
       const recorded = sent.filter((s) => won.has(s.row.id));
       if (recorded.length === 0) return;
@@ -200,24 +203,6 @@ export function createDeliverHandler(deps: DeliverDeps) {
           { db: bossDb(client) },
         );
       }
-      const healthy = [...new Set(recorded.filter((s) => s.outcome.ok).map((s) => s.row.webhook_id))];
-      const failing = [...new Set(recorded.filter((s) => !s.outcome.ok).map((s) => s.row.webhook_id))].filter((id) => !healthy.includes(id));
-      if (healthy.length) await client.query(sql.markWebhooksHealthy(healthy));
-      const toDisable = new Map<string, string>();
-      if (failing.length) {
-        for (const w of (await client.query(sql.markWebhooksFailing(failing, DISABLE_AFTER_FAILING_HOURS))).rows) {
-          if (w.expired && w.status === 'ACTIVE') toDisable.set(w.id, w.tenant_id);
-        }
-      }
-      for (const s of recorded) if (gone.has(s.row.webhook_id)) toDisable.set(s.row.webhook_id, s.row.tenant_id);
-      for (const [webhookId, tenantId] of toDisable) {
-        const reason = gone.has(webhookId)
-          ? 'the endpoint answered 410 Gone'
-          : `no successful attempt for ${DISABLE_AFTER_FAILING_HOURS / 24} days while attempts kept failing`;
-        if (await transitionWebhook(client, deps.boss, { tenantId, webhookId, from: ['ACTIVE'], to: 'DISABLED', reason })) {
-          deps.log.warn({ webhookId, reason }, 'webhook disabled');
-        }
-      }
       const changes: Change[] = [];
       for (const [i, s] of recorded.entries()) {
         changes.push({ kind: 'delivery', tenantId: s.row.tenant_id, id: s.row.id, webhookId: s.row.webhook_id, integratorId: s.row.integrator_id });
@@ -225,6 +210,26 @@ export function createDeliverHandler(deps: DeliverDeps) {
       }
       await client.query(notifyChangesSql(changes));
     });
+  }
+
+  /** Success streaks, failure streaks, and disabling endpoints that are gone (410) or failing for 5 days. */
+  async function updateEndpointHealth(client: pg.PoolClient, sent: Sent[], gone: Set<string>): Promise<void> {
+    const healthy = [...new Set(sent.filter((s) => s.outcome.ok).map((s) => s.row.webhook_id))];
+    const failing = [...new Set(sent.filter((s) => !s.outcome.ok).map((s) => s.row.webhook_id))].filter((id) => !healthy.includes(id));
+    if (healthy.length) await client.query(sql.markWebhooksHealthy(healthy));
+    const toDisable = new Map<string, { tenantId: string; reason: string }>();
+    if (failing.length) {
+      await client.query(sql.markWebhooksFailing(failing));
+      for (const w of (await client.query(sql.webhooksFailingFor(failing, DISABLE_AFTER_FAILING_HOURS))).rows) {
+        toDisable.set(w.id, { tenantId: w.tenant_id, reason: `no successful attempt for ${DISABLE_AFTER_FAILING_HOURS / 24} days while attempts kept failing` });
+      }
+    }
+    for (const s of sent) if (gone.has(s.row.webhook_id)) toDisable.set(s.row.webhook_id, { tenantId: s.row.tenant_id, reason: 'the endpoint answered 410 Gone' });
+    for (const [webhookId, { tenantId, reason }] of [...toDisable].sort(([a], [b]) => a.localeCompare(b))) {
+      if (await transitionWebhook(client, deps.boss, { tenantId, webhookId, from: ['ACTIVE'], to: 'DISABLED', reason })) {
+        deps.log.warn({ webhookId, reason }, 'webhook disabled');
+      }
+    }
   }
 
   return async function deliverBatch(jobs: Job<DeliverJobV1>[]): Promise<void> {

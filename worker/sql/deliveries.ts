@@ -164,20 +164,32 @@ export function insertAttempts(rows: AttemptRow[]) {
   };
 }
 
-/** A success clears the endpoint's failure streak. */
+/**
+ * A success ends the endpoint's failure streak. Written only when something changes
+ * (or once a minute), so a busy webhook's row is not rewritten by every batch.
+ */
 export function markWebhooksHealthy(webhookIds: string[]) {
   return {
-    text: `update webhook set last_success_at = now(), failing_since = null where id = any($1::text[])`,
+    text: `update webhook set last_success_at = now(), failing_since = null
+            where id = any($1::text[])
+              and (failing_since is not null or last_success_at is null or last_success_at < now() - interval '1 minute')`,
     values: [webhookIds],
   };
 }
 
-/** Starts (or continues) a failure streak; returns the active webhooks failing for longer than `hours`. */
-export function markWebhooksFailing(webhookIds: string[], hours: number) {
+/** Starts a failure streak where none is running. */
+export function markWebhooksFailing(webhookIds: string[]) {
   return {
-    text: `update webhook set failing_since = coalesce(failing_since, now())
-            where id = any($1::text[])
-        returning id, tenant_id, status, failing_since < now() - make_interval(hours => $2) as expired`,
+    text: `update webhook set failing_since = now() where id = any($1::text[]) and failing_since is null`,
+    values: [webhookIds],
+  };
+}
+
+/** Active webhooks whose failure streak is older than `hours`. */
+export function webhooksFailingFor(webhookIds: string[], hours: number) {
+  return {
+    text: `select id, tenant_id from webhook
+            where id = any($1::text[]) and status = 'ACTIVE' and failing_since < now() - make_interval(hours => $2)`,
     values: [webhookIds, hours],
   };
 }

@@ -1,4 +1,6 @@
 import { builder } from '../builder.ts';
+import { requireAdmin } from '../context.ts';
+import { retryDelivery, sendTestEvent, TEST_EVENT_TYPE } from '../../services/manual-attempts.ts';
 import { Delivery, DELIVERY_STATUSES } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Event } from '../../entities/Event.ts';
@@ -45,3 +47,40 @@ export const DeliveryRef = builder.node(Delivery, {
     }),
   }),
 });
+
+const DeliveryPayload = builder.objectRef<{ delivery: Delivery }>('DeliveryPayload').implement({
+  fields: (f) => ({ delivery: f.field({ type: DeliveryRef, resolve: (p) => p.delivery }) }),
+});
+
+const RetryDeliveryInput = builder.inputType('RetryDeliveryInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
+
+builder.mutationField('retryDelivery', (t) =>
+  t.field({
+    type: DeliveryPayload,
+    description: 'Sends a delivery again now (trigger MANUAL), whatever its status; earlier attempts are kept.',
+    args: { input: t.arg({ type: RetryDeliveryInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const id = String(input.id);
+      await retryDelivery(ctx.services, ctx.viewer.tenantId, id);
+      return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }) };
+    },
+  }),
+);
+
+const SendTestEventInput = builder.inputType('SendTestEventInput', { fields: (t) => ({ webhookId: t.id({ required: true }) }) });
+
+builder.mutationField('sendTestEvent', (t) =>
+  t.field({
+    type: DeliveryPayload,
+    description: `Sends a ${TEST_EVENT_TYPE} event to one webhook now, signed like any other.`,
+    args: { input: t.arg({ type: SendTestEventInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const id = await sendTestEvent(ctx.services, ctx.viewer.tenantId, String(input.webhookId));
+      return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }) };
+    },
+  }),
+);

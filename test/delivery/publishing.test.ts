@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
+import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { mutate } from '../support/graphql.ts';
+import { sqlClient } from '../support/sql.ts';
+
+const PUBLISH_MANY = `mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename
+  ... on PublishEventsPayload { results { duplicate deliveryCount event { id } } } ... on Error { message code } ... on ValidationError { field } } }`;
+
+describe('publishing events', () => {
+  let hy: TestHookyard;
+  let receiver: Receiver;
+  let db: ReturnType<typeof sqlClient>;
+  const counts = async () => db.one<{ events: number; deliveries: number }>('select (select count(*)::int from event) as events, (select count(*)::int from delivery) as deliveries');
+
+  beforeAll(async () => {
+    hy = await startTestHookyard({ HOOKYARD_PAYLOAD_LIMIT_BYTES: String(1024 * 1024) });
+    receiver = await startReceiver();
+    db = sqlClient(hy.databaseUrl);
+    await createWebhookSetup(hy.admin, receiver.url, { eventType: 'invoice.created', webhook: { eventTypes: ['invoice.*'] } });
+    await mutate(hy.admin, `mutation { registerEventType(input: { name: "invoice.paid", schema: { type: "object", required: ["amount"], properties: { amount: { type: "number" } } } }) { __typename } }`);
+    await mutate(hy.admin, `mutation { registerEventType(input: { name: "customer.created" }) { __typename } }`);
+  });
+  afterAll(async () => {
+    await db?.end();
+    await receiver?.close();
+    await hy?.stop();
+  });
+
+  it('refuses an unknown event type with a typed error and stores nothing', async () => {
+    const before = await counts();
+    const result = await publish(hy.admin, { type: 'invoice.voided', payload: {} });
+    expect(result).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field: 'input.type' });
+    expect(result.message).toMatch(/not registered/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("refuses a payload that fails its type's JSON Schema and says what is wrong", async () => {
+    const before = await counts();
+    const result = await publish(hy.admin, { type: 'invoice.paid', payload: { amount: 'ten' } });
+    expect(result).toMatchObject({ __typename: 'ValidationError', field: 'input.payload' });
+    expect(result.message).toMatch(/amount/);
+    expect(await counts()).toEqual(before);
+    expect(await publish(hy.admin, { type: 'invoice.paid', payload: { amount: 10 } })).toMatchObject({ __typename: 'PublishedEvent', deliveryCount: 1 });
+  });
+
+  it('accepts a payload of exactly 1 MiB and refuses one byte more', async () => {
+    // JSON of a string of n characters is n + 2 bytes (the quotes).
+    const exact = 'x'.repeat(1024 * 1024 - 2);
+    expect(await publish(hy.admin, { type: 'customer.created', payload: exact })).toMatchObject({ __typename: 'PublishedEvent' });
+    const before = await counts();
+    const over = await publish(hy.admin, { type: 'customer.created', payload: exact + 'x' });
+    expect(over).toMatchObject({ __typename: 'LimitExceededError', code: 'LIMIT_EXCEEDED' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses events while the tenant has deliveries switched off, and accepts them again when on', async () => {
+    const off = await mutate(hy.admin, 'mutation { setDeliveriesEnabled(input: { enabled: false }) { __typename } }');
+    expect(off.__typename).toBe('SetDeliveriesEnabledPayload');
+    const before = await counts();
+    expect(await publish(hy.admin, { type: 'customer.created', payload: {} })).toMatchObject({ __typename: 'DeliveriesDisabledError', code: 'DELIVERIES_DISABLED' });
+    expect(await counts()).toEqual(before);
+    await mutate(hy.admin, 'mutation { setDeliveriesEnabled(input: { enabled: true }) { __typename } }');
+    expect(await publish(hy.admin, { type: 'customer.created', payload: {} })).toMatchObject({ __typename: 'PublishedEvent' });
+  });
+
+  it('returns the first event for a repeated idempotency key and creates nothing, even when 100 calls race', async () => {
+    const first = await publish(hy.admin, { type: 'invoice.created', payload: { n: 1 }, idempotencyKey: 'order-7' });
+    expect(first).toMatchObject({ duplicate: false, deliveryCount: 1 });
+    const before = await counts();
+    const again = await publish(hy.admin, { type: 'invoice.created', payload: { n: 2 }, idempotencyKey: 'order-7' });
+    expect(again).toMatchObject({ duplicate: true, deliveryCount: 0, event: { id: first.event.id } });
+    expect(await counts()).toEqual(before);
+
+    const racing = await Promise.all(Array.from({ length: 100 }, () => publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'race-1' })));
+    expect(racing.every((r) => r.__typename === 'PublishedEvent')).toBe(true);
+    expect(racing.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(racing.map((r) => r.event.id)).size).toBe(1);
+    expect((await db.one(`select count(*)::int as n from event where idempotency_key = 'race-1'`)).n).toBe(1);
+  });
+
+  it('lets an idempotency key older than 24 hours publish a new event', async () => {
+    const first = await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'old-key' });
+    await db.query(`update event_idempotency_key set created_at = now() - interval '25 hours' where key = 'old-key'`);
+    const second = await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'old-key' });
+    expect(second).toMatchObject({ duplicate: false });
+    expect(second.event.id).not.toBe(first.event.id);
+  });
+
+  it('publishes a batch atomically: one bad event stores none of them', async () => {
+    const before = await counts();
+    const events = [
+      { type: 'invoice.created', payload: { n: 1 } },
+      { type: 'invoice.paid', payload: { amount: 'bad' } },
+      { type: 'invoice.created', payload: { n: 3 } },
+    ];
+    const result = await mutate(hy.admin, PUBLISH_MANY, { input: { events } });
+    expect(result).toMatchObject({ __typename: 'ValidationError', field: 'input.events[1].payload' });
+    expect(await counts()).toEqual(before);
+    const ok = await mutate(hy.admin, PUBLISH_MANY, { input: { events: [events[0], events[2]] } });
+    expect(ok.results).toHaveLength(2);
+    expect((await counts()).events).toBe(before.events + 2);
+  });
+
+  it('accepts 1,000 events in one call and refuses 1,001', async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => ({ type: 'customer.created', payload: { i } }));
+    const ok = await mutate(hy.admin, PUBLISH_MANY, { input: { events } });
+    expect(ok.results).toHaveLength(1000);
+    const before = await counts();
+    const over = await mutate(hy.admin, PUBLISH_MANY, { input: { events: [...events, events[0]] } });
+    expect(over).toMatchObject({ __typename: 'LimitExceededError' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('matches webhooks by exact type, resource wildcard, catch-all and channel', async () => {
+    const integrator = await mutate(hy.admin, 'mutation { createIntegrator(input: { name: "Matcher" }) { ... on IntegratorPayload { integrator { id } } } }');
+    const make = async (eventTypes: string[], channels: string[] = []) =>
+      (await mutate(hy.admin, `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { ... on WebhookWithSecretPayload { webhook { id } } } }`, {
+        i: { integratorId: integrator.integrator.id, name: 'm', url: receiver.url, eventTypes, channels },
+      })).webhook.id as string;
+    const exact = await make(['customer.created']);
+    const all = await make(['*']);
+    const eu = await make(['customer.*'], ['eu']);
+    const result = await publish(hy.admin, { type: 'customer.created', payload: {}, channel: 'us' });
+    const webhooks = (await db.query(`select webhook_id from delivery where event_id = $1`, [result.event.id])).map((r) => r.webhook_id);
+    expect(webhooks).toContain(exact);
+    expect(webhooks).toContain(all);
+    expect(webhooks).not.toContain(eu);
+    const inEu = await publish(hy.admin, { type: 'customer.created', payload: {}, channel: 'eu' });
+    expect((await db.query(`select webhook_id from delivery where event_id = $1`, [inEu.event.id])).map((r) => r.webhook_id)).toContain(eu);
+    for (const id of [exact, all, eu]) await mutate(hy.admin, `mutation { deleteWebhook(input: { id: "${id}" }) { __typename } }`);
+  });
+});
