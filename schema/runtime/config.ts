@@ -57,6 +57,30 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
   return raw as T;
 }
 
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+export const MAX_ADMIN_TOKEN_LENGTH = 200;
+
+/**
+ * HOOKYARD_ADMIN_TOKEN must be a token the API can accept: a Bearer header carries no
+ * spaces, and keys longer than 200 characters are refused before any lookup. A short
+ * one would be guessable, and its listed prefix would give most of it away.
+ */
+function adminToken(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.HOOKYARD_ADMIN_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  // The value is a secret: say what is wrong with it without echoing it.
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError('HOOKYARD_ADMIN_TOKEN', 'must be printable ASCII without spaces (it is sent as "Authorization: Bearer <token>"); e.g. hy_ followed by the output of "openssl rand -hex 24"');
+  }
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH || raw.length > MAX_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      'HOOKYARD_ADMIN_TOKEN',
+      `must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_ADMIN_TOKEN_LENGTH} characters, not ${raw.length}; e.g. hy_ followed by the output of "openssl rand -hex 24"`,
+    );
+  }
+  return raw;
+}
+
 /** Reads and checks every setting once at start, so a bad value fails fast with one clear line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -81,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer(env, 'PORT', 4000, 0, 65535),
     role: oneOf(env, 'HOOKYARD_ROLE', ROLES, 'all'),
     secretKey: env.HOOKYARD_SECRET_KEY || null,
-    adminToken: env.HOOKYARD_ADMIN_TOKEN || null,
+    adminToken: adminToken(env),
     urlPolicy: oneOf<UrlPolicy>(env, 'HOOKYARD_URL_POLICY', ['strict', 'permissive'], production ? 'strict' : 'permissive'),
     urlPolicyExplicit: Boolean(urlPolicyRaw),
     retentionDays: integer(env, 'HOOKYARD_RETENTION_DAYS', 7, 1, 3650),

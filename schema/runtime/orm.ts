@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from '../entities/index.ts';
@@ -27,14 +28,20 @@ export async function createOrm(url: string, log: Logger, poolMax = 10): Promise
   });
 }
 
-/** Applies every migration not applied yet. Safe to run from several processes: Postgres serialises them. */
+/**
+ * Applies every migration not applied yet. Safe to run from several processes: one
+ * migrates at a time, the others wait, then find nothing left to do. The advisory lock
+ * is a session lock, so it is taken and released on one dedicated connection: through
+ * the ORM's pool the unlock could run on another connection and leave the lock held.
+ */
 export async function migrate(orm: Orm): Promise<void> {
-  const connection = orm.em.getConnection();
-  // One process migrates at a time; the others wait, then find nothing left to do.
-  await connection.execute('select pg_advisory_lock(72710001)');
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
   try {
+    await lock.query('select pg_advisory_lock(72710001)');
     await orm.migrator.up();
   } finally {
-    await connection.execute('select pg_advisory_unlock(72710001)');
+    // Ending the session releases the lock too, whatever happened above.
+    await lock.end();
   }
 }

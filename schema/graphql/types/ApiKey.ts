@@ -1,9 +1,11 @@
+import { LockMode } from '@mikro-orm/postgresql';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../context.ts';
 import { paginate } from '../connection.ts';
 import { ApiKey, API_KEY_ROLES } from '../../entities/ApiKey.ts';
 import { newApiKey } from '../../services/api-key-token.ts';
-import { NotFoundError } from '../../errors.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { Tenant } from '../../entities/Tenant.ts';
 import { requiredText } from '../../rules/text.ts';
 
 export const ApiKeyRoleEnum = builder.enumType('ApiKeyRole', { values: API_KEY_ROLES });
@@ -75,10 +77,22 @@ builder.mutationField('revokeApiKey', (t) =>
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
-      const apiKey = await ctx.em.findOne(ApiKey, { id: String(input.id), tenantId: ctx.viewer.tenantId });
-      if (!apiKey) throw new NotFoundError('API key', String(input.id));
-      apiKey.revokedAt ??= new Date();
-      await ctx.em.flush();
+      const apiKey = await ctx.em.transactional(async (em) => {
+        // The tenant row lock serialises revocations, so two admins revoking each other's
+        // keys at once cannot both pass the last-admin check.
+        await em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const key = await em.findOne(ApiKey, { id: String(input.id), tenantId: ctx.viewer.tenantId });
+        if (!key) throw new NotFoundError('API key', String(input.id));
+        if (key.revokedAt) return key;
+        if (key.role === 'ADMIN') {
+          const otherAdmins = await em.count(ApiKey, { tenantId: ctx.viewer.tenantId, role: 'ADMIN', revokedAt: null, id: { $ne: key.id } });
+          if (otherAdmins === 0) {
+            throw new ConflictError(`API key ${key.id} is the tenant's last active ADMIN key; create another ADMIN key before revoking this one`);
+          }
+        }
+        key.revokedAt = new Date();
+        return key;
+      });
       ctx.services.log.info({ apiKeyId: apiKey.id }, 'API key revoked');
       return { apiKey };
     },
