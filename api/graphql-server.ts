@@ -36,6 +36,9 @@ export function createGraphqlServer(services: Services, orm: MikroORM) {
     landingPage: false,
     graphiql: services.config.production ? false : { title: 'Hookyard GraphQL' },
     batching: false,
+    // 25 MB (yoga's default, room for a publishEvents batch), or more when the payload
+    // limit is raised so high that one event at the limit would not fit.
+    maxRequestBodySize: Math.max(25_000_000, 2 * services.config.payloadLimitBytes + 64 * 1024),
     logging: {
       debug: (...args) => services.log.debug(args, 'yoga'),
       info: (...args) => services.log.info(args, 'yoga'),

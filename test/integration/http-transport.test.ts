@@ -106,3 +106,31 @@ describe('the HTTP transport of /graphql', () => {
     expect(await response.text()).toMatch(/Hookyard GraphQL/);
   });
 });
+
+describe('the request size limit of /graphql', () => {
+  let hy: TestHookyard;
+  beforeAll(async () => {
+    // A payload limit of 16 MiB needs more than the 25 MB floor: 2 × 16 MiB + 64 KiB.
+    hy = await startTestHookyard({ HOOKYARD_PAYLOAD_LIMIT_BYTES: String(16 * 1024 * 1024) });
+  });
+  afterAll(async () => {
+    await hy?.stop();
+  });
+
+  const send = (padBytes: number) =>
+    fetch(`${hy.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${hy.adminToken}` },
+      body: JSON.stringify({ query: '{ viewer { role } }', variables: { pad: 'x'.repeat(padBytes) } }),
+    });
+
+  it('serves a request that fits twice the payload limit', async () => {
+    expect((await send(30 * 1024 * 1024)).status).toBe(200);
+  });
+
+  it('refuses a larger one with 413', async () => {
+    const response = await send(34 * 1024 * 1024);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+  });
+});
