@@ -35,6 +35,7 @@ function execute(client: Client, query: string, variables?: Record<string, unkno
   });
 }
 
+// Authentication at connection_init is in test/foundation/auth.test.ts.
 describe('graphql-ws on /graphql', () => {
   let hy: TestHookyard;
   const clients: Client[] = [];
@@ -50,22 +51,6 @@ describe('graphql-ws on /graphql', () => {
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.dispose()));
     await hy?.stop();
-  });
-
-  it('runs operations with the API key from connection_init, in any of its spellings', async () => {
-    for (const params of [{ authorization: `Bearer ${hy.adminToken}` }, { Authorization: hy.adminToken }, { token: hy.adminToken }]) {
-      const { client } = open(params);
-      const result = await execute(client, '{ viewer { role tenant { name } } }');
-      expect(result, JSON.stringify(Object.keys(params))).toEqual({ data: { viewer: { role: 'ADMIN', tenant: { name: 'default' } } } });
-    }
-  });
-
-  it('closes with 4403 when the key is missing or unknown', async () => {
-    for (const params of [undefined, { authorization: 'Bearer hy_nope' }]) {
-      const { client, closed } = open(params);
-      await expect(execute(client, '{ viewer { role } }')).rejects.toBeTruthy();
-      expect(closed.code).toBe(4403);
-    }
   });
 
   it('gives WebSocket operations the same typed errors and roles as HTTP', async () => {
