@@ -11,6 +11,7 @@ import { startBoss } from './schema/runtime/queue.ts';
 import { bootstrapTenant } from './schema/services/bootstrap.ts';
 import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
+import { startMetricsServer } from './schema/runtime/metrics-server.ts';
 
 type Stop = () => Promise<void>;
 
@@ -67,7 +68,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   const boss = await startBoss(url, log, { supervise: runsWorker, schedule: runsWorker, leaseSeconds: config.deliveryLeaseSeconds });
   stops.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
 
-  const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit });
+  const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit, webhookLimitExplicit: config.webhookLimitExplicit });
   const services = { config, pool, boss, log, secretKey };
 
   const lines = [`Hookyard (role: ${config.role})`];
@@ -83,13 +84,19 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
     stops.push(() => api.stop());
     const base = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
     baseUrl = base;
-    lines.push(`  dashboard:  ${base}/`, `  GraphQL:    ${base}/graphql (HTTP and graphql-ws)`, `  health:     ${base}/healthz`);
+    lines.push(`  dashboard:  ${base}/`, `  GraphQL:    ${base}/graphql (HTTP and graphql-ws)`, `  health:     ${base}/healthz`, `  metrics:    ${base}/metrics`);
   }
   if (runsWorker) {
     const worker = buildWorker({ config, orm, boss, pool, log, secretKey });
     await worker.start();
     stops.push(() => worker.stop());
     lines.push('  worker:     running');
+    if (config.role === 'worker' && config.metricsPort !== null) {
+      // No API here to serve /metrics: the worker's counters get their own port.
+      const metrics = await startMetricsServer(config.host, config.metricsPort, log);
+      stops.push(() => metrics.stop());
+      lines.push(`  metrics:    ${metrics.url}`);
+    }
   }
   if (generatedToken) {
     lines.push('', `  Admin API key for tenant "${tenant.name}" (shown only now, store it):`, `    ${generatedToken}`);

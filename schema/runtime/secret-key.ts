@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from './config.ts';
+import { ensureDataDir } from './data-dir.ts';
 import { parseSecretKey } from '../rules/secret.ts';
 
 /**
@@ -18,7 +19,7 @@ export async function loadSecretKey(fromEnv: string | null, dataDir: string): Pr
     }
   }
   const file = path.join(dataDir, 'secret-key');
-  await fs.mkdir(dataDir, { recursive: true });
+  await ensureDataDir(dataDir);
   try {
     return { key: parseSecretKey((await fs.readFile(file, 'utf8')).trim()), source: file };
   } catch (error) {

@@ -7,10 +7,11 @@ import { hashToken, newApiKey } from './api-key-token.ts';
 
 /**
  * On first start creates the default tenant and its admin key. With
- * HOOKYARD_ADMIN_TOKEN set, makes sure that token is an admin key. Returns the
+ * HOOKYARD_ADMIN_TOKEN set, makes sure that token is an admin key; with
+ * HOOKYARD_WEBHOOK_LIMIT set, gives every tenant that limit. Returns the
  * token only when it was generated now, so it is printed once.
  */
-export async function bootstrapTenant(em: EntityManager, options: { adminToken: string | null; webhookLimit: number }): Promise<{ tenant: Tenant; generatedToken: string | null }> {
+export async function bootstrapTenant(em: EntityManager, options: { adminToken: string | null; webhookLimit: number; webhookLimitExplicit?: boolean }): Promise<{ tenant: Tenant; generatedToken: string | null }> {
   return em.transactional(async (tx) => {
     await tx.getConnection().execute('select pg_advisory_xact_lock(72710002)', [], 'all', tx.getTransactionContext());
     let [tenant] = await tx.find(Tenant, {}, { orderBy: { createdAt: 'asc' }, limit: 1 });
@@ -32,6 +33,12 @@ export async function bootstrapTenant(em: EntityManager, options: { adminToken: 
           `this token is the API key ${existing.id}, which is ${existing.revokedAt ? 'revoked' : `a ${existing.role} key`}; set a new token to get an admin key`,
         );
       }
+    }
+    // The tenants' limit is set only here (no API changes it), so a changed
+    // HOOKYARD_WEBHOOK_LIMIT must reach the rows that exist, not only new ones.
+    if (options.webhookLimitExplicit) {
+      await tx.nativeUpdate(Tenant, { webhookLimit: { $ne: options.webhookLimit } }, { webhookLimit: options.webhookLimit });
+      tenant.webhookLimit = options.webhookLimit;
     }
     await tx.flush();
     return { tenant, generatedToken };

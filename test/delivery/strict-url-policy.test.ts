@@ -24,7 +24,7 @@ describe('strict URL policy at delivery time', () => {
     // A URL that passed the policy when saved can point inward later (DNS rebinding); simulate it.
     await db.query('update webhook set url = $1 where id = $2', [receiver.url, webhookId]);
     const published = await publish(hy.admin, { type: eventType, payload: {} });
-    const attempt = await eventually(
+    const attempt = await eventually<{ error_kind: string; error_message: string; status: string }>(
       () => db.one('select a.error_kind, a.error_message, d.status from attempt a join delivery d on d.id = a.delivery_id where d.event_id = $1', [published.event.id]),
       10_000,
       'the blocked attempt',

@@ -1,30 +1,27 @@
 import type { GqlClient } from './graphql.ts';
 import { mutate } from './graphql.ts';
 
-/** Registers an event type, an integrator and a webhook to `url`; returns their ids and the secret. */
-export async function createWebhookSetup(
-  client: GqlClient,
-  url: string,
-  options: { eventType?: string; webhook?: Record<string, unknown> } = {},
-): Promise<{ integratorId: string; webhookId: string; secret: string; eventType: string }> {
-  const eventType = options.eventType ?? 'invoice.created';
-  const registered = await mutate(client, `mutation($n: String!) { registerEventType(input: { name: $n }) { __typename ... on Error { message } } }`, { n: eventType });
-  if (registered.__typename !== 'EventTypePayload' && !/already registered/.test(registered.message)) throw new Error(registered.message);
-  const integrator = await mutate(client, `mutation { createIntegrator(input: { name: "Acme" }) { ... on IntegratorPayload { integrator { id } } ... on Error { message } } }`);
-  const created = await mutate(
-    client,
-    `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ... on WebhookWithSecretPayload { secret webhook { id } } ... on Error { message } } }`,
-    { input: { integratorId: integrator.integrator.id, name: 'Billing hook', url, eventTypes: [eventType], ...options.webhook } },
-  );
-  if (created.__typename !== 'WebhookWithSecretPayload') throw new Error(`createWebhook failed: ${created.message}`);
-  return { integratorId: integrator.integrator.id, webhookId: created.webhook.id, secret: created.secret, eventType };
-}
+/** Selection of every error type's fields, for mutation result unions. */
+export const ERROR_FIELDS = '... on Error { message code } ... on ValidationError { field } ... on LimitExceededError { limit }';
 
-export async function publish(client: GqlClient, input: Record<string, unknown>) {
+/** Creates an integrator and returns it (id, name, description, contactEmail, createdAt, deletedAt). */
+export async function createIntegrator(client: GqlClient, input: { name: string; description?: string; contactEmail?: string }) {
   const result = await mutate(
     client,
-    `mutation($input: PublishEventInput!) { publishEvent(input: $input) { __typename ... on PublishedEvent { duplicate deliveryCount event { id type } } ... on Error { message code } ... on ValidationError { field } } }`,
+    `mutation ($input: CreateIntegratorInput!) { createIntegrator(input: $input) { __typename ... on IntegratorPayload { integrator { id name description contactEmail createdAt updatedAt deletedAt } } ${ERROR_FIELDS} } }`,
     { input },
   );
-  return result;
+  if (result.__typename !== 'IntegratorPayload') throw new Error(`createIntegrator failed: ${result.message}`);
+  return result.integrator as { id: string; name: string; description: string; contactEmail: string | null; createdAt: string; deletedAt: string | null };
+}
+
+/** Registers an event type and returns it (id, name, description, schema, deprecated). */
+export async function registerEventType(client: GqlClient, input: { name: string; description?: string; schema?: unknown }) {
+  const result = await mutate(
+    client,
+    `mutation ($input: RegisterEventTypeInput!) { registerEventType(input: $input) { __typename ... on EventTypePayload { eventType { id name description schema deprecated } } ${ERROR_FIELDS} } }`,
+    { input },
+  );
+  if (result.__typename !== 'EventTypePayload') throw new Error(`registerEventType failed: ${result.message}`);
+  return result.eventType as { id: string; name: string; description: string; schema: unknown; deprecated: boolean };
 }

@@ -1,0 +1,217 @@
+// The delivery log's view (filter, sort, page) as URL search parameters, so a view is
+// a link that can be shared and survives a reload. Pure functions: tested without a browser.
+import {
+  DeliveryOrderFieldValues,
+  DeliveryStatusValues,
+  type DeliveryFilter,
+  type DeliveryOrder,
+  type DeliveryOrderField,
+  type DeliveryStatus,
+} from '../graphql/generated.ts';
+
+export interface DeliveryQuery {
+  filter: DeliveryFilter;
+  orderBy: DeliveryOrder[];
+  after: string | null;
+  before: string | null;
+  pageSize: number;
+}
+
+export const PAGE_SIZES = [25, 50, 100] as const;
+export const DEFAULT_PAGE_SIZE = 50;
+export const DEFAULT_ORDER: DeliveryOrder[] = [{ field: 'CREATED_AT', direction: 'DESC' }];
+
+/** The direction a first click sorts by: newest, most and failures first. */
+const FIRST_DIRECTION: Record<DeliveryOrderField, 'ASC' | 'DESC'> = {
+  CREATED_AT: 'DESC',
+  LAST_ATTEMPT_AT: 'DESC',
+  DELIVERED_AT: 'DESC',
+  ATTEMPTS: 'DESC',
+  INTEGRATOR: 'ASC',
+  WEBHOOK: 'ASC',
+  EVENT_TYPE: 'ASC',
+  SUCCEEDED: 'ASC',
+};
+
+// URL parameter ↔ filter field; dates are ISO instants, lists comma-separated.
+const TEXT_PARAMS = {
+  q: 'search',
+  integrator: 'integratorId',
+  webhook: 'webhookId',
+  event_type: 'eventType',
+  created_from: 'createdFrom',
+  created_to: 'createdTo',
+  delivered_from: 'deliveredFrom',
+  delivered_to: 'deliveredTo',
+} as const satisfies Record<string, keyof DeliveryFilter>;
+const NUMBER_PARAMS = { attempts_min: 'attemptsMin', attempts_max: 'attemptsMax' } as const satisfies Record<string, keyof DeliveryFilter>;
+
+function sortToken({ field, direction }: DeliveryOrder): string {
+  return `${direction === 'DESC' ? '-' : ''}${field.toLowerCase()}`;
+}
+
+function parseSort(value: string | null): DeliveryOrder[] {
+  if (!value) return DEFAULT_ORDER;
+  const order: DeliveryOrder[] = [];
+  for (const token of value.split(',')) {
+    const field = token.replace(/^-/, '').toUpperCase() as DeliveryOrderField;
+    if (!DeliveryOrderFieldValues.includes(field) || order.some((o) => o.field === field)) continue;
+    order.push({ field, direction: token.startsWith('-') ? 'DESC' : 'ASC' });
+  }
+  return order.length ? order : DEFAULT_ORDER;
+}
+
+export function parseDeliveryQuery(params: Pick<URLSearchParams, 'get'>): DeliveryQuery {
+  const filter: DeliveryFilter = {};
+  for (const [param, key] of Object.entries(TEXT_PARAMS)) {
+    const value = params.get(param)?.trim();
+    if (value) filter[key] = value;
+  }
+  for (const [param, key] of Object.entries(NUMBER_PARAMS)) {
+    const value = Number.parseInt(params.get(param) ?? '', 10);
+    if (Number.isFinite(value) && value >= 0) filter[key] = value;
+  }
+  const succeeded = params.get('succeeded');
+  if (succeeded === 'yes' || succeeded === 'no') filter.succeeded = succeeded === 'yes';
+  const status = (params.get('status') ?? '')
+    .split(',')
+    .map((s) => s.trim().toUpperCase() as DeliveryStatus)
+    .filter((s) => DeliveryStatusValues.includes(s));
+  if (status.length) filter.status = [...new Set(status)];
+  const size = Number(params.get('size'));
+  return {
+    filter,
+    orderBy: parseSort(params.get('sort')),
+    after: params.get('after') || null,
+    before: params.get('before') || null,
+    pageSize: (PAGE_SIZES as readonly number[]).includes(size) ? size : DEFAULT_PAGE_SIZE,
+  };
+}
+
+/** The inverse of parseDeliveryQuery; defaults are left out so links stay short. */
+export function deliveryQueryToParams(query: DeliveryQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  const { filter } = query;
+  for (const [param, key] of Object.entries(TEXT_PARAMS)) if (filter[key]) params.set(param, filter[key]!);
+  for (const [param, key] of Object.entries(NUMBER_PARAMS)) if (filter[key] != null) params.set(param, String(filter[key]));
+  if (filter.succeeded != null) params.set('succeeded', filter.succeeded ? 'yes' : 'no');
+  if (filter.status?.length) params.set('status', filter.status.join(','));
+  if (!isDefaultOrder(query.orderBy)) params.set('sort', query.orderBy.map(sortToken).join(','));
+  if (query.after) params.set('after', query.after);
+  if (query.before) params.set('before', query.before);
+  if (query.pageSize !== DEFAULT_PAGE_SIZE) params.set('size', String(query.pageSize));
+  return params;
+}
+
+export function isDefaultOrder(order: DeliveryOrder[]): boolean {
+  return order.length === 0 || (order.length === 1 && order[0].field === 'CREATED_AT' && order[0].direction === 'DESC');
+}
+
+/**
+ * A header click: sort by that column alone (a second click flips it). With shift, the
+ * column is added as the next sort key, or flipped when it is one already.
+ */
+export function nextOrder(order: DeliveryOrder[], field: DeliveryOrderField, additive: boolean): DeliveryOrder[] {
+  const flip = (o: DeliveryOrder): DeliveryOrder => ({ field: o.field, direction: o.direction === 'ASC' ? 'DESC' : 'ASC' });
+  const existing = order.find((o) => o.field === field);
+  if (additive) {
+    if (existing) return order.map((o) => (o.field === field ? flip(o) : o));
+    return [...order, { field, direction: FIRST_DIRECTION[field] }];
+  }
+  if (existing && order.length === 1) return [flip(existing)];
+  return [{ field, direction: FIRST_DIRECTION[field] }];
+}
+
+/** "Failed only" is the API's `succeeded: false`: everything not (yet) delivered. */
+export function isFailedOnly(filter: DeliveryFilter): boolean {
+  return filter.succeeded === false;
+}
+
+/** How many filter fields are set, the quick search excluded (a badge on the filter button). */
+export function activeFilterCount(filter: DeliveryFilter): number {
+  return Object.entries(filter).filter(([key, value]) => key !== 'search' && value != null && !(Array.isArray(value) && !value.length)).length;
+}
+
+/** Query parameters of /export/deliveries.csv|pdf: the selected ids, else the whole filter; always the sort. */
+export function exportParams(query: DeliveryQuery, selectedIds: string[]): URLSearchParams {
+  const params = new URLSearchParams();
+  if (selectedIds.length) params.set('ids', selectedIds.join(','));
+  else {
+    for (const [key, value] of Object.entries(query.filter)) {
+      if (value == null || (Array.isArray(value) && !value.length)) continue;
+      params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+  }
+  params.set('orderBy', query.orderBy.map((o) => `${o.field}:${o.direction}`).join(','));
+  return params;
+}
+
+const ID_PREFIX = /^(dlv|evt|att|whk|int)_/;
+
+export interface LiveRow {
+  id: string;
+  eventType: string;
+  status: DeliveryStatus;
+  succeeded: boolean;
+  attemptCount: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  webhook: { id: string; name: string; url: string };
+  integrator: { id: string; name: string };
+}
+
+/** Whether a delivery pushed live belongs in a log with this filter (mirrors the server's filter). */
+export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
+  const time = (iso: string | null) => (iso ? Date.parse(iso) : Number.NaN);
+  if (filter.ids?.length && !filter.ids.includes(row.id)) return false;
+  if (filter.createdFrom && !(time(row.createdAt) >= time(filter.createdFrom))) return false;
+  if (filter.createdTo && !(time(row.createdAt) <= time(filter.createdTo))) return false;
+  if (filter.deliveredFrom && !(time(row.deliveredAt) >= time(filter.deliveredFrom))) return false;
+  if (filter.deliveredTo && !(time(row.deliveredAt) <= time(filter.deliveredTo))) return false;
+  if (filter.attemptsMin != null && row.attemptCount < filter.attemptsMin) return false;
+  if (filter.attemptsMax != null && row.attemptCount > filter.attemptsMax) return false;
+  if (filter.integratorId && row.integrator.id !== filter.integratorId) return false;
+  if (filter.webhookId && row.webhook.id !== filter.webhookId) return false;
+  if (filter.eventType && row.eventType !== filter.eventType) return false;
+  if (filter.succeeded != null && row.succeeded !== filter.succeeded) return false;
+  if (filter.status?.length && !filter.status.includes(row.status)) return false;
+  if (filter.search) {
+    const needle = filter.search.trim().toLowerCase();
+    // As the server: a prefixed id matches exactly, other text part of a name, type or URL.
+    const matched = ID_PREFIX.test(needle)
+      ? [row.id, row.webhook.id, row.integrator.id].includes(filter.search.trim())
+      : [row.eventType, row.integrator.name, row.webhook.name, row.webhook.url].some((text) => text.toLowerCase().includes(needle));
+    if (!matched) return false;
+  }
+  return true;
+}
+
+export interface MergeResult<T> {
+  rows: T[];
+  /** New deliveries put at the top. */
+  added: number;
+  /** Ids of new deliveries that belong in this view but were not shown (another page or sort, or the live cap). */
+  missed: string[];
+}
+
+/**
+ * Applies one batch of live updates to the visible rows: a row already shown takes its
+ * new state in place; a new delivery matching the filter goes on top when `room` allows
+ * (first page, newest-first sort), else it is only counted so the user can reload.
+ * A delivery older than the newest shown row is someone else's page: left alone.
+ */
+export function mergeDeliveryUpdates<T extends LiveRow>(rows: T[], updates: T[], filter: DeliveryFilter, room: number): MergeResult<T> {
+  const index = new Map(rows.map((row, i) => [row.id, i]));
+  const next = rows.slice();
+  const newest = rows.length ? Math.max(...rows.map((r) => Date.parse(r.createdAt))) : Number.NEGATIVE_INFINITY;
+  const fresh = new Map<string, T>();
+  for (const update of updates) {
+    const at = index.get(update.id);
+    if (at !== undefined) next[at] = update;
+    else if (Date.parse(update.createdAt) >= newest && matchesFilter(filter, update)) fresh.set(update.id, update);
+  }
+  const incoming = [...fresh.values()].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : -1));
+  const added = incoming.slice(0, Math.max(0, room));
+  const missed = incoming.slice(added.length).map((row) => row.id);
+  return { rows: added.length ? [...added, ...next] : next, added: added.length, missed };
+}

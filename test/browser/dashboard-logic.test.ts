@@ -1,0 +1,171 @@
+// The dashboard's pure logic, without a browser: the delivery log's view in the URL,
+// multi-column sort, merging live updates, batching bursts, and the form parsers.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  deliveryQueryToParams,
+  exportParams,
+  matchesFilter,
+  mergeDeliveryUpdates,
+  nextOrder,
+  parseDeliveryQuery,
+  type DeliveryQuery,
+  type LiveRow,
+} from '../../client/src/lib/deliveries/delivery-query.ts';
+import { Batcher } from '../../client/src/lib/live/batcher.ts';
+import { formatSeconds, parseSchedule } from '../../client/src/lib/format/time.ts';
+import { parseHeaders, parseList } from '../../client/src/lib/webhooks/webhook-form.ts';
+import { fieldKey } from '../../client/src/lib/forms/mutation-result.ts';
+
+function delivery(id: string, createdAt: string, patch: Partial<LiveRow> = {}): LiveRow {
+  return {
+    id,
+    eventType: 'invoice.created',
+    status: 'PENDING',
+    succeeded: false,
+    attemptCount: 0,
+    createdAt,
+    deliveredAt: null,
+    webhook: { id: 'whk_1', name: 'Ledger', url: 'https://ledger.test/hook' },
+    integrator: { id: 'int_1', name: 'Acme' },
+    ...patch,
+  };
+}
+
+describe('the delivery log view in the URL', () => {
+  it('round-trips every filter, the sort, the cursor and the page size', () => {
+    const query: DeliveryQuery = {
+      filter: {
+        search: 'acme',
+        createdFrom: '2026-01-01T00:00:00.000Z',
+        createdTo: '2026-01-02T00:00:00.000Z',
+        deliveredFrom: '2026-01-01T10:00:00.000Z',
+        deliveredTo: '2026-01-01T11:00:00.000Z',
+        attemptsMin: 2,
+        attemptsMax: 5,
+        integratorId: 'int_1',
+        webhookId: 'whk_1',
+        eventType: 'invoice.created',
+        succeeded: false,
+        status: ['RETRYING', 'FAILED'],
+      },
+      orderBy: [
+        { field: 'WEBHOOK', direction: 'ASC' },
+        { field: 'ATTEMPTS', direction: 'DESC' },
+      ],
+      after: 'cursor-1',
+      before: null,
+      pageSize: 100,
+    };
+    const params = deliveryQueryToParams(query);
+    expect(params.get('sort')).toBe('webhook,-attempts');
+    expect(parseDeliveryQuery(new URLSearchParams(params.toString()))).toEqual(query);
+  });
+
+  it('leaves defaults out of the URL and ignores values it does not know', () => {
+    expect(deliveryQueryToParams(parseDeliveryQuery(new URLSearchParams())).toString()).toBe('');
+    const parsed = parseDeliveryQuery(new URLSearchParams('sort=-bogus,attempts,attempts&status=NOPE,failed&size=7&attempts_min=-1&succeeded=maybe'));
+    expect(parsed.orderBy).toEqual([{ field: 'ATTEMPTS', direction: 'ASC' }]);
+    expect(parsed.filter).toEqual({ status: ['FAILED'] });
+    expect(parsed.pageSize).toBe(50);
+  });
+
+  it('exports the selected ids when rows are selected, else the whole filter, always with the sort', () => {
+    const query = parseDeliveryQuery(new URLSearchParams('status=FAILED,RETRYING&q=acme&sort=-attempts'));
+    expect(Object.fromEntries(exportParams(query, []))).toEqual({ status: 'FAILED,RETRYING', search: 'acme', orderBy: 'ATTEMPTS:DESC' });
+    expect(Object.fromEntries(exportParams(query, ['dlv_1', 'dlv_2']))).toEqual({ ids: 'dlv_1,dlv_2', orderBy: 'ATTEMPTS:DESC' });
+  });
+});
+
+describe('multi-column sort', () => {
+  it('sorts by one column on click and flips it on a second click', () => {
+    const byWebhook = nextOrder([{ field: 'CREATED_AT', direction: 'DESC' }], 'WEBHOOK', false);
+    expect(byWebhook).toEqual([{ field: 'WEBHOOK', direction: 'ASC' }]);
+    expect(nextOrder(byWebhook, 'WEBHOOK', false)).toEqual([{ field: 'WEBHOOK', direction: 'DESC' }]);
+  });
+
+  it('adds a column with shift and flips only that column when it is already a key', () => {
+    const two = nextOrder([{ field: 'WEBHOOK', direction: 'ASC' }], 'ATTEMPTS', true);
+    expect(two).toEqual([
+      { field: 'WEBHOOK', direction: 'ASC' },
+      { field: 'ATTEMPTS', direction: 'DESC' },
+    ]);
+    expect(nextOrder(two, 'ATTEMPTS', true)).toEqual([
+      { field: 'WEBHOOK', direction: 'ASC' },
+      { field: 'ATTEMPTS', direction: 'ASC' },
+    ]);
+    expect(nextOrder(two, 'EVENT_TYPE', false)).toEqual([{ field: 'EVENT_TYPE', direction: 'ASC' }]);
+  });
+});
+
+describe('live updates of the delivery log', () => {
+  const shown = [delivery('dlv_2', '2026-01-01T10:00:02Z'), delivery('dlv_1', '2026-01-01T10:00:01Z')];
+
+  it('changes a shown row in place and puts new matching deliveries on top, newest first', () => {
+    const update = delivery('dlv_1', '2026-01-01T10:00:01Z', { status: 'SUCCEEDED', succeeded: true, attemptCount: 1 });
+    const result = mergeDeliveryUpdates(shown, [update, delivery('dlv_3', '2026-01-01T10:00:03Z'), delivery('dlv_4', '2026-01-01T10:00:04Z')], {}, 500);
+    expect(result.rows.map((r) => r.id)).toEqual(['dlv_4', 'dlv_3', 'dlv_2', 'dlv_1']);
+    expect(result.rows[3].status).toBe('SUCCEEDED');
+    expect(result).toMatchObject({ added: 2, missed: [] });
+  });
+
+  it('only counts new deliveries when the page cannot take them, and ignores older ones from other pages', () => {
+    const result = mergeDeliveryUpdates(shown, [delivery('dlv_0', '2026-01-01T09:00:00Z'), delivery('dlv_3', '2026-01-01T10:00:03Z')], {}, 0);
+    expect(result.rows.map((r) => r.id)).toEqual(['dlv_2', 'dlv_1']);
+    expect(result).toMatchObject({ added: 0, missed: ['dlv_3'] });
+  });
+
+  it('leaves out new deliveries the filter does not match', () => {
+    const other = delivery('dlv_3', '2026-01-01T10:00:03Z', { webhook: { id: 'whk_2', name: 'CRM', url: 'https://crm.test' } });
+    expect(mergeDeliveryUpdates(shown, [other], { webhookId: 'whk_1' }, 500).added).toBe(0);
+  });
+
+  it('matches the quick search like the server: ids exactly, other text anywhere in names, URL and type', () => {
+    const row = delivery('dlv_ABC', '2026-01-01T10:00:00Z');
+    expect(matchesFilter({ search: 'dlv_ABC' }, row)).toBe(true);
+    expect(matchesFilter({ search: 'dlv_AB' }, row)).toBe(false);
+    expect(matchesFilter({ search: 'LEDGER.test' }, row)).toBe(true);
+    expect(matchesFilter({ search: 'acme' }, row)).toBe(true);
+    expect(matchesFilter({ search: 'crm' }, row)).toBe(false);
+    expect(matchesFilter({ attemptsMin: 1 }, row)).toBe(false);
+    expect(matchesFilter({ deliveredFrom: '2026-01-01T00:00:00Z' }, row)).toBe(false);
+    expect(matchesFilter({ status: ['PENDING'], succeeded: false, createdFrom: '2026-01-01T09:00:00Z' }, row)).toBe(true);
+  });
+});
+
+describe('the live batcher', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it('applies a burst of a thousand events once per interval, keeping only the latest per key', () => {
+    vi.useFakeTimers();
+    const batches: { id: string; n: number }[][] = [];
+    const batcher = new Batcher<{ id: string; n: number }>((items) => batches.push(items), { keyOf: (item) => item.id, intervalMs: 250 });
+    for (let n = 0; n < 1000; n++) batcher.push({ id: `dlv_${n % 10}`, n });
+    expect(batches).toHaveLength(0);
+    vi.advanceTimersByTime(250);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]).toHaveLength(10);
+    expect(batches[0].find((item) => item.id === 'dlv_3')!.n).toBe(993);
+    batcher.push({ id: 'dlv_1', n: 1000 });
+    vi.advanceTimersByTime(250);
+    expect(batches).toHaveLength(2);
+    batcher.dispose();
+  });
+});
+
+describe('the form parsers', () => {
+  it('reads a retry schedule in seconds or with units, and writes it back short', () => {
+    expect(parseSchedule('5s, 5m, 30m, 2h, 1h30m, 1d, 10')).toEqual([5, 300, 1800, 7200, 5400, 86400, 10]);
+    expect(() => parseSchedule('5 minutes')).toThrow(/not a duration/);
+    expect([5, 300, 5400, 86400].map(formatSeconds)).toEqual(['5s', '5m', '1h30m', '1d']);
+  });
+
+  it('reads custom headers one per line and refuses a line without a name', () => {
+    expect(parseHeaders('x-tenant: acme\n\nx-trace:  a:b ')).toEqual({ 'x-tenant': 'acme', 'x-trace': 'a:b' });
+    expect(() => parseHeaders('x-tenant acme')).toThrow(/line 1/);
+    expect(parseList('eu, us ,eu')).toEqual(['eu', 'us']);
+  });
+
+  it('puts a ValidationError next to the field its path names', () => {
+    expect(['input.url', 'input.retrySchedule[2]', 'input.headers.x-tenant', 'input.name'].map(fieldKey)).toEqual(['url', 'retrySchedule', 'headers', 'name']);
+  });
+});
