@@ -6,25 +6,45 @@ import { ConfigError } from '../schema/runtime/config.ts';
 import { createGraphqlServer } from './graphql-server.ts';
 import { attachGraphqlWebSocket } from './websocket.ts';
 import { handleHealth } from './health.ts';
+import { createDashboardHandler } from './static-dashboard.ts';
+import { createPostgresEventTarget } from './pg-event-target.ts';
+import { createLiveFeed } from './live-feed.ts';
+import { createMetricsHandler } from './metrics.ts';
+import { handleCsvExport } from './export-csv.ts';
+import { handlePdfExport } from './export-pdf.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;
   stop(): Promise<void>;
 }
 
-/** The HTTP + WebSocket server: GraphQL on /graphql (both transports) and /healthz. */
+/** The HTTP + WebSocket server: GraphQL on /graphql (both transports), /healthz and the dashboard at /. */
 export function buildApi(services: Services, orm: MikroORM): Api {
-  const yoga = createGraphqlServer(services, orm);
+  // Live updates: one LISTEN connection per API process feeds every subscription.
+  const changes = createPostgresEventTarget(services.pool.options, services.log, services.pool);
+  const live = createLiveFeed(changes, services.pool, services.log);
+  const yoga = createGraphqlServer(services, orm, live);
+  const handleMetrics = createMetricsHandler(services, live, changes);
+  const serveDashboard = createDashboardHandler();
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql') return void yoga(req, res);
     if (path === '/healthz') return void handleHealth(services, res);
+    if (path === '/metrics') return void handleMetrics(req, res);
+    if (path === '/export/deliveries.csv') return void handleCsvExport(services, req, res).catch((error) => exportFailed(error, res));
+    if (path === '/export/deliveries.pdf') return void handlePdfExport(services, req, res).catch((error) => exportFailed(error, res));
+    if (req.method === 'GET' || req.method === 'HEAD') return serveDashboard(req, res);
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${path}` }));
   });
+  function exportFailed(error: unknown, res: http.ServerResponse): void {
+    services.log.error({ err: error }, 'export failed');
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the export failed; try again' } }));
+    else res.destroy();
+  }
   // A slow client must not hold a socket forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
-  const ws = attachGraphqlWebSocket(server, yoga, services.pool);
+  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live);
 
   return {
     async start() {
@@ -38,10 +58,14 @@ export function buildApi(services: Services, orm: MikroORM): Api {
         server.listen(port, host, () => resolve());
       });
       const address = server.address() as AddressInfo;
+      // Subscriptions work from the first request: wait (briefly) for the LISTEN.
+      await Promise.race([changes.ready, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       return { port: address.port, host };
     },
     async stop() {
+      live.close();
       await ws.close();
+      await changes.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

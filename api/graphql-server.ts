@@ -9,6 +9,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { schema } from '../schema/graphql/schema.ts';
 import type { Context, Services, Viewer } from '../schema/graphql/context.ts';
+import type { LiveFeed } from '../schema/runtime/live-feed.ts';
 import { HookyardError, ValidationError } from '../schema/errors.ts';
 import { authenticate, bearerToken } from './auth.ts';
 
@@ -25,7 +26,7 @@ function unauthorized(message: string): GraphQLError {
  * graphql-yoga with Hookyard's context, hardening and error masking. The same
  * envelop (plugins and context) serves HTTP and graphql-ws operations.
  */
-export function createGraphqlServer(services: Services, orm: MikroORM) {
+export function createGraphqlServer(services: Services, orm: MikroORM, live: LiveFeed) {
   // Errors maskError has seen: it logs the unexpected ones itself, with context, and the
   // expected ones (typed Hookyard errors, bad requests) are the client's business. Yoga
   // logs every error whose masked form differs; those lines would be noise or doubles.
@@ -79,7 +80,7 @@ export function createGraphqlServer(services: Services, orm: MikroORM) {
         viewer = (await authenticate(services.pool, token)) ?? undefined;
         if (!viewer) throw unauthorized('the API key is unknown or revoked');
       }
-      return { em: orm.em.fork() as Context['em'], viewer, services };
+      return { em: orm.em.fork() as Context['em'], viewer, services, live };
     },
   });
 }

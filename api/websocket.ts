@@ -6,12 +6,15 @@ import type pg from 'pg';
 import type { createGraphqlServer } from './graphql-server.ts';
 import type { Viewer } from '../schema/graphql/context.ts';
 import { authenticate } from './auth.ts';
+import type { ApiLiveFeed } from './live-feed.ts';
 
 type Yoga = ReturnType<typeof createGraphqlServer>;
 
 type Extra = Record<string, unknown> & {
   viewer?: Viewer;
   token?: string;
+  /** Stops watching the socket's API key for revocation (set once authenticated). */
+  untrack?: () => void;
 };
 
 function tokenFrom(params: Record<string, unknown> | undefined): string | null {
@@ -25,8 +28,14 @@ function tokenFrom(params: Record<string, unknown> | undefined): string | null {
  * closes with 4403, no init within 3 s with 4408, a second init with 4429
  * (graphql-ws's own codes). Operations run through yoga's envelop.
  */
-export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool) {
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
+export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool, live: ApiLiveFeed) {
+  // noServer: given the HTTP server, ws re-emits its errors (a port in use) on the
+  // WebSocket server, where graphql-ws prints them with a stack trace.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== '/graphql') return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
   const disposable = useServer<Record<string, unknown> | undefined, Extra>(
     {
       connectionInitWaitTimeout: 3000,
@@ -36,7 +45,12 @@ export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool
         if (!viewer || !token) return false;
         ctx.extra.viewer = viewer;
         ctx.extra.token = token;
+        // Revoking the key, in any API process, closes this socket and its subscriptions.
+        ctx.extra.untrack = live.trackSession(viewer.apiKeyId, viewer.tenantId, () => ctx.extra.socket.close(4403, 'Forbidden: the API key was revoked'));
         return true;
+      },
+      onClose: (ctx) => {
+        ctx.extra.untrack?.();
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,

@@ -32,13 +32,21 @@ export const DeliverySchema = defineEntity({
     lastError: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
-  // One index per delivery-log filter and sort, each led by tenant_id and ended by id
-  // so keyset pages resolve inside the index.
+  // One index per delivery-log filter and sort, each led by tenant_id and ended by
+  // (created_at, id), the log's tie-breakers, so keyset pages resolve inside the index.
+  // The nullable times are indexed as coalesce(…, 'infinity'): the log sorts and pages
+  // on that expression, so a NULL is an ordinary value (after every date) in cursors.
   indexes: [
     { properties: ['tenantId', 'createdAt', 'id'] },
-    { properties: ['tenantId', 'deliveredAt', 'id'] },
-    { properties: ['tenantId', 'lastAttemptAt', 'id'] },
-    { properties: ['tenantId', 'attemptCount', 'id'] },
+    {
+      name: 'delivery_tenant_id_delivered_sort_index',
+      expression: `create index "delivery_tenant_id_delivered_sort_index" on "delivery" ("tenant_id", (coalesce("delivered_at", 'infinity'::timestamptz)), "created_at", "id")`,
+    },
+    {
+      name: 'delivery_tenant_id_last_attempt_sort_index',
+      expression: `create index "delivery_tenant_id_last_attempt_sort_index" on "delivery" ("tenant_id", (coalesce("last_attempt_at", 'infinity'::timestamptz)), "created_at", "id")`,
+    },
+    { properties: ['tenantId', 'attemptCount', 'createdAt', 'id'] },
     { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },
     { properties: ['tenantId', 'status', 'createdAt', 'id'] },
     { properties: ['tenantId', 'webhookId', 'createdAt', 'id'] },

@@ -9,6 +9,7 @@ import { EventSchema } from './Event.ts';
 import { EventIdempotencyKeySchema } from './EventIdempotencyKey.ts';
 import { DeliverySchema } from './Delivery.ts';
 import { AttemptSchema } from './Attempt.ts';
+import { WebhookUsageSchema } from './WebhookUsage.ts';
 
 export const entities = [
   TenantSchema,
@@ -21,4 +22,5 @@ export const entities = [
   EventIdempotencyKeySchema,
   DeliverySchema,
   AttemptSchema,
+  WebhookUsageSchema,
 ];

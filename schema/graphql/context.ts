@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { ApiKeyRole } from '../entities/ApiKey.ts';
 import type { Config } from '../runtime/config.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { LiveFeed } from '../runtime/live-feed.ts';
 import { ForbiddenError } from '../errors.ts';
 
 /** Who is calling: resolved from the bearer token before any resolver runs. */
@@ -27,6 +28,8 @@ export interface Context {
   em: EntityManager;
   viewer: Viewer;
   services: Services;
+  /** Row changes from every process, for subscriptions (served by the API process). */
+  live: LiveFeed;
 }
 
 export function requireAdmin(ctx: Context): void {

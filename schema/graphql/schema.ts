@@ -9,5 +9,10 @@ import './types/Webhook.ts';
 import './types/Event.ts';
 import './types/Attempt.ts';
 import './types/Delivery.ts';
+import './types/DeliveryLog.ts';
+import './types/EventLog.ts';
+import './types/AttemptLog.ts';
+import './types/WebhookUsage.ts';
+import './types/LiveUpdates.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

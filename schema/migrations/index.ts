@@ -1,5 +1,7 @@
+import { Migration20261122211500 } from './Migration20261122211500.ts';
 import { Migration20261122210133 } from './Migration20261122210133.ts';
 // Every migration, in order. `npm run migration:create` appends new ones here.
 export const migrationsList = [
   { name: 'Migration20261122210133', class: Migration20261122210133 },
+  { name: 'Migration20261122211500', class: Migration20261122211500 },
 ];

@@ -4,7 +4,8 @@
 
 export const CHANGES_CHANNEL = 'hookyard_changes';
 
-export interface Change {
+/** A delivery, attempt or webhook row changed (written, status moved, attempt recorded). */
+export interface RowChange {
   kind: 'delivery' | 'attempt' | 'webhook';
   tenantId: string;
   id: string;
@@ -12,6 +13,15 @@ export interface Change {
   deliveryId?: string;
   integratorId?: string;
 }
+
+/** An API key was revoked: every API process ends the subscriptions and sockets it authenticated. */
+export interface ApiKeyRevoked {
+  kind: 'apiKey';
+  tenantId: string;
+  id: string;
+}
+
+export type Change = RowChange | ApiKeyRevoked;
 
 // Postgres caps a notification at 8000 bytes; stay below it with room for the channel name.
 const MAX_PAYLOAD_BYTES = 7500;

@@ -28,6 +28,8 @@ export interface Config {
   urlPolicyExplicit: boolean;
   retentionDays: number;
   webhookLimit: number;
+  /** HOOKYARD_WEBHOOK_LIMIT is set: every start applies it, not only the first. */
+  webhookLimitExplicit: boolean;
   payloadLimitBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   production: boolean;
@@ -36,6 +38,8 @@ export interface Config {
   /** Jobs fetched at once by one delivery loop, and loops per worker process. */
   workerBatchSize: number;
   workerConcurrency: number;
+  /** HOOKYARD_METRICS_PORT: where a worker-only process (HOOKYARD_ROLE=worker) serves /metrics; unset, it serves none. The API serves /metrics on its own port. */
+  metricsPort: number | null;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -110,11 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     urlPolicyExplicit: Boolean(urlPolicyRaw),
     retentionDays: integer(env, 'HOOKYARD_RETENTION_DAYS', 7, 1, 3650),
     webhookLimit: integer(env, 'HOOKYARD_WEBHOOK_LIMIT', 100, 1, 100_000),
+    webhookLimitExplicit: Boolean(env.HOOKYARD_WEBHOOK_LIMIT),
     payloadLimitBytes: integer(env, 'HOOKYARD_PAYLOAD_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     production,
     deliveryLeaseSeconds: integer(env, 'HOOKYARD_DELIVERY_LEASE_SECONDS', 120, 5, 3600),
     workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 50, 1, 500),
     workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 4, 1, 64),
+    metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
   };
 }

@@ -23,8 +23,12 @@ function queueOptions(name: string, leaseSeconds: number): Omit<Queue, 'name'> {
   return { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 };
 }
 
-/** pg-boss in the same PostgreSQL, with every Hookyard queue created and its options current. */
+/**
+ * pg-boss in the same PostgreSQL, with every Hookyard queue created and its options current.
+ * `supervise` is true in processes that run the workers: they expire jobs and own the lease.
+ */
 export async function startBoss(url: string, log: Logger, options: { supervise: boolean; schedule: boolean; leaseSeconds: number; max?: number }): Promise<PgBoss> {
+  const checkSeconds = Math.max(1, Math.min(60, Math.floor(options.leaseSeconds / 3)));
   const boss = new PgBoss({
     connectionString: url,
     schema: BOSS_SCHEMA,
@@ -32,8 +36,11 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     supervise: options.supervise,
     schedule: options.schedule,
     useListenNotify: true,
-    // Expired jobs are found by the supervisor: look often enough to honour the lease.
-    superviseIntervalSeconds: Math.max(1, Math.min(60, Math.floor(options.leaseSeconds / 3))),
+    // Expired jobs are found by the supervisor: look often enough to honour the lease. pg-boss
+    // expires jobs only in the supervisor's monitor pass, which runs at most once per
+    // monitorIntervalSeconds (60 s by default), so that interval must follow the lease too.
+    superviseIntervalSeconds: checkSeconds,
+    monitorIntervalSeconds: checkSeconds,
   });
   boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
   await boss.start();
@@ -41,9 +48,11 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     const settings = queueOptions(name, options.leaseSeconds);
     if (!(await boss.getQueue(name))) await boss.createQueue(name, settings);
     else {
-      // retryDelayMax can only be set when a queue is created.
-      const { retryDelayMax: _fixed, ...updatable } = settings;
-      await boss.updateQueue(name, updatable);
+      // retryDelayMax can only be set when a queue is created. The lease is the workers'
+      // setting, and each job keeps the one its queue had when it was inserted: a process
+      // that runs no worker (an API) must not put its own in their place.
+      const { retryDelayMax: _fixed, expireInSeconds, ...updatable } = settings;
+      await boss.updateQueue(name, options.supervise ? { ...updatable, expireInSeconds } : updatable);
     }
   }
   return boss;

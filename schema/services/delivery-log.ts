@@ -20,11 +20,17 @@ export interface DeliveryLog {
   filter: DeliveryLogFilter;
   sort: DeliverySort[];
   rankings: Rankings;
+  /** For a sort led by INTEGRATOR or WEBHOOK: walk names in order (true) or sort the matches (false). */
+  walkByName?: boolean;
 }
 
 const RANKED: RankedField[] = ['INTEGRATOR', 'WEBHOOK'];
-/** Integrators walked per statement when a page is sorted first by integrator or webhook. */
-const RANK_CHUNK = 100;
+/**
+ * Integrators (webhooks) walked per statement when a page is sorted first by them: a few
+ * at first, since the first one or two usually fill a page, then doubling up to 128.
+ */
+const FIRST_RANK_CHUNK = 4;
+const MAX_RANK_CHUNK = 128;
 
 async function resolveSearch(db: Db, tenantId: string, search: SearchRequest): Promise<SearchMatches> {
   const matches: SearchMatches = { deliveryIds: [], eventIds: [], integratorIds: [], webhookIds: [], eventTypes: [] };
@@ -129,27 +135,66 @@ async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown
   await loadRankings(db, log);
   const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings };
   const first = log.sort[0].field;
-  if (first !== 'INTEGRATOR' && first !== 'WEBHOOK') {
+  if ((first !== 'INTEGRATOR' && first !== 'WEBHOOK') || !(await walkByName(db, log))) {
     return (await db.query<LogRow>(sql.deliveryPage(args))).rows;
   }
   // Sorted first by integrator (webhook) name: walk them in order, a chunk per statement.
   const ids = log.rankings[first]!;
   const ascending = (log.sort[0].direction === 'ASC') !== backward;
-  const only = first === 'INTEGRATOR' ? log.filter.integratorIds : log.filter.webhookIds;
+  const only = await walkedRefs(db, log, first);
   const cursorRank = cursor ? (cursor[0] as number) : null;
   let order = ids.map((id, i) => ({ id, rank: i + 1 }));
   if (!ascending) order.reverse();
   if (cursorRank != null) order = order.filter((r) => (ascending ? r.rank > cursorRank : r.rank < cursorRank));
-  if (only) order = order.filter((r) => only.includes(r.id));
+  if (only) order = order.filter((r) => only.has(r.id));
   const rows: LogRow[] = [];
   let cursorRef = cursorRank != null ? { id: ids[cursorRank - 1], rank: cursorRank } : null;
-  for (let start = 0; rows.length < limit && (cursorRef || start < order.length); start += RANK_CHUNK) {
-    const chunk = order.slice(start, start + RANK_CHUNK);
+  for (let start = 0, size = FIRST_RANK_CHUNK; rows.length < limit && (cursorRef || start < order.length); start += size, size = Math.min(MAX_RANK_CHUNK, size * 2)) {
+    const chunk = order.slice(start, start + size);
     const statement = sql.rankedFirstPage({ ...args, limit: limit - rows.length }, { ids: chunk.map((r) => r.id), ranks: chunk.map((r) => r.rank) }, cursorRef);
     rows.push(...(await db.query<LogRow>(statement)).rows);
     cursorRef = null;
   }
   return rows;
+}
+
+/** Matching rows above which sorting them all by name costs more than walking names. */
+const SORT_BY_NAME_LIMIT = 100_000;
+
+/**
+ * How to fetch a page sorted first by integrator (webhook) name. Walking the names in
+ * order and taking each one's newest rows from its index is cheap while most
+ * integrators have matching rows; under a selective filter (failed only, one event
+ * type…) it would scan every healthy integrator's whole history to find nothing. Then
+ * the matching rows are few enough to sort by name outright, from the index that suits
+ * the filter. The planner's row estimate decides; only the index-bounded conditions
+ * (integrator, webhook, created range) never need it. Decided once per log.
+ */
+async function walkByName(db: Db, log: DeliveryLog): Promise<boolean> {
+  if (log.walkByName === undefined) {
+    const bounded = ['integratorIds', 'webhookIds', 'createdFrom', 'createdTo'];
+    if (Object.entries(log.filter).every(([key, value]) => value === undefined || bounded.includes(key))) log.walkByName = true;
+    else {
+      const { rows } = await db.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql.estimateDeliveries(log.tenantId, log.filter));
+      log.walkByName = rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] > SORT_BY_NAME_LIMIT;
+    }
+  }
+  return log.walkByName;
+}
+
+/**
+ * The only integrators (webhooks) worth walking, when the filter says: an integrator
+ * filter, or a webhook filter (a webhook belongs to one integrator for life, and its
+ * deliveries carry that integrator), and the other way round. Null: all of them.
+ */
+async function walkedRefs(db: Db, log: DeliveryLog, field: RankedField): Promise<Set<string> | null> {
+  const { integratorIds, webhookIds } = log.filter;
+  if (!integratorIds && !webhookIds) return null;
+  if (field === 'INTEGRATOR' && integratorIds && !webhookIds) return new Set(integratorIds);
+  if (field === 'WEBHOOK' && webhookIds && !integratorIds) return new Set(webhookIds);
+  const { rows } = await db.query<{ id: string; integrator_id: string }>(sql.webhookOwners(log.tenantId));
+  const pairs = rows.filter((w) => (!webhookIds || webhookIds.includes(w.id)) && (!integratorIds || integratorIds.includes(w.integrator_id)));
+  return new Set(pairs.map((w) => (field === 'INTEGRATOR' ? w.integrator_id : w.id)));
 }
 
 export interface PageRequest {
@@ -193,9 +238,27 @@ export async function deliveryLogPage(db: Db, log: DeliveryLog, page: PageReques
   };
 }
 
+/** A count slower than this is kept for COUNT_TTL_MS, so paging through a big log does not recount it per page. */
+const SLOW_COUNT_MS = 100;
+const COUNT_TTL_MS = 5000;
+const slowCounts = new Map<string, { count: number; until: number }>();
+
+/**
+ * Rows matching the filter. Exact; a count that took long (a million rows) is reused for
+ * five seconds for the same tenant and filter, which is what paging through it asks.
+ */
 export async function countDeliveryLog(db: Db, log: DeliveryLog): Promise<number> {
+  const key = `${log.tenantId}:${JSON.stringify(log.filter)}`;
+  const now = Date.now();
+  const kept = slowCounts.get(key);
+  if (kept && kept.until > now) return kept.count;
   const { rows } = await db.query<{ count: string }>(sql.countDeliveries(log.tenantId, log.filter));
-  return Number(rows[0].count);
+  const count = Number(rows[0].count);
+  if (Date.now() - now > SLOW_COUNT_MS) {
+    if (slowCounts.size > 1000) for (const [k, v] of slowCounts) if (v.until <= now) slowCounts.delete(k);
+    if (slowCounts.size <= 1000) slowCounts.set(key, { count, until: Date.now() + COUNT_TTL_MS });
+  }
+  return count;
 }
 
 /**
@@ -221,4 +284,20 @@ export function deliveryColumns(row: LogRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) if (!/^_k\d+$|^_rank$/.test(key)) out[key] = value;
   return out;
+}
+
+export interface Directory {
+  integrators: Map<string, string>;
+  webhooks: Map<string, { name: string; url: string }>;
+}
+
+/** Integrator and webhook names of a tenant, for exports (small tables, read once per export). */
+export async function loadDirectory(db: Db, tenantId: string): Promise<Directory> {
+  const { rows } = await db.query<{ kind: string; id: string; name: string; url: string | null }>(sql.directory(tenantId));
+  const directory: Directory = { integrators: new Map(), webhooks: new Map() };
+  for (const row of rows) {
+    if (row.kind === 'integrator') directory.integrators.set(row.id, row.name);
+    else directory.webhooks.set(row.id, { name: row.name, url: row.url ?? '' });
+  }
+  return directory;
 }

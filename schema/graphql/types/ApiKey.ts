@@ -7,6 +7,7 @@ import { newApiKey } from '../../services/api-key-token.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { Tenant } from '../../entities/Tenant.ts';
 import { requiredText } from '../../rules/text.ts';
+import { notifyChanges } from '../../services/notify-changes.ts';
 
 export const ApiKeyRoleEnum = builder.enumType('ApiKeyRole', { values: API_KEY_ROLES });
 
@@ -93,6 +94,8 @@ builder.mutationField('revokeApiKey', (t) =>
         key.revokedAt = new Date();
         return key;
       });
+      // Every API process closes the sockets and subscriptions this key opened.
+      await notifyChanges(ctx.services.pool, [{ kind: 'apiKey', tenantId: ctx.viewer.tenantId, id: apiKey.id }]);
       ctx.services.log.info({ apiKeyId: apiKey.id }, 'API key revoked');
       return { apiKey };
     },

@@ -10,6 +10,7 @@ import { EventRef } from './Event.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import { IntegratorRef } from './Integrator.ts';
+import { loadById } from '../batch-load.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
@@ -27,9 +28,10 @@ export const DeliveryRef = builder.node(Delivery, {
   id: { resolve: (d) => d.id },
   loadOne: (id, ctx) => ctx.em.findOne(Delivery, { id, tenantId: ctx.viewer.tenantId }),
   fields: (t) => ({
-    event: t.field({ type: EventRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(Event, { id: d.eventId, tenantId: ctx.viewer.tenantId }) }),
-    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(Webhook, { id: d.webhookId, tenantId: ctx.viewer.tenantId }) }),
-    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => ctx.em.findOneOrFail(Integrator, { id: d.integratorId, tenantId: ctx.viewer.tenantId }) }),
+    // Batched per request (batch-load.ts): a page of 50 deliveries costs one query per table.
+    event: t.field({ type: EventRef, resolve: (d, _a, ctx) => loadById(ctx, Event, d.eventId, 'event') }),
+    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => loadById(ctx, Webhook, d.webhookId, 'webhook') }),
+    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => loadById(ctx, Integrator, d.integratorId, 'integrator') }),
     eventType: t.exposeString('eventType'),
     status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
     succeeded: t.boolean({ resolve: (d) => d.status === 'SUCCEEDED' }),

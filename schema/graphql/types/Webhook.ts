@@ -25,6 +25,7 @@ import {
   checkTimeoutSeconds,
 } from '../../rules/webhook-fields.ts';
 import { transitionWebhook } from '../../services/webhook-transition.ts';
+import { notifyChanges, webhookChanged } from '../../services/notify-changes.ts';
 import { withTransaction } from '../../runtime/transaction.ts';
 import type { WebhookStatus } from '../../entities/Webhook.ts';
 
@@ -253,6 +254,7 @@ builder.mutationField('createWebhook', (t) =>
         return created;
       });
       ctx.services.log.info({ webhookId: webhook.id, tenantId: webhook.tenantId }, 'webhook created');
+      await notifyChanges(ctx.services.pool, [webhookChanged(webhook)]);
       return { webhook, secret };
     },
   }),
@@ -293,6 +295,7 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
       await ctx.em.flush();
+      await notifyChanges(ctx.services.pool, [webhookChanged(webhook)]);
       return { webhook };
     },
   }),
@@ -389,6 +392,7 @@ builder.mutationField('rotateWebhookSecret', (t) =>
       webhook.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
       webhook.secretEncrypted = encryptSecret(secret, ctx.services.secretKey);
       await ctx.em.flush();
+      await notifyChanges(ctx.services.pool, [webhookChanged(webhook)]);
       ctx.services.log.info({ webhookId: webhook.id }, 'webhook secret rotated');
       return { webhook, secret };
     },

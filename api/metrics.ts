@@ -1,0 +1,96 @@
+// GET /metrics: this process's registry (attempt and publish counters when it runs the
+// worker too), plus gauges computed at scrape time: open deliveries and queue depth from
+// the database (the same answer from every API process), and this process's subscribers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import client from 'prom-client';
+import type { Services } from '../schema/graphql/context.ts';
+import { registry } from '../schema/runtime/metrics.ts';
+import * as sql from '../schema/sql/metrics.ts';
+import type { ApiLiveFeed } from './live-feed.ts';
+import type { PostgresEventTarget } from './pg-event-target.ts';
+
+/** A scrape storm must not turn into a query storm: database gauges are reused this long. */
+const DATABASE_GAUGE_TTL_MS = 5000;
+
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | null = null;
+  let at = 0;
+  return () => {
+    if (!value || Date.now() - at > DATABASE_GAUGE_TTL_MS) {
+      at = Date.now();
+      value = load().catch((error) => {
+        value = null;
+        throw error;
+      });
+    }
+    return value;
+  };
+}
+
+export function createMetricsHandler(services: Services, live: ApiLiveFeed, changes: PostgresEventTarget) {
+  // Gauges of this API instance live in their own registry, merged at scrape time, so
+  // several APIs in one process (tests) do not collide in the process registry.
+  const own = new client.Registry();
+  const openDeliveries = cached(async () => (await services.pool.query<{ status: string; count: string }>(sql.openDeliveries())).rows);
+  const queues = cached(() => services.boss.getQueues());
+
+  new client.Gauge({
+    name: 'hookyard_deliveries_open',
+    help: 'Deliveries waiting to be sent (PENDING) or retried (RETRYING), all tenants.',
+    labelNames: ['status'] as const,
+    registers: [own],
+    async collect() {
+      const rows = await openDeliveries();
+      for (const status of ['PENDING', 'RETRYING']) this.set({ status }, Number(rows.find((r) => r.status === status)?.count ?? 0));
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_queue_jobs',
+    help: 'pg-boss jobs per queue and state (queued includes deferred; counts as of the last queue monitor pass).',
+    labelNames: ['queue', 'state'] as const,
+    registers: [own],
+    async collect() {
+      for (const q of await queues()) {
+        this.set({ queue: q.name, state: 'queued' }, q.queuedCount);
+        this.set({ queue: q.name, state: 'deferred' }, q.deferredCount);
+        this.set({ queue: q.name, state: 'active' }, q.activeCount);
+        this.set({ queue: q.name, state: 'failed' }, q.failedCount);
+      }
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_subscribers_connected',
+    help: 'Authenticated graphql-ws connections to this API process.',
+    registers: [own],
+    collect() {
+      this.set(live.sessions);
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_subscriptions_active',
+    help: 'Open GraphQL subscriptions in this API process.',
+    registers: [own],
+    collect() {
+      this.set(live.subscriptions);
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_live_updates_listening',
+    help: '1 while this API process holds its LISTEN connection for live updates, else 0.',
+    registers: [own],
+    collect() {
+      this.set(changes.connected ? 1 : 0);
+    },
+  });
+
+  return async function handleMetrics(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const merged = client.Registry.merge([registry, own]);
+      const body = await merged.metrics();
+      res.writeHead(200, { 'content-type': merged.contentType, 'cache-control': 'no-store' }).end(body);
+    } catch (error) {
+      services.log.error({ err: error }, 'metrics could not be collected');
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+    }
+  };
+}

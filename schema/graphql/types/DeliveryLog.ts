@@ -1,0 +1,112 @@
+// The delivery log query: `deliveries(filter, orderBy)` with keyset cursors both ways.
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { pageSize, type PageArgs } from '../connection.ts';
+import { Delivery } from '../../entities/Delivery.ts';
+import { DeliveryRef, DeliveryStatusEnum } from './Delivery.ts';
+import { countDeliveryLog, deliveryColumns, deliveryLogPage, openDeliveryLog } from '../../services/delivery-log.ts';
+import { MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../rules/delivery-log-input.ts';
+
+export const SortDirectionEnum = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
+
+export const DeliveryOrderFieldEnum = builder.enumType('DeliveryOrderField', {
+  description: 'A column of the delivery log to sort by. Ties are broken by creation time, then id, in the direction of the last key.',
+  values: {
+    CREATED_AT: { description: 'When the delivery was created (the event was published).' },
+    INTEGRATOR: { description: "The integrator's name, any case (then its id)." },
+    WEBHOOK: { description: "The webhook's name, any case (then its id)." },
+    EVENT_TYPE: { description: 'The event type name.' },
+    ATTEMPTS: { description: 'The number of attempts made.' },
+    LAST_ATTEMPT_AT: { description: 'When the last attempt was made; never-attempted deliveries sort after every date.' },
+    SUCCEEDED: { description: 'Whether the delivery succeeded (false before true when ascending).' },
+    DELIVERED_AT: { description: 'When the delivery succeeded; undelivered ones sort after every date.' },
+  } as const,
+});
+
+export const DeliveryOrderInput = builder.inputType('DeliveryOrder', {
+  fields: (t) => ({
+    field: t.field({ type: DeliveryOrderFieldEnum, required: true }),
+    direction: t.field({ type: SortDirectionEnum, required: true, defaultValue: 'DESC' }),
+  }),
+});
+
+export const DeliveryFilterInput = builder.inputType('DeliveryFilter', {
+  description: 'Every condition given must hold. Ranges include `from` and exclude `to`.',
+  fields: (t) => ({
+    createdFrom: t.field({ type: 'DateTime' }),
+    createdTo: t.field({ type: 'DateTime' }),
+    deliveredFrom: t.field({ type: 'DateTime', description: 'Only delivered ones, delivered at or after this time.' }),
+    deliveredTo: t.field({ type: 'DateTime', description: 'Only delivered ones, delivered before this time.' }),
+    attemptsMin: t.int(),
+    attemptsMax: t.int(),
+    integratorId: t.id(),
+    webhookId: t.id(),
+    eventType: t.string({ description: 'An exact event type name, e.g. invoice.created.' }),
+    succeeded: t.boolean({ description: 'true: only succeeded; false: everything else (the failed-only toggle).' }),
+    status: t.field({ type: [DeliveryStatusEnum], description: 'Any of these statuses; an empty list means any status.' }),
+    ids: t.idList({ description: `Exactly these deliveries (selected rows), at most ${MAX_SELECTED_IDS}; an empty list matches nothing.` }),
+    search: t.string({
+      description: `Quick search, at most ${MAX_SEARCH_LENGTH} characters: an id (dlv_, evt_, att_, whk_, int_) matches exactly; other text matches part of the event type, the integrator's name, or the webhook's name or URL.`,
+    }),
+  }),
+});
+
+/** Relay paging arguments to the service's page request (size checked: 1 to 100). */
+export function pageRequest(args: PageArgs) {
+  const size = pageSize(args);
+  return { size: (size.first ?? size.last)!, backward: size.last != null, after: args.after, before: args.before };
+}
+
+/** A GraphQL filter input as the rules want it (ids as strings). */
+export function filterInput(filter: typeof DeliveryFilterInput.$inferInput | null | undefined): FilterInput | null {
+  if (!filter) return null;
+  return {
+    ...filter,
+    integratorId: filter.integratorId == null ? null : String(filter.integratorId),
+    webhookId: filter.webhookId == null ? null : String(filter.webhookId),
+    ids: filter.ids?.map(String) ?? null,
+  };
+}
+
+interface LogConnection {
+  edges: { cursor: string; node: Delivery }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+builder.queryField('deliveries', (t) =>
+  t.connection(
+    {
+      type: DeliveryRef,
+      description: 'The delivery log, newest first unless orderBy says otherwise.',
+      args: {
+        filter: t.arg({ type: DeliveryFilterInput }),
+        orderBy: t.arg({ type: [DeliveryOrderInput], description: 'Sort keys, most significant first (multi-column sort).' }),
+      },
+      resolve: async (_root, args, ctx: Context) => {
+        const page = pageRequest(args);
+        const { pool } = ctx.services;
+        const log = await openDeliveryLog(pool, ctx.viewer.tenantId, { filter: filterInput(args.filter), orderBy: args.orderBy });
+        const result = await deliveryLogPage(pool, log, page);
+        const connection: LogConnection = {
+          edges: result.rows.map((row, i) => ({ cursor: result.cursors[i], node: ctx.em.map(Delivery, deliveryColumns(row)) })),
+          pageInfo: {
+            hasNextPage: result.hasNextPage,
+            hasPreviousPage: result.hasPreviousPage,
+            startCursor: result.cursors[0] ?? null,
+            endCursor: result.cursors.at(-1) ?? null,
+          },
+          // Counted only when asked for: a count reads every matching index entry.
+          totalCount: () => countDeliveryLog(pool, log),
+        };
+        return connection as never;
+      },
+    },
+    {
+      name: 'DeliveryConnection',
+      fields: (c) => ({
+        totalCount: c.int({ description: 'Deliveries matching the filter (all pages).', resolve: (x) => (x as unknown as LogConnection).totalCount() }),
+      }),
+    },
+  ),
+);
