@@ -1,3 +1,4 @@
+import { graphqlRequestLimitBytes } from './request-limits.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -44,7 +45,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   // A slow client must not hold a socket forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
-  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live);
+  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live, graphqlRequestLimitBytes(services.config));
 
   return {
     async start() {

@@ -12,6 +12,7 @@ import type { Context, Services, Viewer } from '../schema/graphql/context.ts';
 import type { LiveFeed } from '../schema/runtime/live-feed.ts';
 import { HookyardError, ValidationError } from '../schema/errors.ts';
 import { authenticate, bearerToken } from './auth.ts';
+import { graphqlRequestLimitBytes } from './request-limits.ts';
 
 /** What graphql-ws hands over for a WebSocket operation: the viewer resolved at connection_init. */
 export interface SocketContext {
@@ -37,9 +38,7 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
     landingPage: false,
     graphiql: services.config.production ? false : { title: 'Hookyard GraphQL' },
     batching: false,
-    // 25 MB (yoga's default, room for a publishEvents batch), or more when the payload
-    // limit is raised so high that one event at the limit would not fit.
-    maxRequestBodySize: Math.max(25_000_000, 2 * services.config.payloadLimitBytes + 64 * 1024),
+    maxRequestBodySize: graphqlRequestLimitBytes(services.config),
     logging: {
       debug: (...args) => services.log.debug(args, 'yoga'),
       info: (...args) => services.log.info(args, 'yoga'),

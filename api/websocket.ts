@@ -28,10 +28,10 @@ function tokenFrom(params: Record<string, unknown> | undefined): string | null {
  * closes with 4403, no init within 3 s with 4408, a second init with 4429
  * (graphql-ws's own codes). Operations run through yoga's envelop.
  */
-export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool, live: ApiLiveFeed) {
+export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool, live: ApiLiveFeed, maxPayload: number) {
   // noServer: given the HTTP server, ws re-emits its errors (a port in use) on the
   // WebSocket server, where graphql-ws prints them with a stack trace.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload });
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/graphql') return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

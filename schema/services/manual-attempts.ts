@@ -6,6 +6,7 @@ import { bossDb, withTransaction } from '../runtime/transaction.ts';
 import { notifyChangesSql } from '../runtime/changes.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import * as publishSql from '../sql/publish.ts';
+import { deliveryLogBatches, type DeliveryLog } from './delivery-log.ts';
 
 interface Deps {
   pool: pg.Pool;
@@ -33,6 +34,29 @@ export async function queueManualAttempts(deps: Deps, tenantId: string, delivery
     }
     return rows.map((r) => r.id);
   });
+}
+
+/**
+ * Queues a manual attempt for every delivery the log filter matches, in batches of
+ * 1,000 (each its own transaction), or with `dryRun` only counts them. Returns how many
+ * were queued (or would be): deliveries of deleted webhooks are not counted.
+ */
+export async function retryDeliveries(deps: Deps, log: DeliveryLog, dryRun: boolean): Promise<number> {
+  let total = 0;
+  for await (const batch of deliveryLogBatches(deps.pool, log, 1000)) {
+    const ids = batch.map((row) => row.id);
+    total += dryRun ? await countRetryable(deps.pool, log.tenantId, ids) : (await queueManualAttempts(deps, log.tenantId, ids)).length;
+  }
+  return total;
+}
+
+async function countRetryable(pool: pg.Pool, tenantId: string, ids: string[]): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select count(*)::int as n from delivery d join webhook w on w.id = d.webhook_id
+      where d.tenant_id = $1 and d.id = any($2::text[]) and d.status <> 'CANCELLED' and w.status <> 'DELETED'`,
+    [tenantId, ids],
+  );
+  return rows[0].n;
 }
 
 export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: string): Promise<void> {

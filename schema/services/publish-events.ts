@@ -9,6 +9,7 @@ import { EVENT_TYPE_NAME } from '../rules/text.ts';
 import { eventTypeMatches } from '../rules/webhook-fields.ts';
 import { payloadSchemaErrors } from '../rules/payload-schema.ts';
 import * as sql from '../sql/publish.ts';
+import { recordPublished } from '../runtime/metrics.ts';
 
 export const MAX_EVENTS_PER_CALL = 1000;
 const CHANNEL = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -73,7 +74,7 @@ export async function publishEvents(
   }
   const checked = requests.map((r, i) => check(r, fieldOf(i), deps.payloadLimitBytes));
 
-  return withTransaction(deps.pool, async (client) => {
+  const published = await withTransaction(deps.pool, async (client) => {
     const tenant = await client.query(sql.tenantSwitch(tenantId));
     if (!tenant.rows[0]?.deliveries_enabled) throw new DeliveriesDisabledError();
 
@@ -132,4 +133,7 @@ export async function publishEvents(
       return { eventId, duplicate: true, deliveryCount: 0 };
     });
   });
+  const fresh = published.filter((p) => !p.duplicate);
+  recordPublished(fresh.length, fresh.reduce((sum, p) => sum + p.deliveryCount, 0));
+  return published;
 }

@@ -215,4 +215,25 @@ describe('retries, endpoint health and manual control', () => {
     await r.waitFor(2);
     expect(String(r.requests[1].headers['webhook-signature']).split(' ')).toHaveLength(1);
   });
+
+  it('retries every delivery matching a filter, counting them first in a dry run', async () => {
+    let failing = true;
+    const r = await receiver((_req, res) => void res.writeHead(failing ? 500 : 200).end());
+    const { eventType, webhookId } = await setup(r.url, { retrySchedule: [] });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await deliveryOf((await publish(hy.admin, { type: eventType, payload: { i } })).event.id));
+    for (const id of ids) await settled(id, 'FAILED');
+    const RETRY = `mutation($input: RetryDeliveriesInput!) { retryDeliveries(input: $input) { __typename ... on RetryDeliveriesPayload { count dryRun } ... on Error { message } } }`;
+    const filter = { webhookId, status: ['FAILED'] };
+    expect(await mutate(hy.admin, RETRY, { input: { filter, dryRun: true } })).toEqual({ __typename: 'RetryDeliveriesPayload', count: 3, dryRun: true });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(r.requests).toHaveLength(3);
+    failing = false;
+    expect(await mutate(hy.admin, RETRY, { input: { filter } })).toEqual({ __typename: 'RetryDeliveriesPayload', count: 3, dryRun: false });
+    for (const id of ids) {
+      const done = await settled(id, 'SUCCEEDED');
+      expect(done.attempts.map((a: any) => a.trigger)).toEqual(['SCHEDULED', 'MANUAL']);
+    }
+    expect(await mutate(hy.admin, RETRY, { input: { filter, dryRun: true } })).toMatchObject({ count: 0 });
+  });
 });

@@ -15,6 +15,7 @@ import { sendAttempt, type AttemptOutcome } from '../delivery/send-attempt.ts';
 import { retryDelayMs } from '../delivery/retry-delay.ts';
 import type { WebhookRateLimiter } from './webhook-rate-limiter.ts';
 import * as sql from '../sql/deliveries.ts';
+import { recordAttempt, recordDeliveryFinished } from '../../schema/runtime/metrics.ts';
 
 /** A webhook with no success for this long while attempts keep failing is disabled. */
 export const DISABLE_AFTER_FAILING_HOURS = 5 * 24;
@@ -167,13 +168,13 @@ export function createDeliverHandler(deps: DeliverDeps) {
       });
     }
 
-    await withTransaction(deps.pool, async (client) => {
+    const recorded = await withTransaction(deps.pool, async (client) => {
       // Webhook rows first, delivery rows second: the same lock order as a webhook's
       // own status changes (delete cancels deliveries), so the two never deadlock.
       await updateEndpointHealth(client, sent, gone);
       const won = new Set((await client.query(sql.applyOutcomes(outcomes))).rows.map((r) => r.id as string));
       const recorded = sent.filter((s) => won.has(s.row.id));
-      if (recorded.length === 0) return;
+      if (recorded.length === 0) return recorded;
       const attempts: sql.AttemptRow[] = recorded.map((s) => ({
         id: newId('Attempt'),
         tenantId: s.row.tenant_id,
@@ -209,7 +210,14 @@ export function createDeliverHandler(deps: DeliverDeps) {
         changes.push({ kind: 'attempt', tenantId: s.row.tenant_id, id: attempts[i].id, webhookId: s.row.webhook_id, deliveryId: s.row.id, integratorId: s.row.integrator_id });
       }
       await client.query(notifyChangesSql(changes));
+      return recorded;
     });
+    const statusOf = new Map(outcomes.map((o) => [o.deliveryId, o.status]));
+    for (const s of recorded) {
+      recordAttempt(s.outcome.ok ? 'success' : (s.outcome.errorKind ?? 'http_error'), s.outcome.durationMs);
+      const status = statusOf.get(s.row.id)!;
+      if (status !== 'RETRYING') recordDeliveryFinished(status);
+    }
   }
 
   /** Success streaks, failure streaks, and disabling endpoints that are gone (410) or failing for 5 days. */

@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/postgresql';
 import { builder } from '../builder.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { paginate } from '../connection.ts';
@@ -126,12 +127,16 @@ builder.mutationField('deleteIntegrator', (t) =>
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       const integrator = await loadIntegrator(ctx, String(input.id));
-      const live = await ctx.em.count(Webhook, { tenantId: ctx.viewer.tenantId, integratorId: integrator.id, status: { $ne: 'DELETED' } });
-      if (live > 0) {
-        throw new ConflictError(`integrator ${integrator.id} still has ${live} webhook(s) that are not deleted; delete them first`);
-      }
-      integrator.deletedAt = new Date();
-      await ctx.em.flush();
+      await ctx.em.transactional(async (em) => {
+        // Lock the integrator: a createWebhook for it (which takes a share lock) either
+        // finished before this count or waits and then finds the integrator deleted.
+        await em.findOneOrFail(Integrator, { id: integrator.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const live = await em.count(Webhook, { tenantId: ctx.viewer.tenantId, integratorId: integrator.id, status: { $ne: 'DELETED' } });
+        if (live > 0) {
+          throw new ConflictError(`integrator ${integrator.id} still has ${live} webhook(s) that are not deleted; delete them first`);
+        }
+        integrator.deletedAt = new Date();
+      });
       return { integrator };
     },
   }),

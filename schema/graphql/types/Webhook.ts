@@ -230,6 +230,11 @@ builder.mutationField('createWebhook', (t) =>
         if (count >= tenant.webhookLimit) {
           throw new LimitExceededError(`this tenant has ${count} webhooks, its limit; delete one or raise the limit`, tenant.webhookLimit);
         }
+        // A share lock on the integrator: a concurrent deleteIntegrator waits for this
+        // webhook to commit (and then refuses), or commits first and we see it deleted.
+        if (!(await em.findOne(Integrator, { id: integrator.id, deletedAt: null }, { lockMode: LockMode.PESSIMISTIC_READ }))) {
+          throw new NotFoundError('integrator', integrator.id);
+        }
         // One instant for createdAt and the history's "created" line, so they agree.
         const now = new Date();
         const created = em.create(Webhook, {
