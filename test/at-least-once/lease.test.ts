@@ -1,0 +1,39 @@
+// The delivery lease (HOOKYARD_DELIVERY_LEASE_SECONDS) is the workers' setting: how long
+// a job may stay active before another worker takes it over.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type http from 'node:http';
+import { freePort } from '../support/ports.ts';
+import { startCluster, type Cluster } from './cluster.ts';
+
+describe('the delivery lease', () => {
+  let cluster: Cluster;
+  const hanging: http.ServerResponse[] = [];
+  beforeAll(async () => {
+    // The API processes run with the default lease (120 s); only the workers set 5 s.
+    cluster = await startCluster({ respond: (_request, res) => void hanging.push(res) });
+  });
+  afterAll(async () => {
+    for (const res of hanging) res.destroy();
+    await cluster?.close();
+  });
+
+  it("resends a killed worker's delivery after the workers' lease, even when an API process with another lease started later", { timeout: 60_000 }, async () => {
+    const lease = { HOOKYARD_DELIVERY_LEASE_SECONDS: '5' };
+    const first = await cluster.startWorker(lease);
+    // A deploy restarts an API process after the workers: it must not change their lease.
+    await cluster.startProcess({ HOOKYARD_ROLE: 'api', PORT: String(await freePort()) });
+    await cluster.publishMany(1);
+    await cluster.receiver.waitFor(1);
+    first.kill('SIGKILL');
+    await first.exited;
+    const killedAt = Date.now();
+    cluster.receiver.respondWith((_request, res) => void res.writeHead(200).end('ok'));
+
+    await cluster.startWorker(lease);
+    await cluster.allSucceeded(1, 25_000);
+    const [resent] = cluster.receiver.requests.slice(1);
+    expect(resent.headers['webhook-id']).toBe(cluster.receiver.requests[0].headers['webhook-id']);
+    // Back within the lease and a few supervisor passes, not the API's 120 s.
+    expect(resent.at - killedAt).toBeLessThan(15_000);
+  });
+});
