@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { PgBoss, type Queue } from 'pg-boss';
 import type { Logger } from './logger.ts';
 import { QUEUES } from '../jobs.ts';
@@ -55,5 +56,30 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
       await boss.updateQueue(name, options.supervise ? { ...updatable, expireInSeconds } : updatable);
     }
   }
+  if (options.supervise) await tuneJobTableVacuum(url, log);
   return boss;
+}
+
+const JOB_TABLE_VACUUM = ['autovacuum_vacuum_scale_factor=0', 'autovacuum_vacuum_threshold=2000', 'autovacuum_vacuum_cost_delay=0'];
+
+/**
+ * Every delivery inserts and completes jobs, so the job table churns; by default
+ * autovacuum waits for 20 % of it to be dead, and meanwhile every fetch walks the dead
+ * index entries (measured: an empty fetch read 9,564 of them after a 10,000 drain).
+ * Vacuum it after every 2,000 dead rows instead. Set once; skipped when already so.
+ */
+async function tuneJobTableVacuum(url: string, log: Logger): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query(`select reloptions from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = 'job_common'`, [BOSS_SCHEMA]);
+    const current: string[] = rows[0]?.reloptions ?? [];
+    if (rows.length && !JOB_TABLE_VACUUM.every((o) => current.includes(o))) {
+      await client.query(`alter table ${BOSS_SCHEMA}.job_common set (${JOB_TABLE_VACUUM.join(', ')})`);
+    }
+  } catch (error) {
+    log.warn({ err: error }, 'could not tune autovacuum of the job table; delivery still works');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

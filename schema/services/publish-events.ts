@@ -74,6 +74,7 @@ export async function publishEvents(
   }
   const checked = requests.map((r, i) => check(r, fieldOf(i), deps.payloadLimitBytes));
 
+  const changes: Change[] = [];
   const published = await withTransaction(deps.pool, async (client) => {
     const tenant = await client.query(sql.tenantSwitch(tenantId));
     if (!tenant.rows[0]?.deliveries_enabled) throw new DeliveriesDisabledError();
@@ -122,8 +123,7 @@ export async function publishEvents(
       if (sendable.length) {
         await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
       }
-      const changes: Change[] = deliveries.map((d) => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId }));
-      await client.query(notifyChangesSql(changes));
+      changes.push(...deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
     }
 
     return checked.map((c) => {
@@ -133,6 +133,8 @@ export async function publishEvents(
       return { eventId, duplicate: true, deliveryCount: 0 };
     });
   });
+  // NOTIFY after the commit: notifying transactions commit one at a time (see the worker).
+  if (changes.length) await deps.pool.query(notifyChangesSql(changes)).catch(() => undefined);
   const fresh = published.filter((p) => !p.duplicate);
   recordPublished(fresh.length, fresh.reduce((sum, p) => sum + p.deliveryCount, 0));
   return published;
