@@ -120,7 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     deliveryLeaseSeconds: integer(env, 'HOOKYARD_DELIVERY_LEASE_SECONDS', 120, 5, 3600),
     workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 100, 1, 500),
-    workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 4, 1, 64),
+    workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 2, 1, 64),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
   };
 }

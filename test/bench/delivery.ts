@@ -15,6 +15,7 @@
 // (the publishing transaction's start), both from the database; the publish call's own
 // start is shown too. Prints a table; exits non-zero only on a broken run, printing
 // MISSED for a missed target.
+import { loadConfig } from '../../schema/runtime/config.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -232,8 +233,9 @@ async function main() {
   // Stop gracefully, so CPU profiles get written.
   for (const p of processes.splice(0).reverse()) await p.stop(15_000);
 
-  const batch = shared.HOOKYARD_WORKER_BATCH_SIZE ?? '50 (default)';
-  const concurrency = shared.HOOKYARD_WORKER_CONCURRENCY ?? '4 (default)';
+  const defaults = loadConfig({});
+  const batch = shared.HOOKYARD_WORKER_BATCH_SIZE ?? `${defaults.workerBatchSize} (default)`;
+  const concurrency = shared.HOOKYARD_WORKER_CONCURRENCY ?? `${defaults.workerConcurrency} (default)`;
   console.log(`\nDelivery benchmark: ${os.cpus().length} CPUs, Node ${process.version}, ${database.where}; load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`);
   console.log(`Hookyard: API process + worker process (batch ${batch}, concurrency ${concurrency}); receiver in its own process; body ${ceiling.bodyBytes} bytes\n`);
   const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
