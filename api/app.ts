@@ -1,4 +1,3 @@
-import { graphqlRequestLimitBytes } from './request-limits.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -13,6 +12,7 @@ import { createLiveFeed } from './live-feed.ts';
 import { createMetricsHandler } from './metrics.ts';
 import { handleCsvExport } from './export-csv.ts';
 import { handlePdfExport } from './export-pdf.ts';
+import { graphqlRequestLimitBytes } from './request-limits.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;

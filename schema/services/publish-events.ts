@@ -23,10 +23,24 @@ export interface PublishRequest {
   occurredAt?: Date | null;
 }
 
+export interface PublishedEventRow {
+  id: string;
+  tenantId: string;
+  type: string;
+  source: string;
+  channel: string | null;
+  payload: unknown;
+  idempotencyKey: string | null;
+  occurredAt: Date;
+  createdAt: Date;
+}
+
 export interface Published {
   eventId: string;
   duplicate: boolean;
   deliveryCount: number;
+  /** The stored event, for a new one (a duplicate's first event is the caller's to load). */
+  event: PublishedEventRow | null;
 }
 
 interface Checked {
@@ -42,7 +56,9 @@ interface Checked {
 function check(request: PublishRequest, field: string, payloadLimit: number): Checked {
   const type = request.type.trim();
   if (!EVENT_TYPE_NAME.test(type)) throw new ValidationError(`${field}.type`, `"${type}" is not an event type name such as invoice.created`);
-  if (request.payload === undefined) throw new ValidationError(`${field}.payload`, 'payload is required (any JSON value)');
+  if (request.payload === undefined || request.payload === null) {
+    throw new ValidationError(`${field}.payload`, 'payload is required: any JSON value but null (use {} for an event without data)');
+  }
   const payload = JSON.stringify(request.payload);
   const bytes = Buffer.byteLength(payload);
   if (bytes > payloadLimit) {
@@ -76,11 +92,10 @@ export async function publishEvents(
 
   const changes: Change[] = [];
   const published = await withTransaction(deps.pool, async (client) => {
-    const tenant = await client.query(sql.tenantSwitch(tenantId));
-    if (!tenant.rows[0]?.deliveries_enabled) throw new DeliveriesDisabledError();
-
     const names = [...new Set(checked.map((c) => c.type))];
-    const types = new Map((await client.query(sql.eventTypesByName(tenantId, names))).rows.map((r) => [r.name as string, r.payload_schema as unknown]));
+    const context = (await client.query<sql.PublishContextRow>(sql.publishContext(tenantId, names))).rows[0];
+    if (!context.deliveries_enabled) throw new DeliveriesDisabledError();
+    const types = new Map(context.event_types.map((t) => [t.name, t.schema]));
     checked.forEach((c, i) => {
       if (!types.has(c.type)) throw new ValidationError(`${fieldOf(i)}.type`, `event type ${c.type} is not registered; register it with registerEventType first`);
       const schema = types.get(c.type);
@@ -102,21 +117,24 @@ export async function publishEvents(
     }
     const fresh = checked.filter((c) => !c.idempotencyKey || (claimed.has(c.idempotencyKey) && firstByKey.get(c.idempotencyKey) === c));
 
-    const webhooks = (await client.query(sql.subscribedWebhooks(tenantId))).rows as { id: string; integrator_id: string; status: string; event_types: string[]; channels: string[] }[];
+    const webhooks = context.webhooks;
     const deliveries: Parameters<typeof sql.insertDeliveries>[0] = [];
     const counts = new Map<string, number>();
     for (const event of fresh) {
       let count = 0;
       for (const w of webhooks) {
-        if (!eventTypeMatches(w.event_types, event.type)) continue;
+        if (!eventTypeMatches(w.eventTypes, event.type)) continue;
         if (w.channels.length && (!event.channel || !w.channels.includes(event.channel))) continue;
-        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, integratorId: w.integrator_id, eventType: event.type, held: w.status !== 'ACTIVE' });
+        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, integratorId: w.integratorId, eventType: event.type, held: w.status !== 'ACTIVE' });
         count++;
       }
       counts.set(event.id, count);
     }
 
-    if (fresh.length) await client.query(sql.insertEvents(fresh.map((e) => ({ ...e, tenantId }))));
+    const createdAt = new Map<string, Date>();
+    if (fresh.length) {
+      for (const row of (await client.query(sql.insertEvents(fresh.map((e) => ({ ...e, tenantId }))))).rows) createdAt.set(row.id, row.created_at);
+    }
     if (deliveries.length) {
       await client.query(sql.insertDeliveries(deliveries));
       const sendable = deliveries.filter((d) => !d.held);
@@ -127,10 +145,13 @@ export async function publishEvents(
     }
 
     return checked.map((c) => {
-      if (counts.has(c.id)) return { eventId: c.id, duplicate: false, deliveryCount: counts.get(c.id) ?? 0 };
+      if (counts.has(c.id)) {
+        const event = { id: c.id, tenantId, type: c.type, source: c.source, channel: c.channel, payload: JSON.parse(c.payload), idempotencyKey: c.idempotencyKey, occurredAt: c.occurredAt, createdAt: createdAt.get(c.id)! };
+        return { eventId: c.id, duplicate: false, deliveryCount: counts.get(c.id) ?? 0, event };
+      }
       const key = c.idempotencyKey!;
       const eventId = claimed.has(key) ? firstByKey.get(key)!.id : existing.get(key)!;
-      return { eventId, duplicate: true, deliveryCount: 0 };
+      return { eventId, duplicate: true, deliveryCount: 0, event: null };
     });
   });
   // NOTIFY after the commit: notifying transactions commit one at a time (see the worker).

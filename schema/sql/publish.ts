@@ -1,12 +1,28 @@
 // SQL of publishing: every statement is set-based (unnest of arrays) so a batch of
 // 1,000 events costs the same handful of round trips as one.
 
-export function tenantSwitch(tenantId: string) {
-  return { text: 'select deliveries_enabled from tenant where id = $1', values: [tenantId] };
+/**
+ * Everything publishing reads, in one round trip: the tenant's switch, the named event
+ * types with their schemas, and the webhooks that receive new events (ACTIVE ones, and
+ * PAUSED ones, which hold them).
+ */
+export function publishContext(tenantId: string, typeNames: string[]) {
+  return {
+    text: `select
+             (select deliveries_enabled from tenant where id = $1) as deliveries_enabled,
+             (select coalesce(json_agg(json_build_object('name', name, 'schema', payload_schema)), '[]')
+                from event_type where tenant_id = $1 and name = any($2::text[])) as event_types,
+             (select coalesce(json_agg(json_build_object('id', id, 'integratorId', integrator_id, 'status', status,
+                                                         'eventTypes', event_types, 'channels', channels)), '[]')
+                from webhook where tenant_id = $1 and status in ('ACTIVE', 'PAUSED')) as webhooks`,
+    values: [tenantId, typeNames],
+  };
 }
 
-export function eventTypesByName(tenantId: string, names: string[]) {
-  return { text: 'select name, payload_schema from event_type where tenant_id = $1 and name = any($2::text[])', values: [tenantId, names] };
+export interface PublishContextRow {
+  deliveries_enabled: boolean | null;
+  event_types: { name: string; schema: unknown }[];
+  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[] }[];
 }
 
 /**
@@ -29,21 +45,13 @@ export function idempotentEventIds(tenantId: string, keys: string[]) {
   return { text: 'select key, event_id from event_idempotency_key where tenant_id = $1 and key = any($2::text[])', values: [tenantId, keys] };
 }
 
-/** Webhooks that receive new events: ACTIVE ones, and PAUSED ones (which hold them). */
-export function subscribedWebhooks(tenantId: string) {
-  return {
-    text: `select id, integrator_id, status, event_types, channels from webhook
-            where tenant_id = $1 and status in ('ACTIVE', 'PAUSED')`,
-    values: [tenantId],
-  };
-}
-
 export function insertEvents(rows: { id: string; tenantId: string; type: string; source: string; channel: string | null; payload: string; idempotencyKey: string | null; occurredAt: Date }[]) {
   return {
     text: `insert into event (id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at, created_at)
            select id, tenant_id, type, source, channel, payload::jsonb, idempotency_key, occurred_at, now()
              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-               as u(id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at)`,
+               as u(id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at)
+           returning id, created_at`,
     values: [
       rows.map((r) => r.id),
       rows.map((r) => r.tenantId),

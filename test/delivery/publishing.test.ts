@@ -131,4 +131,21 @@ describe('publishing events', () => {
     expect((await db.query(`select webhook_id from delivery where event_id = $1`, [inEu.event.id])).map((r) => r.webhook_id)).toContain(eu);
     for (const id of [exact, all, eu]) await mutate(hy.admin, `mutation { deleteWebhook(input: { id: "${id}" }) { __typename } }`);
   });
+
+  it('returns the stored event, its payload exactly as given, whatever JSON it is', async () => {
+    const SELECT = `mutation($input: PublishEventInput!) { publishEvent(input: $input) { ... on PublishedEvent { event { id type source channel payload occurredAt createdAt } } } }`;
+    for (const payload of ['a plain string', '{"looks":"like json"}', 42, [1, 'two'], { nested: { ok: true } }, false]) {
+      const result = await mutate(hy.admin, SELECT, { input: { type: 'customer.created', payload, source: '/crm', channel: 'eu', occurredAt: '2026-01-02T03:04:05.000Z' } });
+      expect(result.event).toMatchObject({ type: 'customer.created', source: '/crm', channel: 'eu', payload, occurredAt: '2026-01-02T03:04:05.000Z' });
+      const stored = (await hy.admin(`{ node(id: "${result.event.id}") { ... on Event { payload createdAt } } }`)).data.node;
+      expect(stored).toEqual({ payload, createdAt: result.event.createdAt });
+    }
+  });
+
+  it('refuses a null payload with an error that names the input', async () => {
+    const before = await counts();
+    const response = await hy.admin(`mutation($input: PublishEventInput!) { publishEvent(input: $input) { __typename } }`, { input: { type: 'customer.created', payload: null } });
+    expect(response.errors?.[0].message).toMatch(/payload.*null|null.*JSON!/);
+    expect(await counts()).toEqual(before);
+  });
 });

@@ -48,9 +48,27 @@ async function publish(ctx: Context, requests: PublishRequest[], fieldOf: (i: nu
   requireAdmin(ctx);
   const { pool, boss, config } = ctx.services;
   const published = await publishEvents({ pool, boss, payloadLimitBytes: config.payloadLimitBytes }, ctx.viewer.tenantId, requests, fieldOf);
-  const events = await ctx.em.find(Event, { tenantId: ctx.viewer.tenantId, id: { $in: [...new Set(published.map((p) => p.eventId))] } });
-  const byId = new Map(events.map((e) => [e.id, e]));
-  return published.map((p) => ({ event: byId.get(p.eventId)!, duplicate: p.duplicate, deliveryCount: p.deliveryCount }));
+  // New events come back from the insert; only a duplicate's first event is loaded.
+  const firstIds = [...new Set(published.filter((p) => !p.event).map((p) => p.eventId))];
+  const firsts = firstIds.length ? await ctx.em.find(Event, { tenantId: ctx.viewer.tenantId, id: { $in: firstIds } }) : [];
+  const byId = new Map<string, Event>(firsts.map((e) => [e.id, e]));
+  return published.map((p) => ({
+    event: p.event
+      ? ctx.em.map(Event, {
+          id: p.event.id,
+          tenant_id: p.event.tenantId,
+          type: p.event.type,
+          source: p.event.source,
+          channel: p.event.channel,
+          payload: p.event.payload,
+          idempotency_key: p.event.idempotencyKey,
+          occurred_at: p.event.occurredAt,
+          created_at: p.event.createdAt,
+        })
+      : byId.get(p.eventId)!,
+    duplicate: p.duplicate,
+    deliveryCount: p.deliveryCount,
+  }));
 }
 
 builder.mutationField('publishEvent', (t) =>
