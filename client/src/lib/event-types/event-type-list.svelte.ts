@@ -1,6 +1,7 @@
 import type { Api } from '../graphql/api.ts';
 import { EventTypesDocument, RegisterEventTypeDocument, UpdateEventTypeDocument, type EventTypeFieldsFragment } from '../graphql/generated.ts';
 import { mutationError, type MutationError } from '../forms/mutation-result.ts';
+import { SearchedList } from '../lists/searched-list.svelte.ts';
 
 export interface EventTypeDraft {
   name: string;
@@ -11,44 +12,19 @@ export interface EventTypeDraft {
 }
 
 /** The event type catalogue: searched on the server, 100 a page with "load more". */
-export class EventTypeList {
-  eventTypes = $state.raw<EventTypeFieldsFragment[]>([]);
-  totalCount = $state(0);
-  hasMore = $state(false);
-  loading = $state(false);
-  error = $state<string | null>(null);
-
+export class EventTypeList extends SearchedList<EventTypeFieldsFragment> {
   readonly #api: Api;
-  #cursor: string | null = null;
-  #search = '';
-  #sequence = 0;
 
   constructor(api: Api) {
+    super(async (search, after) => {
+      const { eventTypes } = await api.query(EventTypesDocument, { search, first: 100, after });
+      return { nodes: eventTypes.edges.map((e) => e.node), totalCount: eventTypes.totalCount, ...eventTypes.pageInfo };
+    });
     this.#api = api;
   }
 
-  async load(search: string, more = false): Promise<void> {
-    const sequence = ++this.#sequence;
-    this.#search = search;
-    this.loading = true;
-    this.error = null;
-    try {
-      const { eventTypes } = await this.#api.query(EventTypesDocument, { search: search || null, first: 100, after: more ? this.#cursor : null });
-      if (sequence !== this.#sequence) return;
-      const nodes = eventTypes.edges.map((e) => e.node);
-      this.eventTypes = more ? [...this.eventTypes, ...nodes] : nodes;
-      this.totalCount = eventTypes.totalCount;
-      this.hasMore = eventTypes.pageInfo.hasNextPage;
-      this.#cursor = eventTypes.pageInfo.endCursor;
-    } catch (error) {
-      if (sequence === this.#sequence) this.error = (error as Error).message;
-    } finally {
-      if (sequence === this.#sequence) this.loading = false;
-    }
-  }
-
-  loadMore(): Promise<void> {
-    return this.load(this.#search, true);
+  get eventTypes(): EventTypeFieldsFragment[] {
+    return this.items;
   }
 
   /** Registers (no id) or updates; a schema that is not JSON is reported on its field. */
@@ -66,14 +42,7 @@ export class EventTypeList {
       : (await this.#api.mutate(RegisterEventTypeDocument, { input: { name: draft.name.trim(), description: draft.description.trim(), schema } })).registerEventType;
     const error = mutationError(result);
     if (error) return error;
-    if (result.__typename === 'EventTypePayload') {
-      const saved = result.eventType;
-      const at = this.eventTypes.findIndex((t) => t.id === saved.id);
-      if (at === -1) {
-        this.eventTypes = [saved, ...this.eventTypes];
-        this.totalCount += 1;
-      } else this.eventTypes = this.eventTypes.with(at, saved);
-    }
+    if (result.__typename === 'EventTypePayload') this.put(result.eventType);
     return null;
   }
 }

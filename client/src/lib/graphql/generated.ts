@@ -102,6 +102,11 @@ export interface RegisterEventTypeInput {
   schema?: unknown | null;
 }
 
+export interface RetryDeliveriesInput {
+  dryRun?: boolean | null;
+  filter?: DeliveryFilter | null;
+}
+
 export interface RetryDeliveryInput {
   id: string;
 }

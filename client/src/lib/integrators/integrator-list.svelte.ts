@@ -7,6 +7,7 @@ import {
   type IntegratorFieldsFragment,
 } from '../graphql/generated.ts';
 import { mutationError, type MutationError } from '../forms/mutation-result.ts';
+import { SearchedList } from '../lists/searched-list.svelte.ts';
 
 export interface IntegratorDraft {
   name: string;
@@ -15,44 +16,19 @@ export interface IntegratorDraft {
 }
 
 /** Integrators: searched on the server, 100 a page with "load more". */
-export class IntegratorList {
-  integrators = $state.raw<IntegratorFieldsFragment[]>([]);
-  totalCount = $state(0);
-  hasMore = $state(false);
-  loading = $state(false);
-  error = $state<string | null>(null);
-
+export class IntegratorList extends SearchedList<IntegratorFieldsFragment> {
   readonly #api: Api;
-  #cursor: string | null = null;
-  #search = '';
-  #sequence = 0;
 
   constructor(api: Api) {
+    super(async (search, after) => {
+      const { integrators } = await api.query(IntegratorsDocument, { search, first: 100, after });
+      return { nodes: integrators.edges.map((e) => e.node), totalCount: integrators.totalCount, ...integrators.pageInfo };
+    });
     this.#api = api;
   }
 
-  async load(search: string, more = false): Promise<void> {
-    const sequence = ++this.#sequence;
-    this.#search = search;
-    this.loading = true;
-    this.error = null;
-    try {
-      const { integrators } = await this.#api.query(IntegratorsDocument, { search: search || null, first: 100, after: more ? this.#cursor : null });
-      if (sequence !== this.#sequence) return;
-      const nodes = integrators.edges.map((e) => e.node);
-      this.integrators = more ? [...this.integrators, ...nodes] : nodes;
-      this.totalCount = integrators.totalCount;
-      this.hasMore = integrators.pageInfo.hasNextPage;
-      this.#cursor = integrators.pageInfo.endCursor;
-    } catch (error) {
-      if (sequence === this.#sequence) this.error = (error as Error).message;
-    } finally {
-      if (sequence === this.#sequence) this.loading = false;
-    }
-  }
-
-  loadMore(): Promise<void> {
-    return this.load(this.#search, true);
+  get integrators(): IntegratorFieldsFragment[] {
+    return this.items;
   }
 
   /** Creates or updates; returns the typed error for the form, or null. */
@@ -63,7 +39,7 @@ export class IntegratorList {
       : (await this.#api.mutate(CreateIntegratorDocument, { input: { ...fields, contactEmail: fields.contactEmail || null } })).createIntegrator;
     const error = mutationError(result);
     if (error) return error;
-    if (result.__typename === 'IntegratorPayload') this.#put(result.integrator);
+    if (result.__typename === 'IntegratorPayload') this.put(result.integrator);
     return null;
   }
 
@@ -71,16 +47,7 @@ export class IntegratorList {
     const { deleteIntegrator } = await this.#api.mutate(DeleteIntegratorDocument, { input: { id } });
     const error = mutationError(deleteIntegrator);
     if (error) return error.message;
-    this.integrators = this.integrators.filter((i) => i.id !== id);
-    this.totalCount -= 1;
+    this.drop(id);
     return null;
-  }
-
-  #put(integrator: IntegratorFieldsFragment): void {
-    const at = this.integrators.findIndex((i) => i.id === integrator.id);
-    if (at === -1) {
-      this.integrators = [integrator, ...this.integrators];
-      this.totalCount += 1;
-    } else this.integrators = this.integrators.with(at, integrator);
   }
 }
