@@ -41,7 +41,9 @@ export async function migrate(orm: Orm): Promise<void> {
     await lock.query('select pg_advisory_lock(72710001)');
     await orm.migrator.up();
   } finally {
-    // Ending the session releases the lock too, whatever happened above.
+    // Release before returning (ending the session releases it too, but only once the
+    // server has noticed, which a process starting right after may not wait for).
+    await lock.query('select pg_advisory_unlock_all()').catch(() => undefined);
     await lock.end();
   }
 }
