@@ -27,7 +27,8 @@ describe('several processes on one database', () => {
     expect(new Set(migrations.map((m) => m.name)).size).toBe(migrations.length);
     expect(started[2].baseUrl).toBeNull(); // the worker listens on no port
     // The migration lock is released, or the next process to start would wait forever.
-    expect(await sql(db.url, "select objid from pg_locks where locktype = 'advisory' and granted")).toEqual([]);
+    // (Only Hookyard's migration lock: pg-boss's supervisor takes short advisory locks of its own.)
+    expect(await sql(db.url, "select objid from pg_locks where locktype = 'advisory' and granted and objid = 72710001")).toEqual([]);
   }, 60_000);
 
   it('lets a fourth start while the others run', async () => {
