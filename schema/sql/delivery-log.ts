@@ -284,6 +284,23 @@ function newestFirst(backward: boolean): Term[] {
   return [timeTerm((a) => `${a}.created_at`, d), plainTerm((a) => `${a}.id`, 'text', d)];
 }
 
+/** One keyset page of a table listed newest first, with the filter's conditions. */
+function newestFirstPage<F>(
+  table: 'event' | 'attempt',
+  alias: string,
+  conditions: (params: Params, tenantId: string, filter: F) => string[],
+  args: SimplePageArgs<F>,
+) {
+  const params = new Params();
+  const terms = newestFirst(args.backward);
+  const where = conditions(params, args.tenantId, args.filter);
+  if (args.cursor) where.push(afterCursor(terms, args.cursor, params, alias, args.inclusive));
+  return {
+    text: `select ${alias}.*, ${cursorColumns(terms, alias)} from ${table} ${alias} where ${where.join(' and ')} order by ${orderBy(terms, alias)} limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
 export interface SimplePageArgs<F> {
   tenantId: string;
   filter: F;
@@ -311,14 +328,7 @@ function eventConditions(params: Params, tenantId: string, f: EventLogFilter): s
 
 /** Events newest first, on (tenant_id, created_at, id) or (tenant_id, type, created_at). */
 export function eventPage(args: SimplePageArgs<EventLogFilter>) {
-  const params = new Params();
-  const terms = newestFirst(args.backward);
-  const where = eventConditions(params, args.tenantId, args.filter);
-  if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'e', args.inclusive));
-  return {
-    text: `select e.*, ${cursorColumns(terms, 'e')} from event e where ${where.join(' and ')} order by ${orderBy(terms, 'e')} limit ${params.add(args.limit, 'int')}`,
-    values: params.values,
-  };
+  return newestFirstPage('event', 'e', eventConditions, args);
 }
 
 export function countEvents(tenantId: string, filter: EventLogFilter) {
@@ -342,14 +352,7 @@ function attemptConditions(params: Params, tenantId: string, f: AttemptLogFilter
 
 /** Attempts newest first, on (tenant_id, delivery_id | webhook_id, created_at) or (tenant_id, created_at, id). */
 export function attemptPage(args: SimplePageArgs<AttemptLogFilter>) {
-  const params = new Params();
-  const terms = newestFirst(args.backward);
-  const where = attemptConditions(params, args.tenantId, args.filter);
-  if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'a', args.inclusive));
-  return {
-    text: `select a.*, ${cursorColumns(terms, 'a')} from attempt a where ${where.join(' and ')} order by ${orderBy(terms, 'a')} limit ${params.add(args.limit, 'int')}`,
-    values: params.values,
-  };
+  return newestFirstPage('attempt', 'a', attemptConditions, args);
 }
 
 export function countAttempts(tenantId: string, filter: AttemptLogFilter) {
