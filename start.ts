@@ -8,6 +8,7 @@ import { checkDatabase, redactUrl } from './schema/runtime/database.ts';
 import { createOrm, migrate } from './schema/runtime/orm.ts';
 import { loadSecretKey } from './schema/runtime/secret-key.ts';
 import { startBoss } from './schema/runtime/queue.ts';
+import { PreparingClient } from './schema/runtime/prepared-statements.ts';
 import { bootstrapTenant } from './schema/services/bootstrap.ts';
 import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
@@ -53,7 +54,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   await migrate(orm);
   const { key: secretKey, source: secretKeySource } = await loadSecretKey(config.secretKey, config.dataDir);
 
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, Client: PreparingClient });
   let poolEnded = false;
   // pool.end() resolves before its sockets close; a connection cut after that is no news.
   pool.on('error', (error) => {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PgBoss, type Queue } from 'pg-boss';
 import type { Logger } from './logger.ts';
+import { PreparingClient } from './prepared-statements.ts';
 import { QUEUES } from '../jobs.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
@@ -37,6 +38,8 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     supervise: options.supervise,
     schedule: options.schedule,
     useListenNotify: true,
+    // Its statements too are prepared once per connection (pg.Pool takes the client class).
+    ...({ Client: PreparingClient } as object),
     // Expired jobs are found by the supervisor: look often enough to honour the lease. pg-boss
     // expires jobs only in the supervisor's monitor pass, which runs at most once per
     // monitorIntervalSeconds (60 s by default), so that interval must follow the lease too.
