@@ -26,16 +26,17 @@ function statementName(text: string): string | null {
 /**
  * A pg client that names every query with parameters after its text. pg prepares a named
  * statement once per connection and then only binds and executes it. Queries without
- * parameters (begin, commit, DDL) stay on the simple protocol.
+ * parameters (begin, commit, DDL, and pg-boss's multi-statement scripts, which the
+ * extended protocol refuses) stay on the simple protocol, as pg sends them.
  */
 export class PreparingClient extends pg.Client {
   // pg's query() has many overloads; this one only rewrites (text, values[, callback]) and
   // ({ text, values }) and passes everything else through untouched.
   query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string' && Array.isArray(values)) {
+    if (typeof config === 'string' && Array.isArray(values) && values.length) {
       const name = statementName(config);
       if (name) return super.query({ name, text: config, values }, callback);
-    } else if (config && typeof config === 'object' && typeof config.text === 'string' && !config.name && Array.isArray(config.values) && typeof config.submit !== 'function') {
+    } else if (config && typeof config === 'object' && typeof config.text === 'string' && !config.name && config.values?.length && typeof config.submit !== 'function') {
       const name = statementName(config.text);
       if (name) return super.query({ ...config, name }, values, callback);
     }
