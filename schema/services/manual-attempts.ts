@@ -3,7 +3,6 @@ import type { PgBoss } from 'pg-boss';
 import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../runtime/transaction.ts';
-import { notifyChangesSql } from '../runtime/changes.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import * as publishSql from '../sql/publish.ts';
 import { deliveryLogBatches, type DeliveryLog } from './delivery-log.ts';
@@ -81,10 +80,14 @@ export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: str
     const eventId = newId('Event');
     const deliveryId = newId('Delivery');
     const payload = JSON.stringify({ message: 'This is a test event sent from Hookyard.', webhookId });
-    await client.query(publishSql.insertEvents([{ id: eventId, tenantId, type: TEST_EVENT_TYPE, source: 'hookyard', channel: null, payload, idempotencyKey: null, occurredAt: new Date() }]));
-    await client.query(publishSql.insertDeliveries([{ id: deliveryId, tenantId, eventId, webhookId, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: false }]));
+    await client.query(
+      publishSql.insertPublished(
+        [{ id: eventId, tenantId, type: TEST_EVENT_TYPE, source: 'hookyard', channel: null, payload, idempotencyKey: null, occurredAt: new Date() }],
+        [{ id: deliveryId, tenantId, eventId, webhookId, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: false }],
+        [{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }],
+      ),
+    );
     await deps.boss.insert(QUEUES.deliver, [deliverJob({ id: deliveryId, tenantId, attemptCount: 0 }, { manual: true })], { db: bossDb(client) });
-    await client.query(notifyChangesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }]));
     return deliveryId;
   });
 }

@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../runtime/transaction.ts';
-import { notifyChangesSql, type Change } from '../runtime/changes.ts';
+import type { Change } from '../runtime/changes.ts';
 import { DeliveriesDisabledError, LimitExceededError, ValidationError } from '../errors.ts';
 import { EVENT_TYPE_NAME } from '../rules/text.ts';
 import { eventTypeMatches } from '../rules/webhook-fields.ts';
@@ -90,7 +90,6 @@ export async function publishEvents(
   }
   const checked = requests.map((r, i) => check(r, fieldOf(i), deps.payloadLimitBytes));
 
-  const changes: Change[] = [];
   const published = await withTransaction(deps.pool, async (client) => {
     const names = [...new Set(checked.map((c) => c.type))];
     const context = (await client.query<sql.PublishContextRow>(sql.publishContext(tenantId, names))).rows[0];
@@ -118,7 +117,7 @@ export async function publishEvents(
     const fresh = checked.filter((c) => !c.idempotencyKey || (claimed.has(c.idempotencyKey) && firstByKey.get(c.idempotencyKey) === c));
 
     const webhooks = context.webhooks;
-    const deliveries: Parameters<typeof sql.insertDeliveries>[0] = [];
+    const deliveries: sql.NewDelivery[] = [];
     const counts = new Map<string, number>();
     for (const event of fresh) {
       let count = 0;
@@ -133,15 +132,15 @@ export async function publishEvents(
 
     const createdAt = new Map<string, Date>();
     if (fresh.length) {
-      for (const row of (await client.query(sql.insertEvents(fresh.map((e) => ({ ...e, tenantId }))))).rows) createdAt.set(row.id, row.created_at);
+      // Subscribers hear of the new deliveries once this commits (NOTIFY is delivered at
+      // commit); the job insert below NOTIFYs in this transaction too.
+      const changes = deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId }));
+      const inserted = await client.query(sql.insertPublished(fresh.map((e) => ({ ...e, tenantId })), deliveries, changes));
+      for (const row of inserted.rows) createdAt.set(row.id, row.created_at);
     }
-    if (deliveries.length) {
-      await client.query(sql.insertDeliveries(deliveries));
-      const sendable = deliveries.filter((d) => !d.held);
-      if (sendable.length) {
-        await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
-      }
-      changes.push(...deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
+    const sendable = deliveries.filter((d) => !d.held);
+    if (sendable.length) {
+      await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
     }
 
     return checked.map((c) => {
@@ -154,8 +153,6 @@ export async function publishEvents(
       return { eventId, duplicate: true, deliveryCount: 0, event: null };
     });
   });
-  // NOTIFY after the commit: notifying transactions commit one at a time (see the worker).
-  if (changes.length) await deps.pool.query(notifyChangesSql(changes)).catch(() => undefined);
   const fresh = published.filter((p) => !p.duplicate);
   recordPublished(fresh.length, fresh.reduce((sum, p) => sum + p.deliveryCount, 0));
   return published;

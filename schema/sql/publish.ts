@@ -1,5 +1,6 @@
 // SQL of publishing: every statement is set-based (unnest of arrays) so a batch of
 // 1,000 events costs the same handful of round trips as one.
+import { CHANGES_CHANNEL, changePayloads, type Change } from '../runtime/changes.ts';
 
 /**
  * Everything publishing reads, in one round trip: the tenant's switch, the named event
@@ -45,41 +46,70 @@ export function idempotentEventIds(tenantId: string, keys: string[]) {
   return { text: 'select key, event_id from event_idempotency_key where tenant_id = $1 and key = any($2::text[])', values: [tenantId, keys] };
 }
 
-export function insertEvents(rows: { id: string; tenantId: string; type: string; source: string; channel: string | null; payload: string; idempotencyKey: string | null; occurredAt: Date }[]) {
-  return {
-    text: `insert into event (id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at, created_at)
-           select id, tenant_id, type, source, channel, payload::jsonb, idempotency_key, occurred_at, now()
-             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-               as u(id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at)
-           returning id, created_at`,
-    values: [
-      rows.map((r) => r.id),
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.type),
-      rows.map((r) => r.source),
-      rows.map((r) => r.channel),
-      rows.map((r) => r.payload),
-      rows.map((r) => r.idempotencyKey),
-      rows.map((r) => r.occurredAt),
-    ],
-  };
+export interface NewEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  source: string;
+  channel: string | null;
+  payload: string;
+  idempotencyKey: string | null;
+  occurredAt: Date;
 }
 
-/** New deliveries: scheduled now (next_attempt_at set) for ACTIVE webhooks, held (null) for PAUSED ones. */
-export function insertDeliveries(rows: { id: string; tenantId: string; eventId: string; webhookId: string; integratorId: string; eventType: string; held: boolean }[]) {
+export interface NewDelivery {
+  id: string;
+  tenantId: string;
+  eventId: string;
+  webhookId: string;
+  integratorId: string;
+  eventType: string;
+  /** Held for a PAUSED webhook: no next attempt until it is resumed. */
+  held: boolean;
+}
+
+/**
+ * Inserts the events, their deliveries (scheduled now for ACTIVE webhooks, held with no
+ * next attempt for PAUSED ones) and NOTIFYs the changes, in one statement: one round trip
+ * instead of three on every publish. The deliveries' foreign keys to the events are
+ * checked at the end of the statement, after both inserts. Returns each event's created_at.
+ */
+export function insertPublished(events: NewEvent[], deliveries: NewDelivery[], changes: Change[]) {
   return {
-    text: `insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, next_attempt_at, created_at)
-           select id, tenant_id, event_id, webhook_id, integrator_id, event_type, 'PENDING', 0, case when held then null else now() end, now()
-             from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
-               as u(id, tenant_id, event_id, webhook_id, integrator_id, event_type, held)`,
+    text: `with new_event as (
+             insert into event (id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at, created_at)
+             select id, tenant_id, type, source, channel, payload::jsonb, idempotency_key, occurred_at, now()
+               from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+                 as u(id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at)
+             returning id, created_at
+           ), new_delivery as (
+             insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, next_attempt_at, created_at)
+             select id, tenant_id, event_id, webhook_id, integrator_id, event_type, 'PENDING', 0, case when held then null else now() end, now()
+               from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::boolean[])
+                 as u(id, tenant_id, event_id, webhook_id, integrator_id, event_type, held)
+             returning 1
+           ), notified as (
+             select pg_notify('${CHANGES_CHANNEL}', payload) from unnest($16::text[]) as payload
+           )
+           select id, created_at, (select count(*) from new_delivery) as deliveries, (select count(*) from notified) as notifications
+             from new_event`,
     values: [
-      rows.map((r) => r.id),
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.eventId),
-      rows.map((r) => r.webhookId),
-      rows.map((r) => r.integratorId),
-      rows.map((r) => r.eventType),
-      rows.map((r) => r.held),
+      events.map((r) => r.id),
+      events.map((r) => r.tenantId),
+      events.map((r) => r.type),
+      events.map((r) => r.source),
+      events.map((r) => r.channel),
+      events.map((r) => r.payload),
+      events.map((r) => r.idempotencyKey),
+      events.map((r) => r.occurredAt),
+      deliveries.map((r) => r.id),
+      deliveries.map((r) => r.tenantId),
+      deliveries.map((r) => r.eventId),
+      deliveries.map((r) => r.webhookId),
+      deliveries.map((r) => r.integratorId),
+      deliveries.map((r) => r.eventType),
+      deliveries.map((r) => r.held),
+      changePayloads(changes),
     ],
   };
 }
