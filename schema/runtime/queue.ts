@@ -40,6 +40,10 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     useListenNotify: true,
     // Its statements too are prepared once per connection (pg.Pool takes the client class).
     ...({ Client: PreparingClient } as object),
+    // Where workers fetch and complete jobs, those commits need not wait for the WAL flush:
+    // a crash loses only the newest commits, so a lost fetch or completion runs the job
+    // again (at least once). Jobs are inserted with Hookyard's own connections, durably.
+    ...(options.supervise ? { options: '-c synchronous_commit=off' } : {}),
     // Expired jobs are found by the supervisor: look often enough to honour the lease. pg-boss
     // expires jobs only in the supervisor's monitor pass, which runs at most once per
     // monitorIntervalSeconds (60 s by default), so that interval must follow the lease too.

@@ -1,7 +1,18 @@
 import type pg from 'pg';
 
+export interface TransactionOptions {
+  /**
+   * Commit without waiting for the WAL flush (`synchronous_commit = off`). Only for writes
+   * that can be lost in a PostgreSQL crash without losing anything a caller was promised:
+   * a crash loses the newest commits only, in order, so whatever depended on them is lost
+   * with them. The worker's records are such writes: the job that made them is completed
+   * after them, so it runs again and the delivery is sent again (at least once).
+   */
+  asynchronousCommit?: boolean;
+}
+
 /** Runs `fn` in one transaction on a pooled client: commit on success, rollback on any throw. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
   // The pool stops listening for errors on a client it hands out: a connection cut while
   // this holds it between two statements would be an unhandled 'error' event and end the
@@ -12,7 +23,8 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   };
   client.on('error', onError);
   try {
-    await client.query('begin');
+    // One round trip either way: the simple protocol takes both statements at once.
+    await client.query(options.asynchronousCommit ? 'begin; set local synchronous_commit = off' : 'begin');
     const result = await fn(client);
     await client.query('commit');
     return result;

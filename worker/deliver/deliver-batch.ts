@@ -210,7 +210,7 @@ export function createDeliverHandler(deps: DeliverDeps) {
         changes.push({ kind: 'attempt', tenantId: s.row.tenant_id, id: attempts[i].id, webhookId: s.row.webhook_id, deliveryId: s.row.id, integratorId: s.row.integrator_id });
       }
       return { recorded, changes };
-    });
+    }, { asynchronousCommit: true });
     // NOTIFY after the commit, not in it: PostgreSQL serialises committing transactions
     // that notify, which halved the commit rate under load. A lost notification only
     // delays a live view; the rows are already committed.
