@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../schema/runtime/config.ts';
 import type { Logger } from '../schema/runtime/logger.ts';
 import { QUEUES, type DeliverJobV1 } from '../schema/jobs.ts';
+import { DELIVERY_WAKEUP_CHANNEL } from '../schema/runtime/delivery-wakeup.ts';
 import { createDeliveryDispatcher } from './delivery/address-policy.ts';
 import { createDeliverHandler } from './deliver/deliver-batch.ts';
 import { createWebhookRateLimiter } from './deliver/webhook-rate-limiter.ts';
@@ -28,34 +29,46 @@ export interface Worker {
 export function buildWorker(deps: WorkerDeps): Worker {
   const { config, boss, pool, log } = deps;
   let dispatcher: Dispatcher | null = null;
+  let wakeup: { close(): Promise<void> } | undefined;
   return {
     async start() {
       dispatcher = createDeliveryDispatcher(config.urlPolicy);
       const deliverBatch = createDeliverHandler({ pool, boss, log, secretKey: deps.secretKey, dispatcher, rateLimiter: createWebhookRateLimiter(pool) });
-      await boss.work<DeliverJobV1>(
-        QUEUES.deliver,
-        {
-          batchSize: config.workerBatchSize,
-          localConcurrency: config.workerConcurrency,
-          burstWhenBatchFull: true,
-          // NOTIFY wakes the loops on new jobs; the short poll picks up retries whose time has come.
-          pollingIntervalSeconds: 0.5,
-          notifyPollingIntervalSeconds: 0.5,
-        },
-        async (jobs) => {
-          try {
-            await deliverBatch(jobs);
-          } catch (error) {
-            log.error({ err: error, jobs: jobs.length }, 'delivery batch failed; pg-boss will run it again');
-            throw error;
-          }
-        },
-      );
+      // One pg-boss worker per loop, so that each can be woken by its id.
+      const loops: string[] = [];
+      for (let i = 0; i < config.workerConcurrency; i++) {
+        loops.push(
+          await boss.work<DeliverJobV1>(
+            QUEUES.deliver,
+            {
+              batchSize: config.workerBatchSize,
+              burstWhenBatchFull: true,
+              // The wake-up below starts the loops on new jobs; the short poll picks up
+              // retries whose time has come, and jobs whose wake-up was lost.
+              pollingIntervalSeconds: 0.5,
+            },
+            async (jobs) => {
+              try {
+                await deliverBatch(jobs);
+              } catch (error) {
+                log.error({ err: error, jobs: jobs.length }, 'delivery batch failed; pg-boss will run it again');
+                throw error;
+              }
+            },
+          ),
+        );
+      }
+      // A loop that is busy fetches again as soon as its batch is done instead of sleeping.
+      const wakeLoops = () => loops.forEach((id) => boss.notifyWorker(id));
+      const db = boss.getDb();
+      if (db.listen) wakeup = await db.listen(DELIVERY_WAKEUP_CHANNEL, wakeLoops, wakeLoops);
+      else log.warn('no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (0.5 s)');
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
       log.debug('worker started');
     },
     async stop() {
+      await wakeup?.close().catch(() => undefined);
       await boss.offWork(QUEUES.deliver, { wait: true }).catch((error) => log.warn({ err: error }, 'stopping delivery loops'));
       await boss.offWork(QUEUES.retention, { wait: true }).catch(() => undefined);
       await dispatcher?.close();

@@ -2,6 +2,8 @@
 // the same transaction as the change; every API process LISTENs and feeds its
 // subscriptions. Notifications carry ids and the tenant only; subscribers load rows.
 
+import { WAKE_DELIVERY_WORKERS_SQL } from './delivery-wakeup.ts';
+
 export const CHANGES_CHANNEL = 'hookyard_changes';
 
 /** A delivery, attempt or webhook row changed (written, status moved, attempt recorded). */
@@ -45,10 +47,14 @@ export function changePayloads(changes: Change[]): string[] {
   return payloads;
 }
 
-/** One statement that notifies every change; run it inside the writing transaction. */
-export function notifyChangesSql(changes: Change[]): { text: string; values: unknown[] } {
+/**
+ * One statement that notifies every change, and with `wakeWorkers` also wakes the delivery
+ * loops (see delivery-wakeup.ts): run it in the writing transaction or right after it.
+ */
+export function notifyChangesSql(changes: Change[], options: { wakeWorkers?: boolean } = {}): { text: string; values: unknown[] } {
+  const changesSql = `select pg_notify('${CHANGES_CHANNEL}', payload) from unnest($1::text[]) as payload`;
   return {
-    text: `select pg_notify('${CHANGES_CHANNEL}', payload) from unnest($1::text[]) as payload`,
+    text: options.wakeWorkers ? `${changesSql} union all ${WAKE_DELIVERY_WORKERS_SQL}` : changesSql,
     values: [changePayloads(changes)],
   };
 }

@@ -24,19 +24,28 @@ function statementName(text: string): string | null {
 }
 
 /**
- * A pg client that names every query with parameters after its text. pg prepares a named
- * statement once per connection and then only binds and executes it. Queries without
- * parameters (begin, commit, DDL, and pg-boss's multi-statement scripts, which the
- * extended protocol refuses) stay on the simple protocol, as pg sends them.
+ * Whether a query may run as a named statement: it has parameters, or its caller passed a
+ * (empty) values array and its text is one statement. pg-boss sends its hottest statement,
+ * the job fetch, with every value written into the text and no parameters; its scripts of
+ * several statements, which the extended protocol refuses, also come with an empty array
+ * and hold a `;`. Queries called without values (begin, commit) stay as pg sends them.
+ */
+function preparable(text: string, values: unknown): boolean {
+  return Array.isArray(values) && (values.length > 0 || !text.includes(';'));
+}
+
+/**
+ * A pg client that names queries after their text (see `preparable`). pg prepares a named
+ * statement once per connection and then only binds and executes it.
  */
 export class PreparingClient extends pg.Client {
   // pg's query() has many overloads; this one only rewrites (text, values[, callback]) and
   // ({ text, values }) and passes everything else through untouched.
   query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string' && Array.isArray(values) && values.length) {
+    if (typeof config === 'string' && preparable(config, values)) {
       const name = statementName(config);
       if (name) return super.query({ name, text: config, values }, callback);
-    } else if (config && typeof config === 'object' && typeof config.text === 'string' && !config.name && config.values?.length && typeof config.submit !== 'function') {
+    } else if (config && typeof config === 'object' && typeof config.text === 'string' && !config.name && typeof config.submit !== 'function' && preparable(config.text, config.values)) {
       const name = statementName(config.text);
       if (name) return super.query({ ...config, name }, values, callback);
     }

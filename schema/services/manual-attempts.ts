@@ -5,6 +5,8 @@ import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../runtime/transaction.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import * as publishSql from '../sql/publish.ts';
+import { notifyChangesSql } from '../runtime/changes.ts';
+import { WAKE_DELIVERY_WORKERS_SQL } from '../runtime/delivery-wakeup.ts';
 import { deliveryLogBatches, type DeliveryLog } from './delivery-log.ts';
 
 interface Deps {
@@ -30,6 +32,7 @@ export async function queueManualAttempts(deps: Deps, tenantId: string, delivery
     );
     if (rows.length) {
       await deps.boss.insert(QUEUES.deliver, rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count }, { manual: true })), { db: bossDb(client) });
+      await client.query(WAKE_DELIVERY_WORKERS_SQL);
     }
     return rows.map((r) => r.id);
   });
@@ -84,10 +87,11 @@ export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: str
       publishSql.insertPublished(
         [{ id: eventId, tenantId, type: TEST_EVENT_TYPE, source: 'hookyard', channel: null, payload, idempotencyKey: null, occurredAt: new Date() }],
         [{ id: deliveryId, tenantId, eventId, webhookId, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: false }],
-        [{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }],
       ),
     );
     await deps.boss.insert(QUEUES.deliver, [deliverJob({ id: deliveryId, tenantId, attemptCount: 0 }, { manual: true })], { db: bossDb(client) });
+    // Rare enough to NOTIFY inside the transaction (delivered at commit).
+    await client.query(notifyChangesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }], { wakeWorkers: true }));
     return deliveryId;
   });
 }

@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../runtime/transaction.ts';
-import type { Change } from '../runtime/changes.ts';
+import { notifyChangesSql, type Change } from '../runtime/changes.ts';
 import { DeliveriesDisabledError, LimitExceededError, ValidationError } from '../errors.ts';
 import { EVENT_TYPE_NAME } from '../rules/text.ts';
 import { eventTypeMatches } from '../rules/webhook-fields.ts';
@@ -90,6 +90,8 @@ export async function publishEvents(
   }
   const checked = requests.map((r, i) => check(r, fieldOf(i), deps.payloadLimitBytes));
 
+  const changes: Change[] = [];
+  let wakeWorkers = false;
   const published = await withTransaction(deps.pool, async (client) => {
     const names = [...new Set(checked.map((c) => c.type))];
     const context = (await client.query<sql.PublishContextRow>(sql.publishContext(tenantId, names))).rows[0];
@@ -132,16 +134,14 @@ export async function publishEvents(
 
     const createdAt = new Map<string, Date>();
     if (fresh.length) {
-      // Subscribers hear of the new deliveries once this commits (NOTIFY is delivered at
-      // commit); the job insert below NOTIFYs in this transaction too.
-      const changes = deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId }));
-      const inserted = await client.query(sql.insertPublished(fresh.map((e) => ({ ...e, tenantId })), deliveries, changes));
-      for (const row of inserted.rows) createdAt.set(row.id, row.created_at);
+      for (const row of (await client.query(sql.insertPublished(fresh.map((e) => ({ ...e, tenantId })), deliveries))).rows) createdAt.set(row.id, row.created_at);
     }
     const sendable = deliveries.filter((d) => !d.held);
     if (sendable.length) {
       await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
     }
+    changes.push(...deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
+    wakeWorkers = sendable.length > 0;
 
     return checked.map((c) => {
       if (counts.has(c.id)) {
@@ -153,6 +153,9 @@ export async function publishEvents(
       return { eventId, duplicate: true, deliveryCount: 0, event: null };
     });
   });
+  // NOTIFY after the commit, not in it (see delivery-wakeup.ts). If this is lost, the
+  // workers' next poll still finds the jobs; live views hear of the deliveries later.
+  if (changes.length) await deps.pool.query(notifyChangesSql(changes, { wakeWorkers })).catch(() => undefined);
   const fresh = published.filter((p) => !p.duplicate);
   recordPublished(fresh.length, fresh.reduce((sum, p) => sum + p.deliveryCount, 0));
   return published;

@@ -20,10 +20,12 @@ export async function transitionWebhook(
   const { rows } = await client.query(sql.transitionWebhook({ ...args, historyId: newId('WebhookStatusChange') }));
   if (rows.length === 0) return false;
   const changes: Change[] = [{ kind: 'webhook', tenantId: args.tenantId, id: args.webhookId, webhookId: args.webhookId }];
+  let wakeWorkers = false;
   if (args.to === 'ACTIVE') {
     const held = await client.query<{ id: string; tenant_id: string; attempt_count: number }>(sql.releaseHeldDeliveries(args.tenantId, args.webhookId));
     if (held.rows.length) {
       await boss.insert(QUEUES.deliver, held.rows.map((d) => deliverJob({ id: d.id, tenantId: d.tenant_id, attemptCount: d.attempt_count })), { db: bossDb(client) });
+      wakeWorkers = true;
     }
   }
   if (args.to === 'DELETED') {
@@ -32,6 +34,6 @@ export async function transitionWebhook(
       changes.push({ kind: 'delivery', tenantId: args.tenantId, id: d.id, webhookId: args.webhookId, integratorId: d.integrator_id });
     }
   }
-  await client.query(notifyChangesSql(changes));
+  await client.query(notifyChangesSql(changes, { wakeWorkers }));
   return true;
 }

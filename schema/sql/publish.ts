@@ -1,6 +1,5 @@
 // SQL of publishing: every statement is set-based (unnest of arrays) so a batch of
 // 1,000 events costs the same handful of round trips as one.
-import { CHANGES_CHANNEL, changePayloads, type Change } from '../runtime/changes.ts';
 
 /**
  * Everything publishing reads, in one round trip: the tenant's switch, the named event
@@ -69,12 +68,12 @@ export interface NewDelivery {
 }
 
 /**
- * Inserts the events, their deliveries (scheduled now for ACTIVE webhooks, held with no
- * next attempt for PAUSED ones) and NOTIFYs the changes, in one statement: one round trip
- * instead of three on every publish. The deliveries' foreign keys to the events are
- * checked at the end of the statement, after both inserts. Returns each event's created_at.
+ * Inserts the events and their deliveries (scheduled now for ACTIVE webhooks, held with no
+ * next attempt for PAUSED ones) in one statement: one round trip instead of two on every
+ * publish. The deliveries' foreign keys to the events are checked at the end of the
+ * statement, after both inserts. Returns each event's created_at.
  */
-export function insertPublished(events: NewEvent[], deliveries: NewDelivery[], changes: Change[]) {
+export function insertPublished(events: NewEvent[], deliveries: NewDelivery[]) {
   return {
     text: `with new_event as (
              insert into event (id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at, created_at)
@@ -88,11 +87,8 @@ export function insertPublished(events: NewEvent[], deliveries: NewDelivery[], c
                from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::boolean[])
                  as u(id, tenant_id, event_id, webhook_id, integrator_id, event_type, held)
              returning 1
-           ), notified as (
-             select pg_notify('${CHANGES_CHANNEL}', payload) from unnest($16::text[]) as payload
            )
-           select id, created_at, (select count(*) from new_delivery) as deliveries, (select count(*) from notified) as notifications
-             from new_event`,
+           select id, created_at, (select count(*) from new_delivery) as deliveries from new_event`,
     values: [
       events.map((r) => r.id),
       events.map((r) => r.tenantId),
@@ -109,7 +105,6 @@ export function insertPublished(events: NewEvent[], deliveries: NewDelivery[], c
       deliveries.map((r) => r.integratorId),
       deliveries.map((r) => r.eventType),
       deliveries.map((r) => r.held),
-      changePayloads(changes),
     ],
   };
 }

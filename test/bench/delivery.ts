@@ -258,8 +258,8 @@ async function main() {
   console.log(`\nCPU (cores) while draining: ${formatCores(drainCpu)}`);
   for (const l of latencies) console.log(`CPU (cores) at ${l.rate}/s offered: ${formatCores(l.cpu)}`);
   for (const [phase, top] of statementReports) {
-    console.log(`\nPostgreSQL time by statement while ${phase} (pg_stat_statements: share of planning + execution time, calls, mean execution, mean planning):`);
-    for (const t of top) console.log(`  ${(t.share * 100).toFixed(0).padStart(4)}%  ${String(t.calls).padStart(6)}  ${t.meanMs.toFixed(3).padStart(7)} ms  ${t.planMs.toFixed(3).padStart(7)} ms  ${t.query}`);
+    console.log(`\nPostgreSQL time by statement while ${phase} (pg_stat_statements: share of planning + execution time, calls, mean execution, plans and their mean time):`);
+    for (const t of top) console.log(`  ${(t.share * 100).toFixed(0).padStart(4)}%  ${String(t.calls).padStart(6)}  ${t.meanMs.toFixed(3).padStart(7)} ms  ${String(t.plans).padStart(6)} x ${t.planMs.toFixed(3).padStart(6)} ms  ${t.query}`);
   }
   for (const [phase, top] of activityReports) {
     console.log(`\nPostgreSQL statements active while ${phase} (backends running it, on average x100; what they waited on):`);

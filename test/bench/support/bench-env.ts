@@ -184,17 +184,17 @@ export function sampleActivity(url: string, everyMs = 5): { stop(): Promise<{ sh
 }
 
 /** The statements that took the most time since the last reset (pg_stat_statements), then resets. */
-export async function topStatements(url: string, limit = 12): Promise<{ share: number; calls: number; meanMs: number; planMs: number; query: string }[]> {
+export async function topStatements(url: string, limit = 12): Promise<{ share: number; calls: number; meanMs: number; planMs: number; plans: number; query: string }[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ total: number; calls: string; mean: number; plan: number; query: string }>(
-      `select total_exec_time + total_plan_time as total, calls, mean_exec_time as mean, mean_plan_time as plan, query from pg_stat_statements
+    const { rows } = await client.query<{ total: number; calls: string; mean: number; plan: number; plans: string; query: string }>(
+      `select total_exec_time + total_plan_time as total, calls, mean_exec_time as mean, mean_plan_time as plan, plans, query from pg_stat_statements
         where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time + total_plan_time desc`,
     );
     await client.query('select pg_stat_statements_reset()');
     const all = rows.reduce((sum, r) => sum + r.total, 0);
-    return rows.slice(0, limit).map((r) => ({ share: r.total / all, calls: Number(r.calls), meanMs: r.mean, planMs: r.plan, query: r.query.replace(/\s+/g, ' ').trim().slice(0, 110) }));
+    return rows.slice(0, limit).map((r) => ({ share: r.total / all, calls: Number(r.calls), meanMs: r.mean, planMs: r.plan, plans: Number(r.plans), query: r.query.replace(/\s+/g, ' ').trim().slice(0, 110) }));
   } finally {
     await client.end();
   }
