@@ -45,7 +45,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
               burstWhenBatchFull: true,
               // The wake-up below starts the loops on new jobs; the short poll picks up
               // retries whose time has come, and jobs whose wake-up was lost.
-              pollingIntervalSeconds: 0.5,
+              pollingIntervalSeconds: config.workerPollMs / 1000,
             },
             async (jobs) => {
               try {
@@ -62,7 +62,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       const wakeLoops = () => loops.forEach((id) => boss.notifyWorker(id));
       const db = boss.getDb();
       if (db.listen) wakeup = await db.listen(DELIVERY_WAKEUP_CHANNEL, wakeLoops, wakeLoops);
-      else log.warn('no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (0.5 s)');
+      else log.warn(`no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (${config.workerPollMs} ms)`);
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
       log.debug('worker started');

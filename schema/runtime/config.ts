@@ -38,6 +38,8 @@ export interface Config {
   /** Jobs fetched at once by one delivery loop, and loops per worker process. */
   workerBatchSize: number;
   workerConcurrency: number;
+  /** How often an idle delivery loop looks for due jobs (retries; new ones wake it at once). */
+  workerPollMs: number;
   /** HOOKYARD_METRICS_PORT: where a worker-only process (HOOKYARD_ROLE=worker) serves /metrics; unset, it serves none. The API serves /metrics on its own port. */
   metricsPort: number | null;
 }
@@ -121,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryLeaseSeconds: integer(env, 'HOOKYARD_DELIVERY_LEASE_SECONDS', 120, 5, 3600),
     workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 100, 1, 500),
     workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 2, 1, 64),
+    // pg-boss polls at most every 500 ms.
+    workerPollMs: integer(env, 'HOOKYARD_WORKER_POLL_MS', 500, 500, 60_000),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
   };
 }
