@@ -42,6 +42,9 @@ describe('PreparingClient', () => {
       await client.query('create temporary table t (n int); insert into t values (1)', []);
       expect((await client.query('select n from t')).rows).toEqual([{ n: 1 }]);
       expect(await prepared(client)).not.toContain('select n from t');
+      // ... and its job fetch, one statement with every value in its text, which is prepared.
+      expect((await client.query("select n from t where n = 1", [])).rows).toEqual([{ n: 1 }]);
+      expect(await prepared(client)).toContain('select n from t where n = 1');
     } finally {
       client.release();
     }
