@@ -10,6 +10,7 @@ import { loadSecretKey } from './schema/runtime/secret-key.ts';
 import { startBoss } from './schema/runtime/queue.ts';
 import { PreparingClient } from './schema/runtime/prepared-statements.ts';
 import { bootstrapTenant } from './schema/services/bootstrap.ts';
+import { createPublisher } from './schema/services/publisher.ts';
 import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
 import { startMetricsServer } from './schema/runtime/metrics-server.ts';
@@ -70,7 +71,8 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   stops.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
 
   const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit, webhookLimitExplicit: config.webhookLimitExplicit });
-  const services = { config, pool, boss, log, secretKey };
+  const publisher = createPublisher({ pool, boss, payloadLimitBytes: config.payloadLimitBytes });
+  const services = { config, pool, boss, log, secretKey, publisher };
 
   const lines = [`Hookyard (role: ${config.role})`];
   lines.push(`  database:   ${embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : redactUrl(url)}`);

@@ -6,6 +6,7 @@ import type { Config } from '../runtime/config.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { LiveFeed } from '../runtime/live-feed.ts';
 import { ForbiddenError } from '../errors.ts';
+import type { Publisher } from '../services/publisher.ts';
 
 /** Who is calling: resolved from the bearer token before any resolver runs. */
 export interface Viewer {
@@ -21,6 +22,8 @@ export interface Services {
   boss: PgBoss;
   log: Logger;
   secretKey: Buffer;
+  /** Publishes events; concurrent calls of a tenant share transactions. */
+  publisher: Publisher;
 }
 
 export interface Context {

@@ -4,7 +4,7 @@ import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../runtime/transaction.ts';
 import { notifyChangesSql, type Change } from '../runtime/changes.ts';
-import { DeliveriesDisabledError, LimitExceededError, ValidationError } from '../errors.ts';
+import { DeliveriesDisabledError, HookyardError, LimitExceededError, ValidationError } from '../errors.ts';
 import { EVENT_TYPE_NAME } from '../rules/text.ts';
 import { eventTypeMatches } from '../rules/webhook-fields.ts';
 import { payloadSchemaErrors } from '../rules/payload-schema.ts';
@@ -13,6 +13,8 @@ import { recordPublished } from '../runtime/metrics.ts';
 
 export const MAX_EVENTS_PER_CALL = 1000;
 const CHANNEL = /^[A-Za-z0-9_.:-]{1,100}$/;
+// U+0000 as JSON.stringify writes it (\u0000), not preceded by an escaped backslash.
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
 
 export interface PublishRequest {
   type: string;
@@ -64,47 +66,70 @@ function check(request: PublishRequest, field: string, payloadLimit: number): Ch
   if (bytes > payloadLimit) {
     throw new LimitExceededError(`${field}.payload is ${bytes} bytes; the limit is ${payloadLimit} bytes (1 MiB by default)`, payloadLimit);
   }
+  if (NUL_ESCAPE.test(payload)) {
+    throw new ValidationError(`${field}.payload`, 'the payload contains the character U+0000, which PostgreSQL cannot store in JSON; remove it or encode the value (base64, for instance)');
+  }
   const source = (request.source ?? 'hookyard').trim();
   if (!source || source.length > 500) throw new ValidationError(`${field}.source`, 'source must be 1 to 500 characters, e.g. /billing or urn:erp:acme');
   const channel = request.channel?.trim() || null;
   if (channel !== null && !CHANNEL.test(channel)) throw new ValidationError(`${field}.channel`, 'a channel is 1 to 100 letters, digits or _ . : -');
   const idempotencyKey = request.idempotencyKey?.trim() || null;
   if (idempotencyKey !== null && idempotencyKey.length > 200) throw new ValidationError(`${field}.idempotencyKey`, 'an idempotency key is at most 200 characters');
-  return { id: newId('Event'), type, source, channel, payload, idempotencyKey, occurredAt: request.occurredAt ?? new Date() };
+  const occurredAt = request.occurredAt ?? new Date();
+  if (Number.isNaN(occurredAt.getTime()) || occurredAt.getUTCFullYear() < 1 || occurredAt.getUTCFullYear() > 9999) {
+    throw new ValidationError(`${field}.occurredAt`, 'occurredAt must be a time between the years 0001 and 9999, e.g. 2026-11-22T10:00:00Z');
+  }
+  return { id: newId('Event'), type, source, channel, payload, idempotencyKey, occurredAt };
 }
 
-/**
- * Publishes events atomically: the events, one delivery per matching webhook and their
- * jobs commit in one transaction, or nothing does. A repeated idempotency key (24 h)
- * returns the first event, marked duplicate, and creates nothing.
- */
-export async function publishEvents(
-  deps: { pool: pg.Pool; boss: PgBoss; payloadLimitBytes: number },
-  tenantId: string,
-  requests: PublishRequest[],
-  fieldOf: (index: number) => string,
-): Promise<Published[]> {
+/** One caller's events, checked: they commit together or not at all. */
+export interface PublishCall {
+  checked: Checked[];
+  fieldOf: (index: number) => string;
+}
+
+/** Checks one call's input; throws the error to give that caller. */
+export function checkCall(requests: PublishRequest[], fieldOf: (index: number) => string, payloadLimitBytes: number): PublishCall {
   if (requests.length === 0) throw new ValidationError('input.events', 'publish at least one event');
   if (requests.length > MAX_EVENTS_PER_CALL) {
     throw new LimitExceededError(`${requests.length} events in one call; the limit is ${MAX_EVENTS_PER_CALL}`, MAX_EVENTS_PER_CALL);
   }
-  const checked = requests.map((r, i) => check(r, fieldOf(i), deps.payloadLimitBytes));
+  return { checked: requests.map((r, i) => check(r, fieldOf(i), payloadLimitBytes)), fieldOf };
+}
 
+/**
+ * Publishes several calls of one tenant in one transaction: each call's events, one
+ * delivery per matching webhook and their jobs commit together, or nothing of it does. A
+ * call whose events name an unregistered type or fail their schema gets its error and adds
+ * nothing; the others go on. A repeated idempotency key (24 h, or earlier in the same
+ * transaction) returns the first event, marked duplicate, and creates nothing. Returns one
+ * outcome per call, in order; throws only when the transaction failed for all of them.
+ */
+export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss }, tenantId: string, calls: PublishCall[]): Promise<(Published[] | HookyardError)[]> {
+  const outcomes: (Published[] | HookyardError | null)[] = calls.map(() => null);
   const changes: Change[] = [];
   let wakeWorkers = false;
-  const published = await withTransaction(deps.pool, async (client) => {
-    const names = [...new Set(checked.map((c) => c.type))];
+  await withTransaction(deps.pool, async (client) => {
+    const names = [...new Set(calls.flatMap((call) => call.checked.map((c) => c.type)))];
     const context = (await client.query<sql.PublishContextRow>(sql.publishContext(tenantId, names))).rows[0];
     if (!context.deliveries_enabled) throw new DeliveriesDisabledError();
     const types = new Map(context.event_types.map((t) => [t.name, t.schema]));
-    checked.forEach((c, i) => {
-      if (!types.has(c.type)) throw new ValidationError(`${fieldOf(i)}.type`, `event type ${c.type} is not registered; register it with registerEventType first`);
-      const schema = types.get(c.type);
-      const errors = schema ? payloadSchemaErrors(schema, JSON.parse(c.payload)) : null;
-      if (errors) throw new ValidationError(`${fieldOf(i)}.payload`, `the payload does not match the schema of ${c.type}: ${errors}`);
+    calls.forEach((call, n) => {
+      call.checked.forEach((c, i) => {
+        if (outcomes[n]) return;
+        if (!types.has(c.type)) {
+          outcomes[n] = new ValidationError(`${call.fieldOf(i)}.type`, `event type ${c.type} is not registered; register it with registerEventType first`);
+          return;
+        }
+        const schema = types.get(c.type);
+        const errors = schema ? payloadSchemaErrors(schema, JSON.parse(c.payload)) : null;
+        if (errors) outcomes[n] = new ValidationError(`${call.fieldOf(i)}.payload`, `the payload does not match the schema of ${c.type}: ${errors}`);
+      });
     });
+    const accepted = calls.filter((_, n) => !outcomes[n]);
+    const checked = accepted.flatMap((call) => call.checked);
 
-    // Idempotency: the first of a key within this call claims it; the rest repeat it.
+    // Idempotency: the first of a key in this transaction claims it; the rest repeat it.
     const firstByKey = new Map<string, Checked>();
     for (const c of checked) if (c.idempotencyKey && !firstByKey.has(c.idempotencyKey)) firstByKey.set(c.idempotencyKey, c);
     const keys = [...firstByKey.keys()].sort();
@@ -143,20 +168,26 @@ export async function publishEvents(
     changes.push(...deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
     wakeWorkers = sendable.length > 0;
 
-    return checked.map((c) => {
-      if (counts.has(c.id)) {
-        const event = { id: c.id, tenantId, type: c.type, source: c.source, channel: c.channel, payload: JSON.parse(c.payload), idempotencyKey: c.idempotencyKey, occurredAt: c.occurredAt, createdAt: createdAt.get(c.id)! };
-        return { eventId: c.id, duplicate: false, deliveryCount: counts.get(c.id) ?? 0, event };
-      }
-      const key = c.idempotencyKey!;
-      const eventId = claimed.has(key) ? firstByKey.get(key)!.id : existing.get(key)!;
-      return { eventId, duplicate: true, deliveryCount: 0, event: null };
+    calls.forEach((call, n) => {
+      if (outcomes[n]) return;
+      outcomes[n] = call.checked.map((c) => {
+        if (counts.has(c.id)) {
+          const event = { id: c.id, tenantId, type: c.type, source: c.source, channel: c.channel, payload: JSON.parse(c.payload), idempotencyKey: c.idempotencyKey, occurredAt: c.occurredAt, createdAt: createdAt.get(c.id)! };
+          return { eventId: c.id, duplicate: false, deliveryCount: counts.get(c.id) ?? 0, event };
+        }
+        const key = c.idempotencyKey!;
+        const eventId = claimed.has(key) ? firstByKey.get(key)!.id : existing.get(key)!;
+        return { eventId, duplicate: true, deliveryCount: 0, event: null };
+      });
     });
   });
   // NOTIFY after the commit, not in it (see delivery-wakeup.ts). If this is lost, the
   // workers' next poll still finds the jobs; live views hear of the deliveries later.
   if (changes.length) await deps.pool.query(notifyChangesSql(changes, { wakeWorkers })).catch(() => undefined);
-  const fresh = published.filter((p) => !p.duplicate);
-  recordPublished(fresh.length, fresh.reduce((sum, p) => sum + p.deliveryCount, 0));
-  return published;
+  for (const outcome of outcomes) {
+    if (!Array.isArray(outcome)) continue;
+    const fresh = outcome.filter((p) => !p.duplicate);
+    recordPublished(fresh.length, fresh.reduce((sum, p) => sum + p.deliveryCount, 0));
+  }
+  return outcomes as (Published[] | HookyardError)[];
 }

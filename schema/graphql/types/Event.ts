@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import { Event } from '../../entities/Event.ts';
 import { requireAdmin, type Context } from '../context.ts';
-import { publishEvents, type PublishRequest } from '../../services/publish-events.ts';
+import type { PublishRequest } from '../../services/publish-events.ts';
 
 export const EventRef = builder.node(Event, {
   name: 'Event',
@@ -46,8 +46,7 @@ const PublishedEventRef = builder.objectRef<PublishedShape>('PublishedEvent').im
 
 async function publish(ctx: Context, requests: PublishRequest[], fieldOf: (i: number) => string): Promise<PublishedShape[]> {
   requireAdmin(ctx);
-  const { pool, boss, config } = ctx.services;
-  const published = await publishEvents({ pool, boss, payloadLimitBytes: config.payloadLimitBytes }, ctx.viewer.tenantId, requests, fieldOf);
+  const published = await ctx.services.publisher.publish(ctx.viewer.tenantId, requests, fieldOf);
   // New events come back from the insert; only a duplicate's first event is loaded.
   const firstIds = [...new Set(published.filter((p) => !p.event).map((p) => p.eventId))];
   const firsts = firstIds.length ? await ctx.em.find(Event, { tenantId: ctx.viewer.tenantId, id: { $in: firstIds } }) : [];
