@@ -255,7 +255,9 @@ export function createDeliverHandler(deps: DeliverDeps) {
     const toHold: sql.DeliveryRow[] = [];
     for (const row of rows) {
       const job = wanted.get(row.id)!;
-      if (job.n !== row.attempt_count) continue; // another attempt happened since this job was made
+      // Another attempt happened since a scheduled job was made: it is spent. A manual
+      // request still stands: the attempt may have been in flight when it was asked for.
+      if (job.m ? row.attempt_count < job.n : job.n !== row.attempt_count) continue;
       if (row.webhook_status === 'DELETED' || row.status === 'CANCELLED') continue;
       if (job.m) toSend.push(row);
       else if (!OPEN.has(row.status)) continue;
