@@ -8,7 +8,7 @@ import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { mutate } from '../support/graphql.ts';
 import { browserAvailable, launchBrowser, nav, openPage, signIn, until } from './support/browser.ts';
 
-const MUTATING_CONTROL = /^(Pause|Resume|Edit|Delete|Revoke|Resend|Rotate secret|Send test event|Add webhook)$|^(New|Register|Create|Turn sending) /;
+const MUTATING_CONTROL = /^(Pause|Resume|Edit|Delete|Revoke|Resend|Retry…|Rotate secret|Send test event|Add webhook)$|^(New|Register|Create|Turn sending) /;
 
 async function mutatingControls(page: Page): Promise<string[]> {
   const texts = await page.locator('button:visible, a.button:visible').allTextContents();

@@ -1,6 +1,6 @@
 // The delivery log in headless Chromium against a real Hookyard whose worker delivers
 // to receivers on 127.0.0.1: live rows, retries, the detail drawer, resend, filters
-// and sort in the URL, export, and bursts of live updates.
+// and sort in the URL, export, bursts of live updates, and retrying a selection.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,6 +308,27 @@ describe.skipIf(!browserAvailable())('the delivery log', () => {
     await until(() => totals.locator('dd').first().textContent()).toBe('203');
     await page.getByLabel('Usage period').selectOption('7d');
     await until(() => totals.locator('dd').first().textContent()).toBe('203');
+  });
+
+  it('retries the selected rows after a confirmation that counts them, and each gets a manual attempt', async () => {
+    // Last of the stateful tests: the attempts it adds change the counts the others check.
+    await page.goto(`${hy.baseUrl}/`);
+    await until(() => rows().count()).toBeGreaterThan(2);
+    const chosen = (await ids()).slice(0, 2);
+    for (const id of chosen) await page.getByLabel(`Select delivery ${id}`).check();
+    const [okBefore, failingBefore] = [ok.requests.length, failing.requests.length];
+    const resent = () => [...ok.requests.slice(okBefore), ...failing.requests.slice(failingBefore)].map((r) => String(r.headers['webhook-id']));
+    await page.getByRole('button', { name: 'Retry…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retry 2 deliveries?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Retry' }).click();
+    await until(() => page.getByRole('status').filter({ hasText: 'queued for a new attempt' }).textContent()).toBe('2 deliveries queued for a new attempt.');
+    await until(resent, LIVE_TIMEOUT).toEqual(expect.arrayContaining(chosen));
+    for (const id of chosen) {
+      const lastTrigger = async () => (await hy.admin('query($id: ID!) { node(id: $id) { ... on Delivery { attempts { trigger } } } }', { id })).data.node.attempts.at(-1)?.trigger;
+      await until(lastTrigger, LIVE_TIMEOUT).toBe('MANUAL');
+    }
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
   });
 
   it('threw no uncaught error in the page', () => {

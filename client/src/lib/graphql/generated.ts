@@ -494,6 +494,43 @@ export type AttemptRecordedVariables = {
 };
 export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    ...AttemptFields\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
 
+export type RetryDeliveriesResult = {
+  retryDeliveries: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'RetryDeliveriesPayload';
+    count: number;
+    dryRun: boolean;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type RetryDeliveriesVariables = {
+  input: RetryDeliveriesInput;
+};
+export const RetryDeliveriesDocument = gql<RetryDeliveriesResult, RetryDeliveriesVariables>("mutation RetryDeliveries($input: RetryDeliveriesInput!) {\n  retryDeliveries(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on RetryDeliveriesPayload {\n      count\n      dryRun\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+
 export type EventTypeFieldsFragment = {
   id: string;
   name: string;
