@@ -45,15 +45,8 @@ export interface Published {
   event: PublishedEventRow | null;
 }
 
-interface Checked {
-  id: string;
-  type: string;
-  source: string;
-  channel: string | null;
-  payload: string;
-  idempotencyKey: string | null;
-  occurredAt: Date;
-}
+/** An event that passed `check`: the row to insert, but for its tenant. */
+type Checked = Omit<sql.NewEvent, 'tenantId'>;
 
 function check(request: PublishRequest, field: string, payloadLimit: number): Checked {
   const type = request.type.trim();
