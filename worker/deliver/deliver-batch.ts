@@ -7,7 +7,7 @@ import { newId } from '../../schema/ids.ts';
 import { VERSION } from '../../schema/version.ts';
 import { decryptSecret } from '../../schema/rules/secret.ts';
 import { bossDb, withTransaction } from '../../schema/runtime/transaction.ts';
-import { notifyChangesSql, type Change } from '../../schema/runtime/changes.ts';
+import { notifyAfterCommitSql, type Change } from '../../schema/runtime/changes.ts';
 import { transitionWebhook } from '../../schema/services/webhook-transition.ts';
 import { cloudEventBody } from '../delivery/cloud-event.ts';
 import { signPayload, webhookTimestamp } from '../delivery/signature.ts';
@@ -214,7 +214,7 @@ export function createDeliverHandler(deps: DeliverDeps) {
     // NOTIFY after the commit, not in it: PostgreSQL serialises committing transactions
     // that notify, which halved the commit rate under load. A lost notification only
     // delays a live view; the rows are already committed.
-    if (changes.length) await deps.pool.query(notifyChangesSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
+    if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
     const statusOf = new Map(outcomes.map((o) => [o.deliveryId, o.status]));
     for (const s of recorded) {
       recordAttempt(s.outcome.ok ? 'success' : (s.outcome.errorKind ?? 'http_error'), s.outcome.durationMs);
@@ -243,6 +243,12 @@ export function createDeliverHandler(deps: DeliverDeps) {
     }
   }
 
+  async function lastManualAttempts(rows: sql.DeliveryRow[]): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
+    const found = await deps.pool.query<{ delivery_id: string; attempt_number: number }>(sql.lastManualAttempts(rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }))));
+    return new Map(found.rows.map((r) => [r.delivery_id, r.attempt_number]));
+  }
+
   return async function deliverBatch(jobs: Job<DeliverJobV1>[]): Promise<void> {
     // One attempt per delivery per batch; a manual request wins over a scheduled one.
     const wanted = new Map<string, DeliverJobV1>();
@@ -251,13 +257,15 @@ export function createDeliverHandler(deps: DeliverDeps) {
       if (!previous || (job.data.m && !previous.m)) wanted.set(job.data.d, job.data);
     }
     const { rows } = await deps.pool.query<sql.DeliveryRow>(sql.loadBatch([...wanted.keys()]));
+    const manualDone = await lastManualAttempts(rows.filter((row) => wanted.get(row.id)!.m));
     const toSend: sql.DeliveryRow[] = [];
     const toHold: sql.DeliveryRow[] = [];
     for (const row of rows) {
       const job = wanted.get(row.id)!;
       // Another attempt happened since a scheduled job was made: it is spent. A manual
-      // request still stands: the attempt may have been in flight when it was asked for.
-      if (job.m ? row.attempt_count < job.n : job.n !== row.attempt_count) continue;
+      // request stands until a manual attempt after it was recorded (one scheduled may
+      // have been in flight when it was asked for; a job run again must not resend).
+      if (job.m ? (manualDone.get(row.id) ?? 0) > job.n : job.n !== row.attempt_count) continue;
       if (row.webhook_status === 'DELETED' || row.status === 'CANCELLED') continue;
       if (job.m) toSend.push(row);
       else if (!OPEN.has(row.status)) continue;
