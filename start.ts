@@ -71,7 +71,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   stops.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
 
   const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit, webhookLimitExplicit: config.webhookLimitExplicit });
-  const publisher = createPublisher({ pool, boss, payloadLimitBytes: config.payloadLimitBytes });
+  const publisher = createPublisher({ pool, boss, log, payloadLimitBytes: config.payloadLimitBytes });
   const services = { config, pool, boss, log, secretKey, publisher };
 
   const lines = [`Hookyard (role: ${config.role})`];

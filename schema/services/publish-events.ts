@@ -3,7 +3,8 @@ import type { PgBoss } from 'pg-boss';
 import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../runtime/transaction.ts';
-import { notifyChangesSql, type Change } from '../runtime/changes.ts';
+import { notifyAfterCommitSql, type Change } from '../runtime/changes.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { DeliveriesDisabledError, HookyardError, LimitExceededError, ValidationError } from '../errors.ts';
 import { EVENT_TYPE_NAME } from '../rules/text.ts';
 import { eventTypeMatches } from '../rules/webhook-fields.ts';
@@ -98,7 +99,7 @@ export function checkCall(requests: PublishRequest[], fieldOf: (index: number) =
  * transaction) returns the first event, marked duplicate, and creates nothing. Returns one
  * outcome per call, in order; throws only when the transaction failed for all of them.
  */
-export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss }, tenantId: string, calls: PublishCall[]): Promise<(Published[] | HookyardError)[]> {
+export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Logger }, tenantId: string, calls: PublishCall[]): Promise<(Published[] | HookyardError)[]> {
   const outcomes: (Published[] | HookyardError | null)[] = calls.map(() => null);
   const changes: Change[] = [];
   let wakeWorkers = false;
@@ -176,7 +177,9 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss }, tenant
   });
   // NOTIFY after the commit, not in it (see delivery-wakeup.ts). If this is lost, the
   // workers' next poll still finds the jobs; live views hear of the deliveries later.
-  if (changes.length) await deps.pool.query(notifyChangesSql(changes, { wakeWorkers })).catch(() => undefined);
+  if (changes.length) {
+    await deps.pool.query(notifyAfterCommitSql(changes, { wakeWorkers })).catch((error) => deps.log.warn({ err: error }, 'notifying new deliveries failed; the workers poll for them'));
+  }
   for (const outcome of outcomes) {
     if (!Array.isArray(outcome)) continue;
     const fresh = outcome.filter((p) => !p.duplicate);

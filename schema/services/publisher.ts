@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { HookyardError } from '../errors.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { checkCall, MAX_EVENTS_PER_CALL, publishCalls, type Published, type PublishCall, type PublishRequest } from './publish-events.ts';
 
 /** Transactions one tenant may have open at once in this process; more calls wait and share. */
@@ -21,7 +22,7 @@ interface Waiting extends PublishCall {
   reject(error: unknown): void;
 }
 
-export function createPublisher(deps: { pool: pg.Pool; boss: PgBoss; payloadLimitBytes: number }): Publisher {
+export function createPublisher(deps: { pool: pg.Pool; boss: PgBoss; log: Logger; payloadLimitBytes: number }): Publisher {
   const waiting = new Map<string, Waiting[]>();
   const running = new Map<string, number>();
 
