@@ -203,3 +203,18 @@ export function countThrottled(rows: { tenantId: string; webhookId: string; coun
     values: [rows.map((r) => r.tenantId), rows.map((r) => r.webhookId), rows.map((r) => r.count)],
   };
 }
+
+/**
+ * The highest attempt number of a MANUAL attempt, per delivery that has one: a manual job
+ * made at attempt count n has run once a MANUAL attempt numbered above n exists.
+ */
+export function lastManualAttempts(deliveries: { id: string; tenantId: string }[]) {
+  return {
+    text: `select a.delivery_id, max(a.attempt_number)::int as attempt_number
+             from unnest($1::text[], $2::text[]) as u(tenant_id, delivery_id)
+             join attempt a on a.tenant_id = u.tenant_id and a.delivery_id = u.delivery_id
+            where a.trigger = 'MANUAL'
+            group by a.delivery_id`,
+    values: [deliveries.map((d) => d.tenantId), deliveries.map((d) => d.id)],
+  };
+}

@@ -1,0 +1,89 @@
+// A manual attempt's job that runs a second time (its completion lost in a crash, or its
+// lease expired) must not send again; a manual request made while another attempt was
+// recorded meanwhile still sends.
+import { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES, deliverJob } from '../../schema/jobs.ts';
+import { BOSS_SCHEMA } from '../../schema/runtime/queue.ts';
+import { WAKE_DELIVERY_WORKERS_SQL } from '../../schema/runtime/delivery-wakeup.ts';
+import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
+import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
+import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { sqlClient } from '../support/sql.ts';
+
+describe('manual attempt jobs run again', () => {
+  let hy: TestHookyard;
+  let receiver: Receiver;
+  let boss: PgBoss;
+  let db: ReturnType<typeof sqlClient>;
+  let tenantId: string;
+
+  /** Inserts deliver jobs as the API does, and wakes the worker. */
+  async function insertJobs(jobs: ReturnType<typeof deliverJob>[]): Promise<void> {
+    await boss.insert(QUEUES.deliver, jobs);
+    await db.query(WAKE_DELIVERY_WORKERS_SQL);
+  }
+
+  async function deliveryOf(eventId: string) {
+    return db.one<{ id: string; attempt_count: number }>('select id, attempt_count from delivery where event_id = $1', [eventId]);
+  }
+
+  beforeAll(async () => {
+    hy = await startTestHookyard();
+    receiver = await startReceiver();
+    db = sqlClient(hy.databaseUrl);
+    await createWebhookSetup(hy.admin, receiver.url);
+    tenantId = (await db.one<{ id: string }>('select id from tenant limit 1')).id;
+    boss = new PgBoss({ connectionString: hy.databaseUrl, schema: BOSS_SCHEMA, supervise: false, schedule: false, migrate: false });
+    await boss.start();
+  });
+  afterAll(async () => {
+    await boss?.stop({ graceful: false });
+    await db?.end();
+    await receiver?.close();
+    await hy?.stop();
+  });
+
+  it('sends a manual job once, and not again when the same job runs a second time', async () => {
+    const first = await publish(hy.admin, { type: 'invoice.created', payload: { n: 1 } });
+    const control = await publish(hy.admin, { type: 'invoice.created', payload: { n: 2 } });
+    for (const event of [first, control]) {
+      await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempts recorded');
+    }
+    const replayed = await deliveryOf(first.event.id);
+    const other = await deliveryOf(control.event.id);
+
+    // The manual request, made at attempt count 1, sends once.
+    await insertJobs([deliverJob({ id: replayed.id, tenantId, attemptCount: 1 }, { manual: true })]);
+    await receiver.waitFor(3);
+    await eventually(async () => ((await deliveryOf(first.event.id)).attempt_count === 2 ? true : null), 10_000, 'the manual attempt recorded');
+
+    // The same job again, beside a fresh manual request for another delivery (the control).
+    await insertJobs([
+      deliverJob({ id: replayed.id, tenantId, attemptCount: 1 }, { manual: true }),
+      deliverJob({ id: other.id, tenantId, attemptCount: other.attempt_count }, { manual: true }),
+    ]);
+    await receiver.waitFor(4);
+    // Every deliver job has run by now: nothing is left to send the replay later.
+    await eventually(
+      async () => ((await db.one<{ n: number }>(`select count(*)::int as n from ${BOSS_SCHEMA}.job where name = $1 and state < 'completed'`, [QUEUES.deliver])).n === 0 ? true : null),
+      10_000,
+      'every deliver job completed',
+    );
+    const sent = receiver.requests.map((r) => String(r.headers['webhook-id']));
+    expect(sent.filter((id) => id === replayed.id)).toHaveLength(2);
+    expect(sent.filter((id) => id === other.id)).toHaveLength(2);
+    expect((await deliveryOf(first.event.id)).attempt_count).toBe(2);
+  });
+
+  it('still sends a manual request when a scheduled attempt was recorded after it was made', async () => {
+    const event = await publish(hy.admin, { type: 'invoice.created', payload: { n: 3 } });
+    await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempt recorded');
+    const delivery = await deliveryOf(event.event.id);
+    // Asked for at attempt count 0, while the first attempt was in flight.
+    await insertJobs([deliverJob({ id: delivery.id, tenantId, attemptCount: 0 }, { manual: true })]);
+    await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 2 ? true : null), 10_000, 'the manual attempt recorded');
+    const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [delivery.id]);
+    expect(triggers.map((t) => t.trigger)).toEqual(['SCHEDULED', 'MANUAL']);
+  });
+});
