@@ -30,6 +30,8 @@ export function buildWorker(deps: WorkerDeps): Worker {
   const { config, boss, pool, log } = deps;
   let dispatcher: Dispatcher | null = null;
   let wakeup: { close(): Promise<void> } | undefined;
+  let listenRetry: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
   return {
     async start() {
       dispatcher = createDeliveryDispatcher(config.urlPolicy);
@@ -61,13 +63,27 @@ export function buildWorker(deps: WorkerDeps): Worker {
       // A loop that is busy fetches again as soon as its batch is done instead of sleeping.
       const wakeLoops = () => loops.forEach((id) => boss.notifyWorker(id));
       const db = boss.getDb();
-      if (db.listen) wakeup = await db.listen(DELIVERY_WAKEUP_CHANNEL, wakeLoops, wakeLoops);
+      // pg-boss's listener reconnects on its own once it has connected; until then, keep
+      // trying, and meanwhile the loops poll.
+      const listen = async (): Promise<void> => {
+        try {
+          wakeup = await db.listen!(DELIVERY_WAKEUP_CHANNEL, wakeLoops, wakeLoops);
+          if (stopped) await wakeup.close();
+        } catch (error) {
+          if (stopped) return;
+          log.warn({ err: error }, `cannot LISTEN for delivery wake-ups yet; retrying in 5 s, and new deliveries wait for the next poll (${config.workerPollMs} ms) meanwhile`);
+          listenRetry = setTimeout(() => void listen(), 5000);
+        }
+      };
+      if (db.listen) await listen();
       else log.warn(`no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (${config.workerPollMs} ms)`);
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
       log.debug('worker started');
     },
     async stop() {
+      stopped = true;
+      clearTimeout(listenRetry);
       await wakeup?.close().catch(() => undefined);
       await boss.offWork(QUEUES.deliver, { wait: true }).catch((error) => log.warn({ err: error }, 'stopping delivery loops'));
       await boss.offWork(QUEUES.retention, { wait: true }).catch(() => undefined);

@@ -45,9 +45,7 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     // Where workers fetch and complete jobs, those commits need not wait for the WAL flush:
     // a crash loses only the newest commits, so a lost fetch or completion runs the job
     // again (at least once). Jobs are inserted with Hookyard's own connections, durably.
-    // Its fetch kept getting a custom plan, planned anew at every call (0.4 ms of server
-    // time, twice the execution): the generic plan is as good, so use it.
-    ...(options.supervise ? { options: '-c synchronous_commit=off -c plan_cache_mode=force_generic_plan' } : {}),
+    ...(options.supervise ? { options: '-c synchronous_commit=off' } : {}),
     // Expired jobs are found by the supervisor: look often enough to honour the lease. pg-boss
     // expires jobs only in the supervisor's monitor pass, which runs at most once per
     // monitorIntervalSeconds (60 s by default), so that interval must follow the lease too.
