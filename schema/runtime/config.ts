@@ -121,8 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     production,
     deliveryLeaseSeconds: integer(env, 'HOOKYARD_DELIVERY_LEASE_SECONDS', 120, 5, 3600),
-    workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 100, 1, 500),
-    workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 2, 1, 64),
+    workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 200, 1, 500),
+    workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 3, 1, 64),
     // pg-boss polls at most every 500 ms.
     workerPollMs: integer(env, 'HOOKYARD_WORKER_POLL_MS', 500, 500, 60_000),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
