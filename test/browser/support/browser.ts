@@ -55,7 +55,13 @@ export async function signIn(page: Page, baseUrl: string, token: string): Promis
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-export const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+/**
+ * Where the browser tests save their screenshots: the README's docs/screenshots/ with
+ * UPDATE_SCREENSHOTS=1, else a temporary folder, so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'hookyard-screenshots-'));
 
 /** expect.poll with a patience fit for a browser and a worker (vitest's default is 1 s), longer than one Playwright wait (15 s). */
 export function until<T>(check: () => T | Promise<T>, timeout = 20_000) {
