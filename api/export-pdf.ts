@@ -3,6 +3,7 @@
 // and the next batch of rows is read only once the client has taken what was written.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import type { Services } from '../schema/graphql/context.ts';
 import { deliveryLogBatches, type Directory, type LogRow } from '../schema/services/delivery-log.ts';
@@ -34,9 +35,16 @@ const COLUMNS: Column[] = [
   { title: 'Delivered at', width: 95, value: (r) => time(r.delivered_at) },
 ];
 
-/** The standard PDF fonts cover Latin-1; anything else would print as garbage. */
+// DejaVu Sans Condensed, embedded (subset) in each PDF: the standard PDF fonts cover
+// Latin-1 only, so names in Polish, Czech, Turkish, Greek or Cyrillic printed as "?".
+const FONTS = {
+  regular: fileURLToPath(import.meta.resolve('dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf')),
+  bold: fileURLToPath(import.meta.resolve('dejavu-fonts-ttf/ttf/DejaVuSansCondensed-Bold.ttf')),
+};
+
+/** Control characters would print as boxes; they carry nothing readable. */
 function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ');
 }
 
 export async function handlePdfExport(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -48,8 +56,11 @@ export async function handlePdfExport(services: Services, req: IncomingMessage, 
     size: 'A4',
     layout: 'landscape',
     margin: MARGIN,
+    font: FONTS.regular,
     info: { Title: 'Hookyard delivery log', Creator: 'Hookyard', CreationDate: now },
   });
+  doc.registerFont('Body', FONTS.regular);
+  doc.registerFont('Body-Bold', FONTS.bold);
   res.writeHead(200, {
     'content-type': 'application/pdf',
     'content-disposition': `attachment; filename="${exportFileName('pdf', now)}"`,
@@ -78,7 +89,7 @@ export async function handlePdfExport(services: Services, req: IncomingMessage, 
   };
 
   const footer = () => {
-    doc.font('Helvetica').fontSize(7).fillColor('#666666');
+    doc.font('Body').fontSize(7).fillColor('#666666');
     doc.text(`Hookyard delivery log, exported ${time(now)} UTC`, MARGIN, doc.page.height - MARGIN - 10, { lineBreak: false });
     const label = `Page ${page}`;
     doc.text(label, doc.page.width - MARGIN - doc.widthOfString(label), doc.page.height - MARGIN - 10, { lineBreak: false });
@@ -86,7 +97,7 @@ export async function handlePdfExport(services: Services, req: IncomingMessage, 
   };
 
   const tableHeader = () => {
-    doc.font('Helvetica-Bold').fontSize(FONT_SIZE);
+    doc.font('Body-Bold').fontSize(FONT_SIZE);
     let x = MARGIN;
     for (const c of COLUMNS) {
       const text = c.title;
@@ -96,7 +107,7 @@ export async function handlePdfExport(services: Services, req: IncomingMessage, 
     y += ROW_HEIGHT - 2;
     doc.moveTo(MARGIN, y).lineTo(doc.page.width - MARGIN, y).lineWidth(0.5).stroke();
     y += 3;
-    doc.font('Helvetica').fontSize(FONT_SIZE);
+    doc.font('Body').fontSize(FONT_SIZE);
   };
 
   const newPage = () => {
@@ -108,9 +119,9 @@ export async function handlePdfExport(services: Services, req: IncomingMessage, 
   };
 
   // Title and what the export holds.
-  doc.font('Helvetica-Bold').fontSize(16).text('Hookyard delivery log', MARGIN, y, { lineBreak: false });
+  doc.font('Body-Bold').fontSize(16).text('Hookyard delivery log', MARGIN, y, { lineBreak: false });
   y += 22;
-  doc.font('Helvetica').fontSize(9).fillColor('#333333');
+  doc.font('Body').fontSize(9).fillColor('#333333');
   doc.text(fit(`Filter: ${summary}`, doc.page.width - 2 * MARGIN), MARGIN, y, { lineBreak: false });
   y += 13;
   const sort = log.sort.map((s) => `${s.field.toLowerCase().replace(/_/g, ' ')} ${s.direction === 'ASC' ? 'ascending' : 'descending'}`).join(', ');
@@ -143,7 +154,7 @@ export async function handlePdfExport(services: Services, req: IncomingMessage, 
     }
     if (y + 2 * ROW_HEIGHT > bottom) newPage();
     y += 6;
-    doc.font('Helvetica-Bold').fontSize(9).text(count === 0 ? 'No deliveries match this filter.' : `${count} ${count === 1 ? 'delivery' : 'deliveries'}.`, MARGIN, y, { lineBreak: false });
+    doc.font('Body-Bold').fontSize(9).text(count === 0 ? 'No deliveries match this filter.' : `${count} ${count === 1 ? 'delivery' : 'deliveries'}.`, MARGIN, y, { lineBreak: false });
     footer();
     doc.end();
   } catch (error) {

@@ -207,4 +207,23 @@ describe('delivery log exports', () => {
     expect(ordered).toBe(true);
     expect(firstChunkAt).toBeLessThan(total / 2);
   }, 120_000);
+
+  // Last: it adds deliveries that the counts above do not expect.
+  it('prints names beyond Latin-1 (Polish, Czech, Greek, Cyrillic) in the PDF as they are', async () => {
+    const integrator = await createIntegrator(hy.admin, { name: 'Łódź Ωmega Тест' });
+    const { webhook } = await createWebhook(hy.admin, { integratorId: integrator.id, name: 'Žluťoučký kůň', url: 'http://127.0.0.1:9/pl', eventTypes: ['*'] });
+    const seeded = variedDeliveries({ ...catalog, integrators: [{ id: integrator.id, name: integrator.name }], webhooks: [{ id: webhook.id, name: 'Žluťoučký kůň', url: '', integratorId: integrator.id }] }, 3);
+    await withClient(hy.databaseUrl, (c) => insertDeliveries(c, seeded));
+    const response = await get(`/export/deliveries.pdf?integratorId=${integrator.id}`);
+    expect(response.status).toBe(200);
+    const parser = new PDFParse({ data: new Uint8Array(await response.arrayBuffer()) });
+    try {
+      const { text } = await parser.getText();
+      expect(text).toContain('Łódź Ωmega Тест');
+      expect(text).toContain('Žluťoučký kůň');
+      expect(text).toContain('3 deliveries.');
+    } finally {
+      await parser.destroy();
+    }
+  });
 });
