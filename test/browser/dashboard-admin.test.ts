@@ -72,6 +72,12 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await page.getByLabel('Contact e-mail').fill('ops@acme.test');
     await page.getByRole('button', { name: 'Create integrator' }).click();
     await page.locator('tr', { hasText: 'Acme Accounting' }).waitFor();
+    // The search box reaches the URL once typing pauses.
+    await page.getByLabel('Search integrators').fill('nobody');
+    await page.getByText('No integrator matches.').waitFor();
+    await until(() => page.url()).toContain('q=nobody');
+    await page.getByLabel('Search integrators').fill('ops@acme');
+    await page.locator('tr', { hasText: 'Acme Accounting' }).waitFor();
 
     await nav(page, 'Event types').click();
     await page.getByRole('button', { name: 'Register event type' }).first().click();
@@ -82,6 +88,11 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     expect(await page.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Name').fill('invoice.created');
     await page.getByRole('button', { name: 'Register event type' }).last().click();
+    await page.locator('tr[data-event-type="invoice.created"]').waitFor();
+    await page.getByLabel('Search event types').fill('refund');
+    await page.getByText('No event type matches.').waitFor();
+    await until(() => page.url()).toContain('q=refund');
+    await page.getByLabel('Search event types').fill('invoice');
     await page.locator('tr[data-event-type="invoice.created"]').waitFor();
   });
 
