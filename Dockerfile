@@ -21,6 +21,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY start.ts ./
 COPY api api
 COPY worker worker
+COPY core core
+COPY infra infra
 COPY schema schema
 COPY --from=dashboard /app/client/build client/build
 # Without DATABASE_URL the embedded PostgreSQL keeps its data in /data; it refuses to

@@ -1,19 +1,19 @@
 // Starts Hookyard: the database (embedded when DATABASE_URL is unset), migrations,
 // then the roles HOOKYARD_ROLE asks for (api, worker, or all in one process).
 import pg from 'pg';
-import { loadConfig, ConfigError, type Config } from './schema/runtime/config.ts';
-import { createLogger, type Logger } from './schema/runtime/logger.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './schema/runtime/embedded-postgres.ts';
-import { checkDatabase, redactUrl } from './schema/runtime/database.ts';
-import { createOrm, migrate } from './schema/runtime/orm.ts';
-import { loadSecretKey } from './schema/runtime/secret-key.ts';
-import { startBoss } from './schema/runtime/queue.ts';
-import { PreparingClient } from './schema/runtime/prepared-statements.ts';
-import { bootstrapTenant } from './schema/services/bootstrap.ts';
-import { createPublisher } from './schema/services/publisher.ts';
+import { loadConfig, ConfigError, type Config } from './infra/config.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.ts';
+import { checkDatabase, redactUrl } from './infra/database.ts';
+import { createOrm, migrate } from './schema/orm.ts';
+import { loadSecretKey } from './infra/secret-key.ts';
+import { startBoss } from './infra/queue.ts';
+import { PreparingClient } from './infra/prepared-statements.ts';
+import { bootstrapTenant } from './core/tenants/bootstrap-tenant.ts';
+import { createPublisher } from './core/publishing/publisher.ts';
 import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
-import { startMetricsServer } from './schema/runtime/metrics-server.ts';
+import { startMetricsServer } from './infra/metrics-server.ts';
 
 type Stop = () => Promise<void>;
 

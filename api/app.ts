@@ -2,16 +2,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Services } from '../schema/graphql/context.ts';
-import { ConfigError } from '../schema/runtime/config.ts';
+import { ConfigError } from '../infra/config.ts';
 import { createGraphqlServer } from './graphql-server.ts';
 import { attachGraphqlWebSocket } from './websocket.ts';
 import { handleHealth } from './health.ts';
 import { createDashboardHandler } from './static-dashboard.ts';
-import { createPostgresEventTarget } from './pg-event-target.ts';
-import { createLiveFeed } from './live-feed.ts';
+import { createPostgresEventTarget } from '../core/live-updates/pg-event-target.ts';
+import { createLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
 import { createMetricsHandler } from './metrics.ts';
-import { handleCsvExport } from './export-csv.ts';
-import { handlePdfExport } from './export-pdf.ts';
+import { handleCsvExport } from './exports/export-csv.ts';
+import { handlePdfExport } from './exports/export-pdf.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
 
 export interface Api {

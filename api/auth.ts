@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Viewer } from '../schema/graphql/context.ts';
-import { hashToken } from '../schema/services/api-key-token.ts';
+import { hashToken } from '../core/auth/api-key-token.ts';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 

@@ -9,8 +9,8 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { schema } from '../schema/graphql/schema.ts';
 import type { Context, Services, Viewer } from '../schema/graphql/context.ts';
-import type { LiveFeed } from '../schema/runtime/live-feed.ts';
-import { HookyardError, ValidationError } from '../schema/errors.ts';
+import type { LiveFeed } from '../core/live-updates/live-feed.ts';
+import { HookyardError, ValidationError } from '../core/errors.ts';
 import { authenticate, bearerToken } from './auth.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
 

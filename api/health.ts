@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Services } from '../schema/graphql/context.ts';
-import { BOSS_SCHEMA } from '../schema/runtime/queue.ts';
+import { BOSS_SCHEMA } from '../infra/queue.ts';
 
 /** How long a check may take: a probe that hangs must get an answer, not a timeout of its own. */
 export const HEALTH_CHECK_TIMEOUT_MS = 2000;

@@ -4,10 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
 import type { Services } from '../schema/graphql/context.ts';
-import { registry } from '../schema/runtime/metrics.ts';
-import * as sql from '../schema/sql/metrics.ts';
-import type { ApiLiveFeed } from './live-feed.ts';
-import type { PostgresEventTarget } from './pg-event-target.ts';
+import { registry } from '../infra/metrics.ts';
+import * as sql from '../core/sql/metrics.ts';
+import type { ApiLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
+import type { PostgresEventTarget } from '../core/live-updates/pg-event-target.ts';
 
 /** A scrape storm must not turn into a query storm: database gauges are reused this long. */
 const DATABASE_GAUGE_TTL_MS = 5000;

@@ -1,4 +1,4 @@
-import type { Config } from '../schema/runtime/config.ts';
+import type { Config } from '../infra/config.ts';
 
 /**
  * The largest GraphQL request, over HTTP or one WebSocket message: 25 MB (room for a

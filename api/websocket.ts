@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { createGraphqlServer } from './graphql-server.ts';
 import type { Viewer } from '../schema/graphql/context.ts';
 import { authenticate } from './auth.ts';
-import type { ApiLiveFeed } from './live-feed.ts';
+import type { ApiLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
 
 type Yoga = ReturnType<typeof createGraphqlServer>;
 

@@ -2,14 +2,14 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Dispatcher } from 'undici';
-import type { Config } from '../schema/runtime/config.ts';
-import type { Logger } from '../schema/runtime/logger.ts';
-import { QUEUES, type DeliverJobV1 } from '../schema/jobs.ts';
-import { DELIVERY_WAKEUP_CHANNEL } from '../schema/runtime/delivery-wakeup.ts';
-import { createDeliveryDispatcher } from './delivery/address-policy.ts';
-import { createDeliverHandler } from './deliver/deliver-batch.ts';
-import { createWebhookRateLimiter } from './deliver/webhook-rate-limiter.ts';
-import { createRetentionHandler, RETENTION_CRON } from './retention/retention.ts';
+import type { Config } from '../infra/config.ts';
+import type { Logger } from '../infra/logger.ts';
+import { QUEUES, type DeliverJobV1 } from '../core/jobs.ts';
+import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/delivery-wakeup.ts';
+import { createDeliveryDispatcher } from './delivery/address-guard.ts';
+import { createDeliverHandler } from './delivery/delivery-job.ts';
+import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';
+import { createRetentionHandler, RETENTION_CRON } from './retention/retention-job.ts';
 
 export interface WorkerDeps {
   config: Config;

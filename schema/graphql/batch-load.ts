@@ -2,7 +2,7 @@
 // their webhook, integrator and event become one query per table instead of 150.
 import type { EntityName } from '@mikro-orm/postgresql';
 import type { Context } from './context.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../../core/errors.ts';
 
 interface Batch {
   ids: Map<string, { resolve(row: unknown): void; reject(error: unknown): void }[]>;

@@ -3,8 +3,8 @@ import { isObjectType } from 'graphql';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Context } from './context.ts';
-import { idType } from '../ids.ts';
-import { ConflictError, DeliveriesDisabledError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../errors.ts';
+import { idType } from '../../core/ids.ts';
+import { ConflictError, DeliveriesDisabledError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../../core/errors.ts';
 
 /** Plugins, scalars and context only; every type lives in its own module. */
 export const builder = new SchemaBuilder<{

@@ -1,5 +1,5 @@
 import type { EntityManager, FilterQuery, EntityName } from '@mikro-orm/postgresql';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from '../../core/errors.ts';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;

@@ -2,11 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { ApiKeyRole } from '../entities/ApiKey.ts';
-import type { Config } from '../runtime/config.ts';
-import type { Logger } from '../runtime/logger.ts';
-import type { LiveFeed } from '../runtime/live-feed.ts';
-import { ForbiddenError } from '../errors.ts';
-import type { Publisher } from '../services/publisher.ts';
+import type { Config } from '../../infra/config.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { LiveFeed } from '../../core/live-updates/live-feed.ts';
+import { ForbiddenError } from '../../core/errors.ts';
+import type { Publisher } from '../../core/publishing/publisher.ts';
 
 /** Who is calling: resolved from the bearer token before any resolver runs. */
 export interface Viewer {

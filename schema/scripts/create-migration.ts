@@ -2,8 +2,8 @@
 // that has every existing migration applied. Usage: npm run migration:create [-- name]
 import fs from 'node:fs/promises';
 import pg from 'pg';
-import { createOrm, migrate } from '../runtime/orm.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createOrm, migrate } from '../orm.ts';
+import { createLogger } from '../../infra/logger.ts';
 
 const base = process.env.SCRATCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const scratch = `hookyard_migration_${Date.now()}`;

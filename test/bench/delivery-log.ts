@@ -16,10 +16,10 @@ import { gqlClient, mutate, type GqlClient } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnHookyard } from '../support/processes.ts';
 import { benchDatabase, onCleanup, printTable, quantile, runBench, sleep } from './support/bench-env.ts';
-import { insertBulkDeliveries } from '../delivery-log/support/bulk.ts';
-import { newId } from '../../schema/ids.ts';
-import { notifyChangesSql, type Change } from '../../schema/runtime/changes.ts';
-import { deliveryLogPage, openDeliveryLog, type Db } from '../../schema/services/delivery-log.ts';
+import { insertBulkDeliveries } from '../support/bulk.ts';
+import { newId } from '../../core/ids.ts';
+import { notifyChangesSql, type Change } from '../../core/live-updates/changes.ts';
+import { deliveryLogPage, openDeliveryLog, type Db } from '../../core/delivery-log/delivery-log-query.ts';
 import { pageRequest } from '../../schema/graphql/types/DeliveryLog.ts';
 
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
@@ -273,7 +273,7 @@ await runBench('delivery-log', async () => {
   await pool.query(`insert into tenant (id, name, webhook_limit, deliveries_enabled, created_at) values ($1, 'neighbour', 100, true, now())`, [neighbourId]);
   const catalog = await seedCatalog(admin, 'main');
   const neighbourToken = `hy_bench_${randomBytes(16).toString('hex')}`;
-  const { newApiKey } = await import('../../schema/services/api-key-token.ts');
+  const { newApiKey } = await import('../../core/auth/api-key-token.ts');
   const key = newApiKey(neighbourId, 'bench', 'ADMIN', neighbourToken).row;
   await pool.query(`insert into api_key (id, tenant_id, name, role, prefix, token_hash, created_at) values ($1, $2, $3, $4, $5, $6, now())`, [key.id, neighbourId, key.name, key.role, key.prefix, key.tokenHash]);
   const neighbourCatalog = await seedCatalog(gqlClient(baseUrl, neighbourToken), 'side');

@@ -15,7 +15,7 @@
 // (the publishing transaction's start), both from the database; the publish call's own
 // start is shown too. Prints a table; exits non-zero only on a broken run, printing
 // MISSED for a missed target.
-import { loadConfig } from '../../schema/runtime/config.ts';
+import { loadConfig } from '../../infra/config.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ import fs from 'node:fs/promises';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { cloudEventBody } from '../../worker/delivery/cloud-event.ts';
-import { newId } from '../../schema/ids.ts';
+import { newId } from '../../core/ids.ts';
 import { createWebhookSetup } from '../support/delivery-fixtures.ts';
 import { gqlClient, mutate } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';

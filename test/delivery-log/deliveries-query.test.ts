@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { createTenant } from '../support/tenants.ts';
 import type { GqlClient } from '../support/graphql.ts';
-import { newId } from '../../schema/ids.ts';
-import { at, createCatalog, insertAttempt, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from './support/seed.ts';
+import { newId } from '../../core/ids.ts';
+import { at, createCatalog, insertAttempt, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
 
 const FIELDS = ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT'] as const;
 type Field = (typeof FIELDS)[number];

@@ -1,13 +1,13 @@
 // The pure parts of the delivery log at their edges: export parameters, filter and sort
 // checks, cursors, and the keyset condition's SQL.
 import { describe, expect, it } from 'vitest';
-import { parseExportQuery, describeQuery } from '../../api/export-params.ts';
-import { checkDeliveryFilter, checkDeliverySort, classifySearch } from '../../schema/rules/delivery-log-input.ts';
-import { decodeCursor, encodeCursor, isId, isInt, isTime, pageCursor } from '../../schema/services/cursor.ts';
-import { Params, afterCursor, type Term } from '../../schema/sql/keyset.ts';
-import { deliveryPage, filterConditions } from '../../schema/sql/delivery-log.ts';
-import { ValidationError } from '../../schema/errors.ts';
-import { newId } from '../../schema/ids.ts';
+import { parseExportQuery, describeQuery } from '../../api/exports/export-params.ts';
+import { checkDeliveryFilter, checkDeliverySort, classifySearch } from '../../core/delivery-log/delivery-log-input.ts';
+import { decodeCursor, encodeCursor, isId, isInt, isTime, pageCursor } from '../../core/delivery-log/cursor.ts';
+import { Params, afterCursor, type Term } from '../../core/sql/keyset.ts';
+import { deliveryPage, filterConditions } from '../../core/sql/delivery-log.ts';
+import { ValidationError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 
 function fieldOf(fn: () => unknown): string | null {
   try {

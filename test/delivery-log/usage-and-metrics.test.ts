@@ -6,9 +6,9 @@ import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { createTenant } from '../support/tenants.ts';
 import { freePort } from '../support/ports.ts';
 import { startHookyardProcess } from '../support/processes.ts';
-import { recordAttempt } from '../../schema/runtime/metrics.ts';
-import { at, createCatalog, insertAttempt, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from './support/seed.ts';
-import { openLiveSocket } from './support/live.ts';
+import { recordAttempt } from '../../infra/metrics.ts';
+import { at, createCatalog, insertAttempt, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
+import { openLiveSocket } from '../support/live.ts';
 
 const USAGE = `query ($id: ID!, $from: DateTime!, $to: DateTime) {
   node(id: $id) { ... on Webhook { usage(from: $from, to: $to) { from to delivered failed attempts throttled } } }

@@ -3,9 +3,9 @@
 // recorded meanwhile still sends.
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES, deliverJob } from '../../schema/jobs.ts';
-import { BOSS_SCHEMA } from '../../schema/runtime/queue.ts';
-import { WAKE_DELIVERY_WORKERS_SQL } from '../../schema/runtime/delivery-wakeup.ts';
+import { QUEUES, deliverJob } from '../../core/jobs.ts';
+import { BOSS_SCHEMA } from '../../infra/queue.ts';
+import { WAKE_DELIVERY_WORKERS_SQL } from '../../core/live-updates/delivery-wakeup.ts';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
 import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';

@@ -4,8 +4,8 @@ import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
 import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
 import { sqlClient } from '../support/sql.ts';
-import { createLogger } from '../../schema/runtime/logger.ts';
-import { createRetentionHandler, RETENTION_BATCH } from '../../worker/retention/retention.ts';
+import { createLogger } from '../../infra/logger.ts';
+import { createRetentionHandler, RETENTION_BATCH } from '../../worker/retention/retention-job.ts';
 
 describe('retention', () => {
   let hy: TestHookyard;

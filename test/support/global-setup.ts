@@ -4,8 +4,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import type { EmbeddedDatabase } from '../../schema/runtime/embedded-postgres.ts';
-import { createLogger } from '../../schema/runtime/logger.ts';
+import type { EmbeddedDatabase } from '../../infra/embedded-postgres.ts';
+import { createLogger } from '../../infra/logger.ts';
 import { freePort } from './ports.ts';
 
 declare module 'vitest' {
@@ -25,7 +25,7 @@ let addedListeners: [string, (...args: unknown[]) => void][] = [];
 
 async function importEmbeddedPostgres() {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const module = await import('../../schema/runtime/embedded-postgres.ts');
+  const module = await import('../../infra/embedded-postgres.ts');
   addedListeners = HOOKED_EVENTS.flatMap((e) =>
     process.listeners(e as NodeJS.Signals).filter((l) => !before.get(e)!.has(l)).map((l) => [e, l as (...args: unknown[]) => void] as [string, (...args: unknown[]) => void]),
   );

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../schema/runtime/config.ts';
-import { createLogger } from '../../schema/runtime/logger.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { createLogger } from '../../infra/logger.ts';
 import { startHookyard } from '../../start.ts';
 import { createTestDatabase } from './database.ts';
 import { gqlClient, type GqlClient } from './graphql.ts';

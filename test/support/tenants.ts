@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { newId } from '../../schema/ids.ts';
-import { newApiKey } from '../../schema/services/api-key-token.ts';
+import { newId } from '../../core/ids.ts';
+import { newApiKey } from '../../core/auth/api-key-token.ts';
 import type { ApiKeyRole } from '../../schema/entities/ApiKey.ts';
 
 /**

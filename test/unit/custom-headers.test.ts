@@ -3,7 +3,7 @@ import {
   MAX_CUSTOM_HEADERS,
   MAX_CUSTOM_HEADER_VALUE_LENGTH,
   checkCustomHeaders,
-} from '../../schema/rules/custom-headers.ts';
+} from '../../core/rules/custom-headers.ts';
 
 function refusal(headers: Record<string, string>): { message: string; header: string } {
   const result = checkCustomHeaders(headers);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idType, newId } from '../../schema/ids.ts';
+import { idType, newId } from '../../core/ids.ts';
 
 describe('prefixed ids', () => {
   it('says what they are by their prefix', () => {

@@ -5,7 +5,7 @@ import {
   parseRetryAfterMs,
   retryDelayMs,
 } from '../../worker/delivery/retry-delay.ts';
-import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../../schema/rules/webhook-fields.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../../core/rules/webhook-fields.ts';
 
 const middle = () => 0.5; // no jitter
 const schedule = DEFAULT_RETRY_SCHEDULE_SECONDS;

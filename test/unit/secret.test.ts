@@ -6,7 +6,7 @@ import {
   encryptSecret,
   generateWebhookSecret,
   parseSecretKey,
-} from '../../schema/rules/secret.ts';
+} from '../../core/rules/secret.ts';
 
 const secretOf = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
 

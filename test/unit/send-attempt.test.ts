@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDeliveryDispatcher } from '../../worker/delivery/address-policy.ts';
+import { createDeliveryDispatcher } from '../../worker/delivery/address-guard.ts';
 import { classifyError, sendAttempt } from '../../worker/delivery/send-attempt.ts';
 
 const permissive = createDeliveryDispatcher('permissive');

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { signPayload, webhookTimestamp } from '../../worker/delivery/signature.ts';
-import { generateWebhookSecret } from '../../schema/rules/secret.ts';
+import { generateWebhookSecret } from '../../core/rules/secret.ts';
 
 const SPEC_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SPEC_ID = 'msg_p5jXN8AQM9LWM0D4loKWxJek';

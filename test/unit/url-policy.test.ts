@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WEBHOOK_URL_LENGTH, checkWebhookUrl, defaultUrlPolicy } from '../../schema/rules/url-policy.ts';
+import { MAX_WEBHOOK_URL_LENGTH, checkWebhookUrl, defaultUrlPolicy } from '../../core/rules/url-policy.ts';
 
 function refusal(url: string, policy: 'strict' | 'permissive'): string {
   const result = checkWebhookUrl(url, policy);

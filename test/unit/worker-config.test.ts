@@ -1,6 +1,6 @@
 // The worker's settings, at the edges of what loadConfig accepts.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../schema/runtime/config.ts';
+import { ConfigError, loadConfig } from '../../infra/config.ts';
 
 describe('HOOKYARD_WORKER_POLL_MS', () => {
   it('defaults to 500 ms', () => {

@@ -3,11 +3,11 @@ import { builder } from '../builder.ts';
 import { requireAdmin } from '../context.ts';
 import { paginate } from '../connection.ts';
 import { ApiKey, API_KEY_ROLES } from '../../entities/ApiKey.ts';
-import { newApiKey } from '../../services/api-key-token.ts';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { newApiKey } from '../../../core/auth/api-key-token.ts';
+import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import { Tenant } from '../../entities/Tenant.ts';
-import { requiredText } from '../../rules/text.ts';
-import { notifyChanges } from '../../services/notify-changes.ts';
+import { requiredText } from '../../../core/rules/text.ts';
+import { notifyChanges } from '../../../core/live-updates/notify.ts';
 
 export const ApiKeyRoleEnum = builder.enumType('ApiKeyRole', { values: API_KEY_ROLES });
 

@@ -4,10 +4,10 @@ import type { Context } from '../context.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { AttemptRef } from './Attempt.ts';
 import { pageRequest } from './DeliveryLog.ts';
-import { attemptLogPage, countAttemptLog } from '../../services/log-lists.ts';
-import type { AttemptLogFilter } from '../../sql/delivery-log.ts';
-import { ValidationError } from '../../errors.ts';
-import { idType } from '../../ids.ts';
+import { attemptLogPage, countAttemptLog } from '../../../core/delivery-log/log-lists.ts';
+import type { AttemptLogFilter } from '../../../core/sql/delivery-log.ts';
+import { ValidationError } from '../../../core/errors.ts';
+import { idType } from '../../../core/ids.ts';
 
 const AttemptFilterInput = builder.inputType('AttemptFilter', {
   description: 'Every condition given must hold.',

@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../context.ts';
-import { retryDeliveries, retryDelivery, sendTestEvent, TEST_EVENT_TYPE } from '../../services/manual-attempts.ts';
-import { openDeliveryLog } from '../../services/delivery-log.ts';
+import { retryDeliveries, retryDelivery, sendTestEvent, TEST_EVENT_TYPE } from '../../../core/delivery/manual-attempts.ts';
+import { openDeliveryLog } from '../../../core/delivery-log/delivery-log-query.ts';
 import { DeliveryFilterInput, filterInput } from './DeliveryLog.ts';
 import { Delivery, DELIVERY_STATUSES } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';

@@ -4,8 +4,8 @@ import type { Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
 import { Delivery } from '../../entities/Delivery.ts';
 import { DeliveryRef, DeliveryStatusEnum } from './Delivery.ts';
-import { countDeliveryLog, deliveryColumns, deliveryLogPage, openDeliveryLog } from '../../services/delivery-log.ts';
-import { MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../rules/delivery-log-input.ts';
+import { countDeliveryLog, deliveryColumns, deliveryLogPage, openDeliveryLog } from '../../../core/delivery-log/delivery-log-query.ts';
+import { MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../../core/delivery-log/delivery-log-input.ts';
 
 export const SortDirectionEnum = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
 

@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import { Event } from '../../entities/Event.ts';
 import { requireAdmin, type Context } from '../context.ts';
-import type { PublishRequest } from '../../services/publish-events.ts';
+import type { PublishRequest } from '../../../core/publishing/publish-events.ts';
 
 export const EventRef = builder.node(Event, {
   name: 'Event',

@@ -4,11 +4,11 @@ import type { Context } from '../context.ts';
 import { Event } from '../../entities/Event.ts';
 import { EventRef } from './Event.ts';
 import { pageRequest } from './DeliveryLog.ts';
-import { countEventLog, eventLogPage } from '../../services/log-lists.ts';
-import type { EventLogFilter } from '../../sql/delivery-log.ts';
-import { ValidationError } from '../../errors.ts';
-import { idType } from '../../ids.ts';
-import { MAX_SELECTED_IDS } from '../../rules/delivery-log-input.ts';
+import { countEventLog, eventLogPage } from '../../../core/delivery-log/log-lists.ts';
+import type { EventLogFilter } from '../../../core/sql/delivery-log.ts';
+import { ValidationError } from '../../../core/errors.ts';
+import { idType } from '../../../core/ids.ts';
+import { MAX_SELECTED_IDS } from '../../../core/delivery-log/delivery-log-input.ts';
 
 const EventFilterInput = builder.inputType('EventFilter', {
   description: 'Every condition given must hold. The range includes `createdFrom` and excludes `createdTo`.',

@@ -3,11 +3,11 @@ import { builder } from '../builder.ts';
 import { requireAdmin } from '../context.ts';
 import { paginate } from '../connection.ts';
 import { EventType } from '../../entities/EventType.ts';
-import { newId } from '../../ids.ts';
-import { ConflictError, NotFoundError } from '../../errors.ts';
-import { eventTypeName, optionalText } from '../../rules/text.ts';
-import { compilePayloadSchema } from '../../rules/payload-schema.ts';
-import { escapeLike } from '../search.ts';
+import { newId } from '../../../core/ids.ts';
+import { ConflictError, NotFoundError } from '../../../core/errors.ts';
+import { eventTypeName, optionalText } from '../../../core/rules/text.ts';
+import { compilePayloadSchema } from '../../../core/rules/payload-schema.ts';
+import { escapeLike } from '../../../core/sql/like.ts';
 
 export const EventTypeRef = builder.node(EventType, {
   name: 'EventType',

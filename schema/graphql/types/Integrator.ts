@@ -4,10 +4,10 @@ import { requireAdmin, type Context } from '../context.ts';
 import { paginate } from '../connection.ts';
 import { Integrator } from '../../entities/Integrator.ts';
 import { Webhook } from '../../entities/Webhook.ts';
-import { newId } from '../../ids.ts';
-import { ConflictError, NotFoundError } from '../../errors.ts';
-import { optionalEmail, optionalText, requiredText } from '../../rules/text.ts';
-import { escapeLike } from '../search.ts';
+import { newId } from '../../../core/ids.ts';
+import { ConflictError, NotFoundError } from '../../../core/errors.ts';
+import { optionalEmail, optionalText, requiredText } from '../../../core/rules/text.ts';
+import { escapeLike } from '../../../core/sql/like.ts';
 
 export const IntegratorRef = builder.node(Integrator, {
   name: 'Integrator',

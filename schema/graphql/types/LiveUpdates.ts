@@ -10,9 +10,9 @@ import { Integrator } from '../../entities/Integrator.ts';
 import { DeliveryRef } from './Delivery.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
-import type { LiveEvent, LiveSubscription } from '../../runtime/live-feed.ts';
-import { LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
-import { idType, type IdType } from '../../ids.ts';
+import type { LiveEvent, LiveSubscription } from '../../../core/live-updates/live-feed.ts';
+import { LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { idType, type IdType } from '../../../core/ids.ts';
 
 const ENTITY: Record<'Webhook' | 'Integrator' | 'Delivery', EntityName<{ id: string; tenantId: string }>> = {
   Webhook: Webhook as never,

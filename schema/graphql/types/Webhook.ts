@@ -2,19 +2,19 @@ import { LockMode } from '@mikro-orm/postgresql';
 import { builder } from '../builder.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { paginate } from '../connection.ts';
-import { escapeLike } from '../search.ts';
+import { escapeLike } from '../../../core/sql/like.ts';
 import { IntegratorRef, loadIntegrator } from './Integrator.ts';
 import { Integrator } from '../../entities/Integrator.ts';
 import { Tenant } from '../../entities/Tenant.ts';
 import { EventType } from '../../entities/EventType.ts';
 import { Webhook } from '../../entities/Webhook.ts';
 import { WebhookStatusChange } from '../../entities/WebhookStatusChange.ts';
-import { newId } from '../../ids.ts';
-import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
-import { optionalText, requiredText } from '../../rules/text.ts';
-import { checkWebhookUrl } from '../../rules/url-policy.ts';
-import { checkCustomHeaders } from '../../rules/custom-headers.ts';
-import { checkWebhookSecret, encryptSecret, generateWebhookSecret } from '../../rules/secret.ts';
+import { newId } from '../../../core/ids.ts';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { optionalText, requiredText } from '../../../core/rules/text.ts';
+import { checkWebhookUrl } from '../../../core/rules/url-policy.ts';
+import { checkCustomHeaders } from '../../../core/rules/custom-headers.ts';
+import { checkWebhookSecret, encryptSecret, generateWebhookSecret } from '../../../core/rules/secret.ts';
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
@@ -23,10 +23,10 @@ import {
   checkRateLimit,
   checkRetrySchedule,
   checkTimeoutSeconds,
-} from '../../rules/webhook-fields.ts';
-import { transitionWebhook } from '../../services/webhook-transition.ts';
-import { notifyChanges, webhookChanged } from '../../services/notify-changes.ts';
-import { withTransaction } from '../../runtime/transaction.ts';
+} from '../../../core/rules/webhook-fields.ts';
+import { transitionWebhook } from '../../../core/webhooks/webhook-transition.ts';
+import { notifyChanges, webhookChanged } from '../../../core/live-updates/notify.ts';
+import { withTransaction } from '../../../infra/transaction.ts';
 import type { WebhookStatus } from '../../entities/Webhook.ts';
 
 /** How long the previous secret keeps signing after a rotation. */

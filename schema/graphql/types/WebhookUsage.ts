@@ -1,8 +1,8 @@
 // Webhook.usage(from, to): what a webhook did over a time range.
 import { builder } from '../builder.ts';
 import { WebhookRef } from './Webhook.ts';
-import { ValidationError } from '../../errors.ts';
-import * as sql from '../../sql/webhook-usage.ts';
+import { ValidationError } from '../../../core/errors.ts';
+import * as sql from '../../../core/sql/webhook-usage.ts';
 
 interface Usage {
   from: Date;

@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from '../builder.ts';
-import { ERROR_CODES, ConflictError, DeliveriesDisabledError, ForbiddenError, HookyardError, LimitExceededError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ERROR_CODES, ConflictError, DeliveriesDisabledError, ForbiddenError, HookyardError, LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
 
 function parseDate(value: unknown): Date {
   const date = typeof value === 'string' ? new Date(value) : null;

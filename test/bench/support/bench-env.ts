@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../../schema/runtime/embedded-postgres.ts';
-import { createLogger } from '../../../schema/runtime/logger.ts';
+import { startEmbeddedPostgres } from '../../../infra/embedded-postgres.ts';
+import { createLogger } from '../../../infra/logger.ts';
 import { freePort } from '../../support/ports.ts';
 
 type Cleanup = () => Promise<void> | void;

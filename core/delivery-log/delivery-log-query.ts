@@ -1,0 +1,303 @@
+// The delivery log as pages and batches: resolves the quick search, walks keyset
+// cursors forward and backward, counts, and streams batches for exports. Used by the
+// GraphQL `deliveries` query and by the CSV/PDF exports, so both see the same rows.
+import type pg from 'pg';
+import { ValidationError } from '../errors.ts';
+import { escapeLike } from '../sql/like.ts';
+import * as sql from '../sql/delivery-log.ts';
+import type { DeliveryLogFilter, DeliverySort, RankedField, Rankings, SearchMatches } from '../sql/delivery-log.ts';
+import { decodeCursor, encodeCursor, pageCursor, isBool, isId, isInt, isText, isTime, type ValueCheck } from './cursor.ts';
+import { checkDeliveryFilter, checkDeliverySort, type DeliveryFilterInput, type DeliverySortInput, type SearchRequest } from './delivery-log-input.ts';
+
+export type Db = Pick<pg.Pool, 'query'>;
+
+/** A raw delivery row as the log query returns it (snake_case columns, cursor values `_k…`). */
+export type LogRow = Record<string, unknown> & { id: string };
+
+/** A checked, search-resolved log query; rankings are loaded on first use and kept. */
+export interface DeliveryLog {
+  tenantId: string;
+  filter: DeliveryLogFilter;
+  sort: DeliverySort[];
+  rankings: Rankings;
+  /** For a sort led by INTEGRATOR or WEBHOOK: walk names in order (true) or sort the matches (false). */
+  walkByName?: boolean;
+}
+
+const RANKED: RankedField[] = ['INTEGRATOR', 'WEBHOOK'];
+/**
+ * Integrators (webhooks) walked per statement when a page is sorted first by them: a few
+ * at first, since the first one or two usually fill a page, then doubling up to 128.
+ */
+const FIRST_RANK_CHUNK = 4;
+const MAX_RANK_CHUNK = 128;
+
+async function resolveSearch(db: Db, tenantId: string, search: SearchRequest): Promise<SearchMatches> {
+  const matches: SearchMatches = { deliveryIds: [], eventIds: [], integratorIds: [], webhookIds: [], eventTypes: [] };
+  if (search.kind === 'id') {
+    if (search.type === 'Delivery') matches.deliveryIds.push(search.id);
+    else if (search.type === 'Event') matches.eventIds.push(search.id);
+    else if (search.type === 'Integrator') matches.integratorIds.push(search.id);
+    else if (search.type === 'Webhook') matches.webhookIds.push(search.id);
+    else if (search.type === 'Attempt') {
+      const { rows } = await db.query<{ delivery_id: string }>(sql.deliveryOfAttempt(tenantId, search.id));
+      matches.deliveryIds.push(...rows.map((r) => r.delivery_id));
+    }
+    return matches;
+  }
+  const { rows } = await db.query<{ kind: string; value: string }>(sql.searchTargets(tenantId, `%${escapeLike(search.text)}%`));
+  for (const { kind, value } of rows) {
+    if (kind === 'eventType') matches.eventTypes.push(value);
+    else if (kind === 'integrator') matches.integratorIds.push(value);
+    else matches.webhookIds.push(value);
+  }
+  return matches;
+}
+
+/** Checks the filter and sort and resolves the search; throws ValidationError for bad input. */
+export async function openDeliveryLog(
+  db: Db,
+  tenantId: string,
+  input: { filter?: DeliveryFilterInput | null; orderBy?: readonly DeliverySortInput[] | null },
+  names: { filter?: string; orderBy?: string } = {},
+): Promise<DeliveryLog> {
+  const { filter, search } = checkDeliveryFilter(input.filter, names.filter ?? 'filter');
+  const sort = checkDeliverySort(input.orderBy, names.orderBy ?? 'orderBy');
+  const resolved: DeliveryLogFilter = { ...filter };
+  if (search) resolved.search = await resolveSearch(db, tenantId, search);
+  return { tenantId, filter: resolved, sort, rankings: {} };
+}
+
+async function ranking(db: Db, log: DeliveryLog, field: RankedField): Promise<string[]> {
+  if (!log.rankings[field]) {
+    const { rows } = await db.query<{ id: string }>(sql.rankingOf(field, log.tenantId));
+    log.rankings[field] = rows.map((r) => r.id);
+  }
+  return log.rankings[field]!;
+}
+
+async function loadRankings(db: Db, log: DeliveryLog): Promise<void> {
+  for (const field of RANKED) if (log.sort.some((s) => s.field === field)) await ranking(db, log, field);
+}
+
+// ---- cursors -----------------------------------------------------------------------------
+
+type Slot = 'time' | 'int' | 'bool' | 'text' | 'id' | RankedField;
+
+/** What each cursor value is, term by term, for a sort (matches sql.deliveryTerms). */
+function slots(sort: DeliverySort[]): Slot[] {
+  const of: Record<string, Slot> = {
+    CREATED_AT: 'time',
+    DELIVERED_AT: 'time',
+    LAST_ATTEMPT_AT: 'time',
+    ATTEMPTS: 'int',
+    SUCCEEDED: 'bool',
+    EVENT_TYPE: 'text',
+    INTEGRATOR: 'INTEGRATOR',
+    WEBHOOK: 'WEBHOOK',
+  };
+  const list = sort.map((s) => of[s.field]);
+  if (!sort.some((s) => s.field === 'CREATED_AT')) list.push('time');
+  list.push('id');
+  return list;
+}
+
+const CHECKS: Record<Slot, ValueCheck> = {
+  time: isTime,
+  int: isInt,
+  bool: isBool,
+  text: isText,
+  id: isId('dlv'),
+  INTEGRATOR: isId('int'),
+  WEBHOOK: isId('whk'),
+};
+
+/** Cursors name their sort: one from another sort is refused rather than misread. */
+function signature(sort: DeliverySort[]): string {
+  return `deliveries:${sort.map((s) => `${s.field}:${s.direction}`).join(',')}`;
+}
+
+/** Cursor values as the SQL wants them: integrator and webhook ids become their position by name. */
+function sqlValues(field: string, log: DeliveryLog, shape: Slot[], values: unknown[]): unknown[] {
+  return values.map((v, i) => {
+    const slot = shape[i];
+    if (slot !== 'INTEGRATOR' && slot !== 'WEBHOOK') return v;
+    const position = log.rankings[slot]!.indexOf(v as string);
+    if (position < 0) throw new ValidationError(field, 'the cursor names a row that no longer exists; start again without it');
+    return position + 1;
+  });
+}
+
+// ---- pages ---------------------------------------------------------------------------------
+
+/** Rows in walking order: `limit` rows after the cursor (or from the start), forward or backward. */
+async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false): Promise<LogRow[]> {
+  await loadRankings(db, log);
+  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings };
+  const first = log.sort[0].field;
+  if ((first !== 'INTEGRATOR' && first !== 'WEBHOOK') || !(await walkByName(db, log))) {
+    return (await db.query<LogRow>(sql.deliveryPage(args))).rows;
+  }
+  // Sorted first by integrator (webhook) name: walk them in order, a chunk per statement.
+  const ids = log.rankings[first]!;
+  const ascending = (log.sort[0].direction === 'ASC') !== backward;
+  const only = await walkedRefs(db, log, first);
+  const cursorRank = cursor ? (cursor[0] as number) : null;
+  let order = ids.map((id, i) => ({ id, rank: i + 1 }));
+  if (!ascending) order.reverse();
+  if (cursorRank != null) order = order.filter((r) => (ascending ? r.rank > cursorRank : r.rank < cursorRank));
+  if (only) order = order.filter((r) => only.has(r.id));
+  const rows: LogRow[] = [];
+  let cursorRef = cursorRank != null ? { id: ids[cursorRank - 1], rank: cursorRank } : null;
+  for (let start = 0, size = FIRST_RANK_CHUNK; rows.length < limit && (cursorRef || start < order.length); start += size, size = Math.min(MAX_RANK_CHUNK, size * 2)) {
+    const chunk = order.slice(start, start + size);
+    const statement = sql.rankedFirstPage({ ...args, limit: limit - rows.length }, { ids: chunk.map((r) => r.id), ranks: chunk.map((r) => r.rank) }, cursorRef);
+    rows.push(...(await db.query<LogRow>(statement)).rows);
+    cursorRef = null;
+  }
+  return rows;
+}
+
+/** Matching rows above which sorting them all by name costs more than walking names. */
+const SORT_BY_NAME_LIMIT = 100_000;
+
+/**
+ * How to fetch a page sorted first by integrator (webhook) name. Walking the names in
+ * order and taking each one's newest rows from its index is cheap while most
+ * integrators have matching rows; under a selective filter (failed only, one event
+ * type…) it would scan every healthy integrator's whole history to find nothing. Then
+ * the matching rows are few enough to sort by name outright, from the index that suits
+ * the filter. The planner's row estimate decides; only the index-bounded conditions
+ * (integrator, webhook, created range) never need it. Decided once per log.
+ */
+async function walkByName(db: Db, log: DeliveryLog): Promise<boolean> {
+  if (log.walkByName === undefined) {
+    const bounded = ['integratorIds', 'webhookIds', 'createdFrom', 'createdTo'];
+    if (Object.entries(log.filter).every(([key, value]) => value === undefined || bounded.includes(key))) log.walkByName = true;
+    else {
+      const { rows } = await db.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql.estimateDeliveries(log.tenantId, log.filter));
+      log.walkByName = rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] > SORT_BY_NAME_LIMIT;
+    }
+  }
+  return log.walkByName;
+}
+
+/**
+ * The only integrators (webhooks) worth walking, when the filter says: an integrator
+ * filter, or a webhook filter (a webhook belongs to one integrator for life, and its
+ * deliveries carry that integrator), and the other way round. Null: all of them.
+ */
+async function walkedRefs(db: Db, log: DeliveryLog, field: RankedField): Promise<Set<string> | null> {
+  const { integratorIds, webhookIds } = log.filter;
+  if (!integratorIds && !webhookIds) return null;
+  if (field === 'INTEGRATOR' && integratorIds && !webhookIds) return new Set(integratorIds);
+  if (field === 'WEBHOOK' && webhookIds && !integratorIds) return new Set(webhookIds);
+  const { rows } = await db.query<{ id: string; integrator_id: string }>(sql.webhookOwners(log.tenantId));
+  const pairs = rows.filter((w) => (!webhookIds || webhookIds.includes(w.id)) && (!integratorIds || integratorIds.includes(w.integrator_id)));
+  return new Set(pairs.map((w) => (field === 'INTEGRATOR' ? w.integrator_id : w.id)));
+}
+
+export interface PageRequest {
+  /** Rows wanted (already checked: 1 to 100). */
+  size: number;
+  /** Page backward (Relay `last`/`before`). */
+  backward: boolean;
+  after?: string | null;
+  before?: string | null;
+}
+
+export interface LogPage {
+  rows: LogRow[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+/**
+ * One Relay page. Forward: rows after `after`; backward: rows before `before`, returned
+ * in list order. Rows inserted meanwhile never shift a keyset page, so paging on while
+ * deliveries arrive neither skips nor repeats a row. The "other side" flag is exact: one
+ * indexed LIMIT 1 probe from the cursor the other way.
+ */
+export async function deliveryLogPage(db: Db, log: DeliveryLog, page: PageRequest): Promise<LogPage> {
+  const { field, given } = pageCursor(page);
+  await loadRankings(db, log);
+  const shape = slots(log.sort);
+  const sig = signature(log.sort);
+  const cursor = given ? sqlValues(field, log, shape, decodeCursor(field, given, sig, shape.map((slot) => CHECKS[slot]))) : null;
+  const fetched = await walk(db, log, page.backward, cursor, page.size + 1);
+  const more = fetched.length > page.size;
+  const rows = fetched.slice(0, page.size);
+  if (page.backward) rows.reverse();
+  const otherSide = cursor ? (await walk(db, log, !page.backward, cursor, 1, true)).length > 0 : false;
+  return {
+    rows,
+    cursors: rows.map((r) => encodeCursor(sig, r, shape.length)),
+    hasNextPage: page.backward ? otherSide : more,
+    hasPreviousPage: page.backward ? more : otherSide,
+  };
+}
+
+/** A count slower than this is kept for COUNT_TTL_MS, so paging through a big log does not recount it per page. */
+const SLOW_COUNT_MS = 100;
+const COUNT_TTL_MS = 5000;
+const slowCounts = new Map<string, { count: number; until: number }>();
+
+/**
+ * Rows matching the filter. Exact; a count that took long (a million rows) is reused for
+ * five seconds for the same tenant and filter, which is what paging through it asks.
+ */
+export async function countDeliveryLog(db: Db, log: DeliveryLog): Promise<number> {
+  const key = `${log.tenantId}:${JSON.stringify(log.filter)}`;
+  const now = Date.now();
+  const kept = slowCounts.get(key);
+  if (kept && kept.until > now) return kept.count;
+  const { rows } = await db.query<{ count: string }>(sql.countDeliveries(log.tenantId, log.filter));
+  const count = Number(rows[0].count);
+  if (Date.now() - now > SLOW_COUNT_MS) {
+    if (slowCounts.size > 1000) for (const [k, v] of slowCounts) if (v.until <= now) slowCounts.delete(k);
+    if (slowCounts.size <= 1000) slowCounts.set(key, { count, until: Date.now() + COUNT_TTL_MS });
+  }
+  return count;
+}
+
+/**
+ * The whole log in list order, `batchSize` rows at a time, each batch a keyset page
+ * after the previous one: memory stays at one batch whatever the log's size, and the
+ * caller's `await` between batches is the backpressure.
+ */
+export async function* deliveryLogBatches(db: Db, log: DeliveryLog, batchSize = 1000): AsyncGenerator<LogRow[]> {
+  await loadRankings(db, log);
+  const shape = slots(log.sort);
+  let cursor: unknown[] | null = null;
+  for (;;) {
+    const rows = await walk(db, log, false, cursor, batchSize);
+    if (rows.length) yield rows;
+    if (rows.length < batchSize) return;
+    const last = rows[rows.length - 1];
+    cursor = sqlValues('cursor', log, shape, shape.map((_, i) => last[`_k${i}`]));
+  }
+}
+
+/** The delivery columns of a log row, without the cursor values. */
+export function deliveryColumns(row: LogRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) if (!/^_k\d+$|^_rank$/.test(key)) out[key] = value;
+  return out;
+}
+
+export interface Directory {
+  integrators: Map<string, string>;
+  webhooks: Map<string, { name: string; url: string }>;
+}
+
+/** Integrator and webhook names of a tenant, for exports (small tables, read once per export). */
+export async function loadDirectory(db: Db, tenantId: string): Promise<Directory> {
+  const { rows } = await db.query<{ kind: string; id: string; name: string; url: string | null }>(sql.directory(tenantId));
+  const directory: Directory = { integrators: new Map(), webhooks: new Map() };
+  for (const row of rows) {
+    if (row.kind === 'integrator') directory.integrators.set(row.id, row.name);
+    else directory.webhooks.set(row.id, { name: row.name, url: row.url ?? '' });
+  }
+  return directory;
+}

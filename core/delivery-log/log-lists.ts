@@ -1,0 +1,53 @@
+// Events and attempts as Relay pages, newest first, with the same keyset cursors as the
+// delivery log. These tables grow like the log, so no OFFSET and counts only on demand.
+import * as sql from '../sql/delivery-log.ts';
+import { decodeCursor, encodeCursor, isId, isTime, pageCursor } from './cursor.ts';
+import type { Db, PageRequest } from './delivery-log-query.ts';
+
+export interface ListPage {
+  rows: Record<string, unknown>[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+type PageSql<F> = (args: sql.SimplePageArgs<F>) => { text: string; values: unknown[] };
+
+async function newestFirstPage<F>(db: Db, list: 'events' | 'attempts', idPrefix: string, build: PageSql<F>, tenantId: string, filter: F, page: PageRequest): Promise<ListPage> {
+  const { field, given } = pageCursor(page);
+  const cursor = given ? decodeCursor(field, given, list, [isTime, isId(idPrefix)]) : null;
+  const run = async (backward: boolean, limit: number, inclusive = false) =>
+    (await db.query<Record<string, unknown>>(build({ tenantId, filter, backward, cursor, inclusive, limit }))).rows;
+  const fetched = await run(page.backward, page.size + 1);
+  const more = fetched.length > page.size;
+  const rows = fetched.slice(0, page.size);
+  if (page.backward) rows.reverse();
+  const otherSide = cursor ? (await run(!page.backward, 1, true)).length > 0 : false;
+  return {
+    rows: rows.map((row) => {
+      const out = { ...row };
+      delete out._k0;
+      delete out._k1;
+      return out;
+    }),
+    cursors: rows.map((r) => encodeCursor(list, r, 2)),
+    hasNextPage: page.backward ? otherSide : more,
+    hasPreviousPage: page.backward ? more : otherSide,
+  };
+}
+
+export function eventLogPage(db: Db, tenantId: string, filter: sql.EventLogFilter, page: PageRequest): Promise<ListPage> {
+  return newestFirstPage(db, 'events', 'evt', sql.eventPage, tenantId, filter, page);
+}
+
+export function attemptLogPage(db: Db, tenantId: string, filter: sql.AttemptLogFilter, page: PageRequest): Promise<ListPage> {
+  return newestFirstPage(db, 'attempts', 'att', sql.attemptPage, tenantId, filter, page);
+}
+
+export async function countEventLog(db: Db, tenantId: string, filter: sql.EventLogFilter): Promise<number> {
+  return Number((await db.query<{ count: string }>(sql.countEvents(tenantId, filter))).rows[0].count);
+}
+
+export async function countAttemptLog(db: Db, tenantId: string, filter: sql.AttemptLogFilter): Promise<number> {
+  return Number((await db.query<{ count: string }>(sql.countAttempts(tenantId, filter))).rows[0].count);
+}

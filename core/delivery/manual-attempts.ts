@@ -1,0 +1,97 @@
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { newId } from '../ids.ts';
+import { QUEUES, deliverJob } from '../jobs.ts';
+import { bossDb, withTransaction } from '../../infra/transaction.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import * as publishSql from '../sql/publish.ts';
+import { notifyChangesSql } from '../live-updates/changes.ts';
+import { WAKE_DELIVERY_WORKERS_SQL } from '../live-updates/delivery-wakeup.ts';
+import { deliveryLogBatches, type DeliveryLog } from '../delivery-log/delivery-log-query.ts';
+
+interface Deps {
+  pool: pg.Pool;
+  boss: PgBoss;
+}
+
+/** The event type of test deliveries; not in the tenant's catalogue and never matched by subscriptions. */
+export const TEST_EVENT_TYPE = 'hookyard.test';
+
+/**
+ * Queues manual attempts (trigger MANUAL) for deliveries of live webhooks; earlier
+ * attempts stay as they are. Returns the ids queued. Deliveries of deleted webhooks
+ * are skipped (`retryDelivery` refuses them).
+ */
+export async function queueManualAttempts(deps: Deps, tenantId: string, deliveryIds: string[]): Promise<string[]> {
+  if (deliveryIds.length === 0) return [];
+  return withTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query<{ id: string; attempt_count: number }>(
+      `select d.id, d.attempt_count from delivery d join webhook w on w.id = d.webhook_id
+        where d.tenant_id = $1 and d.id = any($2::text[]) and d.status <> 'CANCELLED' and w.status <> 'DELETED'`,
+      [tenantId, deliveryIds],
+    );
+    if (rows.length) {
+      await deps.boss.insert(QUEUES.deliver, rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count }, { manual: true })), { db: bossDb(client) });
+      await client.query(WAKE_DELIVERY_WORKERS_SQL);
+    }
+    return rows.map((r) => r.id);
+  });
+}
+
+/**
+ * Queues a manual attempt for every delivery the log filter matches, in batches of
+ * 1,000 (each its own transaction), or with `dryRun` only counts them. Returns how many
+ * were queued (or would be): deliveries of deleted webhooks are not counted.
+ */
+export async function retryDeliveries(deps: Deps, log: DeliveryLog, dryRun: boolean): Promise<number> {
+  let total = 0;
+  for await (const batch of deliveryLogBatches(deps.pool, log, 1000)) {
+    const ids = batch.map((row) => row.id);
+    total += dryRun ? await countRetryable(deps.pool, log.tenantId, ids) : (await queueManualAttempts(deps, log.tenantId, ids)).length;
+  }
+  return total;
+}
+
+async function countRetryable(pool: pg.Pool, tenantId: string, ids: string[]): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select count(*)::int as n from delivery d join webhook w on w.id = d.webhook_id
+      where d.tenant_id = $1 and d.id = any($2::text[]) and d.status <> 'CANCELLED' and w.status <> 'DELETED'`,
+    [tenantId, ids],
+  );
+  return rows[0].n;
+}
+
+export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: string): Promise<void> {
+  const { rows } = await deps.pool.query(
+    `select d.status, w.status as webhook_status from delivery d join webhook w on w.id = d.webhook_id where d.tenant_id = $1 and d.id = $2`,
+    [tenantId, deliveryId],
+  );
+  if (!rows[0]) throw new NotFoundError('delivery', deliveryId);
+  if (rows[0].webhook_status === 'DELETED' || rows[0].status === 'CANCELLED') {
+    throw new ConflictError(`delivery ${deliveryId} belongs to a deleted webhook and cannot be sent again`);
+  }
+  await queueManualAttempts(deps, tenantId, [deliveryId]);
+}
+
+/** Sends a `hookyard.test` event to one webhook now, whatever it subscribes to. Returns the delivery id. */
+export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: string): Promise<string> {
+  return withTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query(`select id, integrator_id, status from webhook where tenant_id = $1 and id = $2`, [tenantId, webhookId]);
+    const webhook = rows[0];
+    if (!webhook) throw new NotFoundError('webhook', webhookId);
+    if (webhook.status === 'DELETED') throw new ConflictError(`webhook ${webhookId} is deleted`);
+    const eventId = newId('Event');
+    const deliveryId = newId('Delivery');
+    const payload = JSON.stringify({ message: 'This is a test event sent from Hookyard.', webhookId });
+    await client.query(
+      publishSql.insertPublished(
+        [{ id: eventId, tenantId, type: TEST_EVENT_TYPE, source: 'hookyard', channel: null, payload, idempotencyKey: null, occurredAt: new Date() }],
+        [{ id: deliveryId, tenantId, eventId, webhookId, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: false }],
+      ),
+    );
+    await deps.boss.insert(QUEUES.deliver, [deliverJob({ id: deliveryId, tenantId, attemptCount: 0 }, { manual: true })], { db: bossDb(client) });
+    // Rare enough to NOTIFY inside the transaction (delivered at commit).
+    await client.query(notifyChangesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }], { wakeWorkers: true }));
+    return deliveryId;
+  });
+}

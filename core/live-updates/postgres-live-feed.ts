@@ -1,0 +1,235 @@
+// Fans the changes heard on the Postgres event target out to this process's
+// subscriptions. Each burst of notifications costs one primary-key query per kind of
+// row, however many subscribers want it; each subscriber gets only rows of its own
+// tenant, and only while its API key is valid.
+import type pg from 'pg';
+import type { Change, RowChange } from './changes.ts';
+import type { LiveEvent, LiveFeed, LiveSubscription } from './live-feed.ts';
+import type { Logger } from '../../infra/logger.ts';
+import * as sql from '../sql/live-updates.ts';
+import type { ChangeEvent, PostgresEventTarget } from './pg-event-target.ts';
+
+/** Updates a subscriber may have waiting; past this it is told so and its feed ends. */
+export const MAX_PENDING_UPDATES = 1000;
+const KEY_CHECK_INTERVAL_MS = 60_000;
+
+type Row = Record<string, unknown>;
+
+/** One subscription's queue, as the async iterator graphql-js consumes. */
+class Feed implements AsyncIterableIterator<LiveEvent> {
+  readonly subscription: LiveSubscription;
+  private readonly detach: (feed: Feed) => void;
+  private queue: LiveEvent[] = [];
+  private waiter: ((result: IteratorResult<LiveEvent>) => void) | null = null;
+  private closing = false;
+  private done = false;
+
+  constructor(subscription: LiveSubscription, detach: (feed: Feed) => void) {
+    this.subscription = subscription;
+    this.detach = detach;
+  }
+
+  push(event: LiveEvent): void {
+    if (this.done || this.closing) return;
+    if (this.waiter) {
+      const resolve = this.waiter;
+      this.waiter = null;
+      resolve({ value: event, done: false });
+    } else if (this.queue.length >= MAX_PENDING_UPDATES) {
+      // A subscriber this far behind would show stale rows for minutes: tell it, then end.
+      this.queue = [{ type: 'overflow', pending: this.queue.length + 1 }];
+      this.closing = true;
+      this.detach(this);
+    } else {
+      this.queue.push(event);
+    }
+  }
+
+  /** Ends the feed after what is queued (the key was revoked, or the process stops). */
+  end(): void {
+    this.closing = true;
+    this.detach(this);
+    if (this.waiter && this.queue.length === 0) this.finish();
+  }
+
+  next(): Promise<IteratorResult<LiveEvent>> {
+    if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.done || this.closing) {
+      this.finish();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  return(): Promise<IteratorResult<LiveEvent>> {
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<LiveEvent> {
+    return this;
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.queue = [];
+    this.detach(this);
+    const resolve = this.waiter;
+    this.waiter = null;
+    resolve?.({ value: undefined, done: true });
+  }
+}
+
+export interface ApiLiveFeed extends LiveFeed {
+  /** Ties a connection to its API key: `revoked` runs when the key is revoked. Returns the untie function. */
+  trackSession(apiKeyId: string, tenantId: string, revoked: () => void): () => void;
+  readonly subscriptions: number;
+  readonly sessions: number;
+  close(): void;
+}
+
+export function createLiveFeed(target: PostgresEventTarget, pool: Pick<pg.Pool, 'query'>, log: Logger): ApiLiveFeed {
+  const feedsByTenant = new Map<string, Set<Feed>>();
+  const sessions = new Map<string, Set<() => void>>();
+  // Tenants this process listens for: one reference per feed and per session (a session
+  // must hear its key's revocation even with no subscription open).
+  const tenantRefs = new Map<string, number>();
+  let subscriptions = 0;
+  let pending: Change[] = [];
+  let draining = false;
+
+  const onChanges = (event: ChangeEvent) => {
+    pending.push(...event.detail);
+    if (!draining) void drain();
+  };
+
+  function listen(tenantId: string): void {
+    const refs = tenantRefs.get(tenantId) ?? 0;
+    if (refs === 0) target.addEventListener(tenantId, onChanges);
+    tenantRefs.set(tenantId, refs + 1);
+  }
+
+  function unlisten(tenantId: string): void {
+    const refs = (tenantRefs.get(tenantId) ?? 1) - 1;
+    if (refs > 0) return void tenantRefs.set(tenantId, refs);
+    tenantRefs.delete(tenantId);
+    target.removeEventListener(tenantId, onChanges);
+  }
+
+  function detach(feed: Feed): void {
+    const feeds = feedsByTenant.get(feed.subscription.tenantId);
+    if (!feeds?.delete(feed)) return;
+    subscriptions--;
+    if (feeds.size === 0) feedsByTenant.delete(feed.subscription.tenantId);
+    unlisten(feed.subscription.tenantId);
+  }
+
+  function revoke(apiKeyId: string): void {
+    for (const feeds of feedsByTenant.values()) for (const feed of [...feeds]) if (feed.subscription.apiKeyId === apiKeyId) feed.end();
+    for (const revoked of [...(sessions.get(apiKeyId) ?? [])]) revoked();
+    sessions.delete(apiKeyId);
+  }
+
+  /** Notifications arriving while rows load queue up and go out as the next burst, in order. */
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (pending.length) {
+        const burst = pending;
+        pending = [];
+        await deliver(burst);
+      }
+    } catch (error) {
+      log.error({ err: error }, 'live updates could not be delivered');
+    } finally {
+      draining = false;
+      if (pending.length) void drain();
+    }
+  }
+
+  async function deliver(burst: Change[]): Promise<void> {
+    // Latest mention wins: a delivery changed twice in one burst is sent once, as it is now.
+    const plan = new Map<string, { change: RowChange; feeds: Feed[] }>();
+    for (const change of burst) {
+      if (change.kind === 'apiKey') {
+        revoke(change.id);
+        continue;
+      }
+      const feeds = [...(feedsByTenant.get(change.tenantId) ?? [])].filter((f) => f.subscription.kind === change.kind && f.subscription.matches(change));
+      if (!feeds.length) continue;
+      const key = `${change.kind}:${change.id}`;
+      plan.delete(key);
+      plan.set(key, { change, feeds });
+    }
+    if (!plan.size) return;
+    const ids = new Map<RowChange['kind'], string[]>();
+    for (const { change } of plan.values()) ids.set(change.kind, [...(ids.get(change.kind) ?? []), change.id]);
+    const rows = new Map<string, Row>();
+    for (const [kind, list] of ids) {
+      const { rows: found } = await pool.query<Row & { id: string }>(sql.rowsById(kind, list));
+      for (const row of found) rows.set(`${kind}:${row.id}`, row);
+    }
+    for (const [key, { change, feeds }] of plan) {
+      const row = rows.get(key);
+      if (!row || row.tenant_id !== change.tenantId) continue;
+      for (const feed of feeds) {
+        const s = feed.subscription;
+        if (s.tenantId === row.tenant_id && (!s.matchesRow || s.matchesRow(row))) feed.push({ type: 'row', change, row });
+      }
+    }
+  }
+
+  /** Ends what revoked keys still hold: run after a reconnect (notifications may be lost) and every minute. */
+  async function checkKeys(): Promise<void> {
+    const keys = new Set<string>(sessions.keys());
+    for (const feeds of feedsByTenant.values()) for (const feed of feeds) keys.add(feed.subscription.apiKeyId);
+    if (!keys.size) return;
+    const { rows } = await pool.query<{ id: string }>(sql.activeApiKeys([...keys]));
+    const active = new Set(rows.map((r) => r.id));
+    for (const key of keys) if (!active.has(key)) revoke(key);
+  }
+
+  const check = () => void checkKeys().catch((error) => log.warn({ err: error }, 'could not check the API keys of open subscriptions'));
+  target.onReconnect(check);
+  const timer = setInterval(check, KEY_CHECK_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    subscribe(subscription) {
+      const feed = new Feed(subscription, detach);
+      const feeds = feedsByTenant.get(subscription.tenantId) ?? new Set();
+      feedsByTenant.set(subscription.tenantId, feeds);
+      feeds.add(feed);
+      listen(subscription.tenantId);
+      subscriptions++;
+      return feed;
+    },
+    trackSession(apiKeyId, tenantId, revoked) {
+      const set = sessions.get(apiKeyId) ?? new Set();
+      set.add(revoked);
+      sessions.set(apiKeyId, set);
+      listen(tenantId);
+      let tracked = true;
+      return () => {
+        if (!tracked) return;
+        tracked = false;
+        set.delete(revoked);
+        if (set.size === 0 && sessions.get(apiKeyId) === set) sessions.delete(apiKeyId);
+        unlisten(tenantId);
+      };
+    },
+    get subscriptions() {
+      return subscriptions;
+    },
+    get sessions() {
+      let count = 0;
+      for (const set of sessions.values()) count += set.size;
+      return count;
+    },
+    close() {
+      clearInterval(timer);
+      for (const feeds of [...feedsByTenant.values()]) for (const feed of [...feeds]) feed.end();
+    },
+  };
+}

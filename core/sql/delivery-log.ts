@@ -1,0 +1,361 @@
+// SQL of the delivery log: filters, multi-column keyset pages, counts, and the lists
+// beside it (events, attempts). Pure functions returning { text, values }.
+//
+// Every statement starts from `tenant_id = $1`: each delivery index is led by tenant_id,
+// so a tenant's log is a contiguous slice of every index and no query can see another
+// tenant's rows. Sorting follows the indexes too: each sort key is an indexed column
+// (or indexed expression), followed by the tie-breakers created_at and id, so a page is
+// an index range scan that stops after `limit` rows.
+import type { DeliveryStatus } from '../../schema/entities/Delivery.ts';
+import { Params, afterCursor, cursorColumns, flip, orderBy, timeText, type Direction, type Term } from './keyset.ts';
+
+export const DELIVERY_SORT_FIELDS = ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT'] as const;
+export type DeliverySortField = (typeof DELIVERY_SORT_FIELDS)[number];
+export type RankedField = 'INTEGRATOR' | 'WEBHOOK';
+
+export interface DeliverySort {
+  field: DeliverySortField;
+  direction: Direction;
+}
+
+/** What the quick search matched; a delivery matches when any list contains its value. */
+export interface SearchMatches {
+  deliveryIds: string[];
+  eventIds: string[];
+  integratorIds: string[];
+  webhookIds: string[];
+  eventTypes: string[];
+}
+
+/** A checked filter (see rules/delivery-log-input.ts). Ranges are [from, to). */
+export interface DeliveryLogFilter {
+  createdFrom?: Date;
+  createdTo?: Date;
+  deliveredFrom?: Date;
+  deliveredTo?: Date;
+  attemptsMin?: number;
+  attemptsMax?: number;
+  integratorIds?: string[];
+  webhookIds?: string[];
+  eventTypes?: string[];
+  succeeded?: boolean;
+  statuses?: DeliveryStatus[];
+  ids?: string[];
+  search?: SearchMatches;
+}
+
+/** Integrator and webhook ids in name order: the INTEGRATOR and WEBHOOK sorts rank by position. */
+export type Rankings = Partial<Record<RankedField, string[]>>;
+
+const REF_COLUMN: Record<RankedField, string> = { INTEGRATOR: 'integrator_id', WEBHOOK: 'webhook_id' };
+
+// A NULL time sorts as 'infinity' (after every date; first when descending), the same
+// expression as the indexes, so cursors never hold NULL and row comparisons stay valid.
+const deliveredSort = (a: string) => `coalesce(${a}.delivered_at, 'infinity'::timestamptz)`;
+const lastAttemptSort = (a: string) => `coalesce(${a}.last_attempt_at, 'infinity'::timestamptz)`;
+
+function timeTerm(sql: (a: string) => string, direction: Direction): Term {
+  return { sql, type: 'timestamptz', direction, cursorSql: (a) => timeText(sql(a)) };
+}
+
+function plainTerm(sql: (a: string) => string, type: Term['type'], direction: Direction): Term {
+  return { sql, type, direction, cursorSql: sql };
+}
+
+/**
+ * INTEGRATOR and WEBHOOK sort by name. Names live in their own small tables, so the sort
+ * value is the position of the row's integrator (webhook) in the tenant's list ordered by
+ * name; the cursor carries the integrator's id and the position is looked up per page, so
+ * a rename between two pages moves the list on from the integrator's new place.
+ */
+function rankTerm(field: RankedField, direction: Direction, params: Params, ids: string[]): Term {
+  const column = REF_COLUMN[field];
+  // The id list becomes a parameter only when the expression is used: PostgreSQL refuses
+  // a parameter that no part of the statement mentions (rankedFirstPage never does).
+  let placeholder: string | null = null;
+  return {
+    sql: (a) => `array_position(${(placeholder ??= params.add(ids, 'text[]'))}, ${a}.${column})`,
+    type: 'int',
+    direction,
+    cursorSql: (a) => `${a}.${column}`,
+  };
+}
+
+/** The sort as ORDER BY terms: the chosen keys, then created_at and id in the last key's direction. */
+export function deliveryTerms(sort: DeliverySort[], backward: boolean, params: Params, rankings: Rankings): Term[] {
+  const dir = (d: Direction) => (backward ? flip(d) : d);
+  const terms: Term[] = [];
+  for (const { field, direction } of sort) {
+    const d = dir(direction);
+    if (field === 'CREATED_AT') terms.push(timeTerm((a) => `${a}.created_at`, d));
+    else if (field === 'DELIVERED_AT') terms.push(timeTerm(deliveredSort, d));
+    else if (field === 'LAST_ATTEMPT_AT') terms.push(timeTerm(lastAttemptSort, d));
+    else if (field === 'ATTEMPTS') terms.push(plainTerm((a) => `${a}.attempt_count`, 'int', d));
+    else if (field === 'SUCCEEDED') terms.push(plainTerm((a) => `${a}.succeeded`, 'boolean', d));
+    else if (field === 'EVENT_TYPE') terms.push(plainTerm((a) => `${a}.event_type`, 'text', d));
+    else terms.push(rankTerm(field, d, params, rankings[field] ?? []));
+  }
+  const last = dir(sort.at(-1)?.direction ?? 'DESC');
+  if (!sort.some((s) => s.field === 'CREATED_AT')) terms.push(timeTerm((a) => `${a}.created_at`, last));
+  terms.push(plainTerm((a) => `${a}.id`, 'text', last));
+  return terms;
+}
+
+function anyOf(params: Params, column: string, values: string[]): string {
+  // `=` for one value gives the planner an exact estimate; `= any` for a list.
+  return values.length === 1 ? `${column} = ${params.add(values[0])}` : `${column} = any(${params.add(values, 'text[]')})`;
+}
+
+/** The WHERE conditions of a filter over alias `d`, tenant first. */
+export function filterConditions(params: Params, tenantId: string, filter: DeliveryLogFilter, d = 'd'): string[] {
+  const where = [`${d}.tenant_id = ${params.add(tenantId)}`];
+  if (filter.createdFrom) where.push(`${d}.created_at >= ${params.add(filter.createdFrom, 'timestamptz')}`);
+  if (filter.createdTo) where.push(`${d}.created_at < ${params.add(filter.createdTo, 'timestamptz')}`);
+  // Delivered ranges are written on the indexed sort expression, so they are index ranges;
+  // `< 'infinity'` keeps undelivered rows out of an open-ended range.
+  if (filter.deliveredFrom || filter.deliveredTo) {
+    if (filter.deliveredFrom) where.push(`${deliveredSort(d)} >= ${params.add(filter.deliveredFrom, 'timestamptz')}`);
+    const to = filter.deliveredTo ? params.add(filter.deliveredTo, 'timestamptz') : null;
+    where.push(`${deliveredSort(d)} < ${to ?? `'infinity'::timestamptz`}`);
+    // Implied, and said for the planner: a delivery is delivered after it is created (both
+    // times come from the database clock; a minute of slack). Walking the log newest
+    // first, the scan then starts at `deliveredTo` instead of at today.
+    if (to) where.push(`${d}.created_at < ${to} + interval '1 minute'`);
+  }
+  if (filter.attemptsMin != null) where.push(`${d}.attempt_count >= ${params.add(filter.attemptsMin, 'int')}`);
+  if (filter.attemptsMax != null) where.push(`${d}.attempt_count <= ${params.add(filter.attemptsMax, 'int')}`);
+  if (filter.integratorIds) where.push(filter.integratorIds.length ? anyOf(params, `${d}.integrator_id`, filter.integratorIds) : 'false');
+  if (filter.webhookIds) where.push(filter.webhookIds.length ? anyOf(params, `${d}.webhook_id`, filter.webhookIds) : 'false');
+  if (filter.eventTypes) where.push(filter.eventTypes.length ? anyOf(params, `${d}.event_type`, filter.eventTypes) : 'false');
+  if (filter.succeeded != null) where.push(`${d}.succeeded = ${params.add(filter.succeeded, 'boolean')}`);
+  if (filter.statuses?.length) where.push(anyOf(params, `${d}.status`, filter.statuses));
+  if (filter.ids) where.push(filter.ids.length ? anyOf(params, `${d}.id`, filter.ids) : 'false');
+  if (filter.search) {
+    // The search was resolved against the small tables first (searchTargets), so here it
+    // is equality on indexed columns: no ILIKE over a million deliveries.
+    const s = filter.search;
+    const any: string[] = [];
+    if (s.deliveryIds.length) any.push(anyOf(params, `${d}.id`, s.deliveryIds));
+    if (s.eventIds.length) any.push(anyOf(params, `${d}.event_id`, s.eventIds));
+    if (s.integratorIds.length) any.push(anyOf(params, `${d}.integrator_id`, s.integratorIds));
+    if (s.webhookIds.length) any.push(anyOf(params, `${d}.webhook_id`, s.webhookIds));
+    if (s.eventTypes.length) any.push(anyOf(params, `${d}.event_type`, s.eventTypes));
+    where.push(any.length ? `(${any.join(' or ')})` : 'false');
+  }
+  return where;
+}
+
+export interface DeliveryPageArgs {
+  tenantId: string;
+  filter: DeliveryLogFilter;
+  /** The chosen sort keys (at least one). */
+  sort: DeliverySort[];
+  /** Walk the order in reverse (Relay `last`/`before`); rows come back in that reversed order. */
+  backward: boolean;
+  /** One value per term of deliveryTerms, ranks already turned into positions; null for the first page. */
+  cursor: unknown[] | null;
+  /** Include the cursor's own row (used to ask whether anything precedes a page). */
+  inclusive?: boolean;
+  limit: number;
+  rankings: Rankings;
+}
+
+/** One page of the log in index order. Columns: every delivery column, then the cursor values `_k0…`. */
+export function deliveryPage(args: DeliveryPageArgs) {
+  const params = new Params();
+  const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
+  const where = filterConditions(params, args.tenantId, args.filter);
+  if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'd', args.inclusive));
+  return {
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
+            where ${where.join(' and ')}
+            order by ${orderBy(terms, 'd')}
+            limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
+/**
+ * A page sorted first by INTEGRATOR or WEBHOOK (by name). Ordering a million deliveries
+ * by a position computed from another table would sort them all; instead the page walks
+ * the integrators in name order and, for each, takes its first rows from the
+ * (tenant_id, integrator_id, created_at, id) index (LATERAL … LIMIT), then merges those
+ * few rows. `refs` are the integrators after the cursor's one, in walking order, with
+ * their positions; the cursor's own integrator continues from the cursor in its own branch.
+ */
+export function rankedFirstPage(args: DeliveryPageArgs, refs: { ids: string[]; ranks: number[] }, cursorRef: { id: string; rank: number } | null) {
+  const params = new Params();
+  const field = args.sort[0].field as RankedField;
+  const column = REF_COLUMN[field];
+  const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
+  const [first, ...rest] = terms;
+  const filter = filterConditions(params, args.tenantId, args.filter).join(' and ');
+  const limit = params.add(args.limit, 'int');
+  const branches: string[] = [];
+  if (cursorRef && args.cursor) {
+    const after = afterCursor(rest, args.cursor.slice(1), params, 'd', args.inclusive);
+    branches.push(`(select d.*, ${cursorColumns(terms, 'd')}, ${params.add(cursorRef.rank, 'int')} as _rank from delivery d
+                     where ${filter} and d.${column} = ${params.add(cursorRef.id)} and ${after}
+                     order by ${orderBy(rest, 'd')} limit ${limit})`);
+  }
+  if (refs.ids.length) {
+    branches.push(`(select d.*, r.ord as _rank
+                      from unnest(${params.add(refs.ids, 'text[]')}, ${params.add(refs.ranks, 'int[]')}) as r(ref, ord)
+                     cross join lateral (
+                       select d.*, ${cursorColumns(terms, 'd')} from delivery d
+                        where ${filter} and d.${column} = r.ref
+                        order by ${orderBy(rest, 'd')} limit ${limit}) d)`);
+  }
+  if (!branches.length) return { text: 'select null where false', values: [] };
+  return {
+    text: `select x.* from (${branches.join(' union all ')}) x
+            order by x._rank ${first.direction}, ${orderBy(rest, 'x')}
+            limit ${limit}`,
+    values: params.values,
+  };
+}
+
+/**
+ * The planner's estimate of the rows a filter matches (EXPLAIN, nothing is read): decides
+ * how a page sorted first by integrator or webhook name is fetched.
+ */
+export function estimateDeliveries(tenantId: string, filter: DeliveryLogFilter) {
+  const params = new Params();
+  const where = filterConditions(params, tenantId, filter);
+  return { text: `explain (format json) select 1 from delivery d where ${where.join(' and ')}`, values: params.values };
+}
+
+export function countDeliveries(tenantId: string, filter: DeliveryLogFilter) {
+  const params = new Params();
+  const where = filterConditions(params, tenantId, filter);
+  return { text: `select count(*)::bigint as count from delivery d where ${where.join(' and ')}`, values: params.values };
+}
+
+/**
+ * What a quick search names, looked up in the small tables (event types, integrators,
+ * webhooks) so the delivery query filters on indexed ids. `pattern` is an ILIKE pattern
+ * with wildcards already escaped. Each list is capped: a search that matches more than
+ * 500 integrators is not narrowing anything.
+ */
+export function searchTargets(tenantId: string, pattern: string) {
+  return {
+    text: `(select 'eventType' as kind, name as value from event_type where tenant_id = $1 and name ilike $2 limit 500)
+           union all
+           (select 'integrator', id from integrator where tenant_id = $1 and name ilike $2 limit 500)
+           union all
+           (select 'webhook', id from webhook where tenant_id = $1 and (name ilike $2 or url ilike $2) limit 500)`,
+    values: [tenantId, pattern],
+  };
+}
+
+/** The delivery an attempt id belongs to, for a search by attempt id. */
+export function deliveryOfAttempt(tenantId: string, attemptId: string) {
+  return { text: 'select delivery_id from attempt where tenant_id = $1 and id = $2', values: [tenantId, attemptId] };
+}
+
+/**
+ * The tenant's integrators (or webhooks) in the order the log sorts them: by name, any
+ * case, then id. Deleted ones are included; their deliveries stay in the log.
+ */
+export function rankingOf(field: RankedField, tenantId: string) {
+  const table = field === 'INTEGRATOR' ? 'integrator' : 'webhook';
+  return { text: `select id, name from ${table} where tenant_id = $1 order by lower(name), name, id`, values: [tenantId] };
+}
+
+/** Which integrator each webhook of the tenant belongs to (fixed for the webhook's life). */
+export function webhookOwners(tenantId: string) {
+  return { text: 'select id, integrator_id from webhook where tenant_id = $1', values: [tenantId] };
+}
+
+/** Names for exports: integrators and webhooks of the tenant, with the webhook's URL. */
+export function directory(tenantId: string) {
+  return {
+    text: `select 'integrator' as kind, id, name, null as url from integrator where tenant_id = $1
+           union all
+           select 'webhook', id, name, url from webhook where tenant_id = $1`,
+    values: [tenantId],
+  };
+}
+
+// ---- events and attempts: one fixed order, newest first ------------------------------
+
+function newestFirst(backward: boolean): Term[] {
+  const d: Direction = backward ? 'ASC' : 'DESC';
+  return [timeTerm((a) => `${a}.created_at`, d), plainTerm((a) => `${a}.id`, 'text', d)];
+}
+
+/** One keyset page of a table listed newest first, with the filter's conditions. */
+function newestFirstPage<F>(
+  table: 'event' | 'attempt',
+  alias: string,
+  conditions: (params: Params, tenantId: string, filter: F) => string[],
+  args: SimplePageArgs<F>,
+) {
+  const params = new Params();
+  const terms = newestFirst(args.backward);
+  const where = conditions(params, args.tenantId, args.filter);
+  if (args.cursor) where.push(afterCursor(terms, args.cursor, params, alias, args.inclusive));
+  return {
+    text: `select ${alias}.*, ${cursorColumns(terms, alias)} from ${table} ${alias} where ${where.join(' and ')} order by ${orderBy(terms, alias)} limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
+export interface SimplePageArgs<F> {
+  tenantId: string;
+  filter: F;
+  backward: boolean;
+  cursor: unknown[] | null;
+  inclusive?: boolean;
+  limit: number;
+}
+
+export interface EventLogFilter {
+  types?: string[];
+  createdFrom?: Date;
+  createdTo?: Date;
+  ids?: string[];
+}
+
+function eventConditions(params: Params, tenantId: string, f: EventLogFilter): string[] {
+  const where = [`e.tenant_id = ${params.add(tenantId)}`];
+  if (f.types) where.push(f.types.length ? anyOf(params, 'e.type', f.types) : 'false');
+  if (f.createdFrom) where.push(`e.created_at >= ${params.add(f.createdFrom, 'timestamptz')}`);
+  if (f.createdTo) where.push(`e.created_at < ${params.add(f.createdTo, 'timestamptz')}`);
+  if (f.ids) where.push(f.ids.length ? anyOf(params, 'e.id', f.ids) : 'false');
+  return where;
+}
+
+/** Events newest first, on (tenant_id, created_at, id) or (tenant_id, type, created_at). */
+export function eventPage(args: SimplePageArgs<EventLogFilter>) {
+  return newestFirstPage('event', 'e', eventConditions, args);
+}
+
+export function countEvents(tenantId: string, filter: EventLogFilter) {
+  const params = new Params();
+  return { text: `select count(*)::bigint as count from event e where ${eventConditions(params, tenantId, filter).join(' and ')}`, values: params.values };
+}
+
+export interface AttemptLogFilter {
+  deliveryId?: string;
+  webhookId?: string;
+  succeeded?: boolean;
+}
+
+function attemptConditions(params: Params, tenantId: string, f: AttemptLogFilter): string[] {
+  const where = [`a.tenant_id = ${params.add(tenantId)}`];
+  if (f.deliveryId) where.push(`a.delivery_id = ${params.add(f.deliveryId)}`);
+  if (f.webhookId) where.push(`a.webhook_id = ${params.add(f.webhookId)}`);
+  if (f.succeeded != null) where.push(`a.succeeded = ${params.add(f.succeeded, 'boolean')}`);
+  return where;
+}
+
+/** Attempts newest first, on (tenant_id, delivery_id | webhook_id, created_at) or (tenant_id, created_at, id). */
+export function attemptPage(args: SimplePageArgs<AttemptLogFilter>) {
+  return newestFirstPage('attempt', 'a', attemptConditions, args);
+}
+
+export function countAttempts(tenantId: string, filter: AttemptLogFilter) {
+  const params = new Params();
+  return { text: `select count(*)::bigint as count from attempt a where ${attemptConditions(params, tenantId, filter).join(' and ')}`, values: params.values };
+}

@@ -1,0 +1,39 @@
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { WebhookStatus } from '../../schema/entities/Webhook.ts';
+import { newId } from '../ids.ts';
+import { QUEUES, deliverJob } from '../jobs.ts';
+import { bossDb } from '../../infra/transaction.ts';
+import { notifyChangesSql, type Change } from '../live-updates/changes.ts';
+import * as sql from '../sql/webhook-status.ts';
+
+/**
+ * Moves a webhook from one of `from` to `to` inside the caller's transaction, with
+ * its consequences: resuming releases held deliveries, deleting cancels open ones,
+ * and subscribers are told. Returns false when the webhook was not in `from`.
+ */
+export async function transitionWebhook(
+  client: pg.PoolClient,
+  boss: PgBoss,
+  args: { tenantId: string; webhookId: string; from: WebhookStatus[]; to: WebhookStatus; reason: string },
+): Promise<boolean> {
+  const { rows } = await client.query(sql.transitionWebhook({ ...args, historyId: newId('WebhookStatusChange') }));
+  if (rows.length === 0) return false;
+  const changes: Change[] = [{ kind: 'webhook', tenantId: args.tenantId, id: args.webhookId, webhookId: args.webhookId }];
+  let wakeWorkers = false;
+  if (args.to === 'ACTIVE') {
+    const held = await client.query<{ id: string; tenant_id: string; attempt_count: number }>(sql.releaseHeldDeliveries(args.tenantId, args.webhookId));
+    if (held.rows.length) {
+      await boss.insert(QUEUES.deliver, held.rows.map((d) => deliverJob({ id: d.id, tenantId: d.tenant_id, attemptCount: d.attempt_count })), { db: bossDb(client) });
+      wakeWorkers = true;
+    }
+  }
+  if (args.to === 'DELETED') {
+    const cancelled = await client.query<{ id: string; integrator_id: string }>(sql.cancelOpenDeliveries(args.tenantId, args.webhookId));
+    for (const d of cancelled.rows) {
+      changes.push({ kind: 'delivery', tenantId: args.tenantId, id: d.id, webhookId: args.webhookId, integratorId: d.integrator_id });
+    }
+  }
+  await client.query(notifyChangesSql(changes, { wakeWorkers }));
+  return true;
+}
