@@ -8,6 +8,7 @@ import { checkDatabase, redactUrl } from './infra/database.ts';
 import { createOrm, migrate } from './schema/orm.ts';
 import { loadSecretKey } from './infra/secret-key.ts';
 import { startBoss } from './infra/queue.ts';
+import { queueSettings } from './core/jobs.ts';
 import { PreparingClient } from './infra/prepared-statements.ts';
 import { bootstrapTenant } from './core/tenants/bootstrap-tenant.ts';
 import { createPublisher } from './core/publishing/publisher.ts';
@@ -67,7 +68,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   });
 
   const runsWorker = config.role !== 'api';
-  const boss = await startBoss(url, log, { supervise: runsWorker, schedule: runsWorker, leaseSeconds: config.deliveryLeaseSeconds });
+  const boss = await startBoss(url, log, { queues: queueSettings(config.deliveryLeaseSeconds), supervise: runsWorker, schedule: runsWorker, leaseSeconds: config.deliveryLeaseSeconds });
   stops.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
 
   const { tenant, generatedToken } = await bootstrapTenant(orm.em.fork(), { adminToken: config.adminToken, webhookLimit: config.webhookLimit, webhookLimitExplicit: config.webhookLimitExplicit });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Services } from '../schema/graphql/context.ts';
+import type { Services } from '../core/services.ts';
 import { ConfigError } from '../infra/config.ts';
 import { createGraphqlServer } from './graphql-server.ts';
 import { attachGraphqlWebSocket } from './websocket.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Viewer } from '../schema/graphql/context.ts';
+import type { Viewer } from '../core/auth/viewer.ts';
 import { hashToken } from '../core/auth/api-key-token.ts';
 
 const LAST_USED_RESOLUTION_MS = 60_000;

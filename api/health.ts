@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Services } from '../schema/graphql/context.ts';
+import type { Services } from '../core/services.ts';
 import { BOSS_SCHEMA } from '../infra/queue.ts';
 
 /** How long a check may take: a probe that hangs must get an answer, not a timeout of its own. */

@@ -3,7 +3,7 @@
 // the database (the same answer from every API process), and this process's subscribers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
-import type { Services } from '../schema/graphql/context.ts';
+import type { Services } from '../core/services.ts';
 import { registry } from '../infra/metrics.ts';
 import * as sql from '../core/sql/metrics.ts';
 import type { ApiLiveFeed } from '../core/live-updates/postgres-live-feed.ts';

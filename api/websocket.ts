@@ -4,7 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type pg from 'pg';
 import type { createGraphqlServer } from './graphql-server.ts';
-import type { Viewer } from '../schema/graphql/context.ts';
+import type { Viewer } from '../core/auth/viewer.ts';
 import { authenticate } from './auth.ts';
 import type { ApiLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
 

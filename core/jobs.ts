@@ -1,27 +1,64 @@
-// Queue names and job payloads, shared by the API (which enqueues) and the worker
-// (which handles). Payloads carry ids and a version only; handlers load the rows.
-import type { JobInsert } from 'pg-boss';
+// Queue names, their settings and the job payloads, shared by the API (which enqueues)
+// and the worker (which handles). Payloads carry ids and a version only; handlers load
+// the rows.
+import type { JobInsert, Queue } from 'pg-boss';
 
 export const QUEUES = {
   deliver: 'deliver',
   retention: 'retention',
 } as const;
 
+/** Each queue's pg-boss settings; the lease is the workers' setting (HOOKYARD_DELIVERY_LEASE_SECONDS). */
+export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 'name'>> {
+  return {
+    [QUEUES.deliver]: {
+      // Not pg-boss's own wake-up, which NOTIFYs inside the inserting transaction: Hookyard
+      // wakes the workers after the commit (core/live-updates/channels.ts).
+      notify: false,
+      // A job still active after the lease belonged to a worker that died: run it again.
+      expireInSeconds: leaseSeconds,
+      // These retries are for crashes and database outages only; the webhook's own
+      // schedule is applied by the handler, which never throws for an HTTP failure.
+      retryLimit: 50,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 60,
+      deleteAfterSeconds: 3600,
+    },
+    [QUEUES.retention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
+  };
+}
+
+/** A delivery attempt to make. */
+export interface DeliverJob {
+  v: 2;
+  /** also the `webhook-id` header */
+  deliveryId: string;
+  tenantId: string;
+  /** The delivery's attempt count when the job was made: a scheduled job whose count is stale is dropped. */
+  attemptCount: number;
+  /** An operator asked for this attempt (trigger MANUAL). */
+  manual?: true;
+}
+
+/** The first payload version, with one-letter fields; jobs queued before version 2 still run. */
 export interface DeliverJobV1 {
   v: 1;
-  /** delivery id (also the `webhook-id` header) */
   d: string;
-  /** tenant id */
   t: string;
-  /** the delivery's attempt count when the job was made: a job whose count is stale is dropped */
   n: number;
-  /** 1 when an operator asked for this attempt (trigger MANUAL) */
   m?: 1;
 }
 
-export function deliverJob(delivery: { id: string; tenantId: string; attemptCount: number }, options: { manual?: boolean; startAfter?: Date } = {}): JobInsert<DeliverJobV1> {
+export function deliverJob(delivery: { id: string; tenantId: string; attemptCount: number }, options: { manual?: boolean; startAfter?: Date } = {}): JobInsert<DeliverJob> {
   return {
-    data: { v: 1, d: delivery.id, t: delivery.tenantId, n: delivery.attemptCount, ...(options.manual ? { m: 1 as const } : {}) },
+    data: { v: 2, deliveryId: delivery.id, tenantId: delivery.tenantId, attemptCount: delivery.attemptCount, ...(options.manual ? { manual: true as const } : {}) },
     ...(options.startAfter ? { startAfter: options.startAfter } : {}),
   };
+}
+
+/** Any queued deliver payload, read as the current version. */
+export function readDeliverJob(data: DeliverJob | DeliverJobV1): DeliverJob {
+  if (data.v === 1) return { v: 2, deliveryId: data.d, tenantId: data.t, attemptCount: data.n, ...(data.m ? { manual: true as const } : {}) };
+  return data;
 }

@@ -2,35 +2,17 @@ import pg from 'pg';
 import { PgBoss, type Queue } from 'pg-boss';
 import type { Logger } from './logger.ts';
 import { PreparingClient } from './prepared-statements.ts';
-import { QUEUES } from '../core/jobs.ts';
 
 export const BOSS_SCHEMA = 'pgboss';
 
-function queueOptions(name: string, leaseSeconds: number): Omit<Queue, 'name'> {
-  if (name === QUEUES.deliver) {
-    return {
-      // Not pg-boss's own wake-up, which NOTIFYs inside the inserting transaction: Hookyard
-      // wakes the workers after the commit (delivery-wakeup.ts).
-      notify: false,
-      // A job still active after the lease belonged to a worker that died: run it again.
-      expireInSeconds: leaseSeconds,
-      // These retries are for crashes and database outages only; the webhook's own
-      // schedule is applied by the handler, which never throws for an HTTP failure.
-      retryLimit: 50,
-      retryDelay: 1,
-      retryBackoff: true,
-      retryDelayMax: 60,
-      deleteAfterSeconds: 3600,
-    };
-  }
-  return { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 };
-}
+/** Each queue's settings by name (the domain's, see core/jobs.ts). */
+export type QueueSettings = Record<string, Omit<Queue, 'name'>>;
 
 /**
- * pg-boss in the same PostgreSQL, with every Hookyard queue created and its options current.
+ * pg-boss in the same PostgreSQL, with every queue of `queues` created and its options current.
  * `supervise` is true in processes that run the workers: they expire jobs and own the lease.
  */
-export async function startBoss(url: string, log: Logger, options: { supervise: boolean; schedule: boolean; leaseSeconds: number; max?: number }): Promise<PgBoss> {
+export async function startBoss(url: string, log: Logger, options: { queues: QueueSettings; supervise: boolean; schedule: boolean; leaseSeconds: number; max?: number }): Promise<PgBoss> {
   const checkSeconds = Math.max(1, Math.min(60, Math.floor(options.leaseSeconds / 3)));
   const boss = new PgBoss({
     connectionString: url,
@@ -38,7 +20,7 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
     max: options.max ?? 8,
     supervise: options.supervise,
     schedule: options.schedule,
-    // The delivery loops are woken on Hookyard's own channel (delivery-wakeup.ts).
+    // The delivery loops are woken on Hookyard's own channel (core/live-updates).
     useListenNotify: false,
     // Its statements too are prepared once per connection (pg.Pool takes the client class).
     ...({ Client: PreparingClient } as object),
@@ -54,8 +36,7 @@ export async function startBoss(url: string, log: Logger, options: { supervise: 
   });
   boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
   await boss.start();
-  for (const name of Object.values(QUEUES)) {
-    const settings = queueOptions(name, options.leaseSeconds);
+  for (const [name, settings] of Object.entries(options.queues)) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, settings);
     else {
       // retryDelayMax can only be set when a queue is created. The lease is the workers'

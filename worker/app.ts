@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../infra/config.ts';
 import type { Logger } from '../infra/logger.ts';
-import { QUEUES, type DeliverJobV1 } from '../core/jobs.ts';
+import { QUEUES, type DeliverJob, type DeliverJobV1 } from '../core/jobs.ts';
 import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/delivery-wakeup.ts';
 import { createDeliveryDispatcher } from './delivery/address-guard.ts';
 import { createDeliverHandler } from './delivery/delivery-job.ts';
@@ -40,7 +40,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       const loops: string[] = [];
       for (let i = 0; i < config.workerConcurrency; i++) {
         loops.push(
-          await boss.work<DeliverJobV1>(
+          await boss.work<DeliverJob | DeliverJobV1>(
             QUEUES.deliver,
             {
               batchSize: config.workerBatchSize,

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import type { Services } from '../../schema/graphql/context.ts';
+import type { Services } from '../../core/services.ts';
 import { deliveryLogBatches, type Directory, type LogRow } from '../../core/delivery-log/delivery-log-query.ts';
 import { exportFileName, openExport } from './export-request.ts';
 

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
-import type { Services } from '../../schema/graphql/context.ts';
+import type { Services } from '../../core/services.ts';
 import { deliveryLogBatches, type Directory, type LogRow } from '../../core/delivery-log/delivery-log-query.ts';
 import { exportFileName, openExport } from './export-request.ts';
 

@@ -1,7 +1,8 @@
 // What both exports do before the first byte: authenticate the Bearer key, parse and
 // check the filter, open the log. Failures answer 401 or 400 with a JSON body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Services, Viewer } from '../../schema/graphql/context.ts';
+import type { Services } from '../../core/services.ts';
+import type { Viewer } from '../../core/auth/viewer.ts';
 import { HookyardError, ValidationError } from '../../core/errors.ts';
 import { loadDirectory, openDeliveryLog, type DeliveryLog, type Directory } from '../../core/delivery-log/delivery-log-query.ts';
 import { authenticate, bearerToken } from '../auth.ts';

@@ -1,6 +1,5 @@
 // Webhook signing secrets: their format, and how they are kept encrypted at rest.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ConfigError } from '../../infra/config.ts';
 
 export const SECRET_PREFIX = 'whsec_';
 export const MIN_SECRET_BYTES = 24;
@@ -61,23 +60,6 @@ export function decryptSecret(stored: string, key: Buffer): string {
       'cannot decrypt the webhook secret: HOOKYARD_SECRET_KEY is not the key it was encrypted with, or the stored value is damaged',
     );
   }
-}
-
-/** HOOKYARD_SECRET_KEY: 32 bytes written as 64 hex characters or as base64 (standard or URL-safe). */
-export function parseSecretKey(value: string): Buffer {
-  const text = value.trim();
-  // Hex first: 64 hex characters are also valid base64, of 48 bytes.
-  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
-  const unpadded = text.replace(/=+$/, '');
-  for (const encoding of ['base64', 'base64url'] as const) {
-    const key = Buffer.from(text, encoding);
-    if (key.length === KEY_BYTES && key.toString(encoding).replace(/=+$/, '') === unpadded) return key;
-  }
-  // The value is a secret: say what is wrong with it without echoing it.
-  throw new ConfigError(
-    'HOOKYARD_SECRET_KEY',
-    `must be 32 bytes written as 64 hex characters or as base64 (e.g. the output of "openssl rand -base64 32"); the value given (${text.length} characters) is neither`,
-  );
 }
 
 function assertKey(key: Buffer): void {

@@ -1,30 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { PgBoss } from 'pg-boss';
-import type pg from 'pg';
-import type { ApiKeyRole } from '../entities/ApiKey.ts';
-import type { Config } from '../../infra/config.ts';
-import type { Logger } from '../../infra/logger.ts';
+import type { Viewer } from '../../core/auth/viewer.ts';
 import type { LiveFeed } from '../../core/live-updates/live-feed.ts';
 import { ForbiddenError } from '../../core/errors.ts';
-import type { Publisher } from '../../core/publishing/publisher.ts';
-
-/** Who is calling: resolved from the bearer token before any resolver runs. */
-export interface Viewer {
-  tenantId: string;
-  role: ApiKeyRole;
-  apiKeyId: string;
-}
-
-/** Process-wide dependencies shared by every request. */
-export interface Services {
-  config: Config;
-  pool: pg.Pool;
-  boss: PgBoss;
-  log: Logger;
-  secretKey: Buffer;
-  /** Publishes events; concurrent calls of a tenant share transactions. */
-  publisher: Publisher;
-}
+import type { Services } from '../../core/services.ts';
 
 export interface Context {
   /** Forked per request: no identity map is shared between requests. */

@@ -3,7 +3,7 @@
 // recorded meanwhile still sends.
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES, deliverJob } from '../../core/jobs.ts';
+import { QUEUES, deliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
 import { WAKE_DELIVERY_WORKERS_SQL } from '../../core/live-updates/delivery-wakeup.ts';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
@@ -19,7 +19,7 @@ describe('manual attempt jobs run again', () => {
   let tenantId: string;
 
   /** Inserts deliver jobs as the API does, and wakes the worker. */
-  async function insertJobs(jobs: ReturnType<typeof deliverJob>[]): Promise<void> {
+  async function insertJobs(jobs: (ReturnType<typeof deliverJob> | { data: DeliverJobV1 })[]): Promise<void> {
     await boss.insert(QUEUES.deliver, jobs);
     await db.query(WAKE_DELIVERY_WORKERS_SQL);
   }
@@ -85,5 +85,17 @@ describe('manual attempt jobs run again', () => {
     await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 2 ? true : null), 10_000, 'the manual attempt recorded');
     const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [delivery.id]);
     expect(triggers.map((t) => t.trigger)).toEqual(['SCHEDULED', 'MANUAL']);
+  });
+
+  it('runs a job queued in payload version 1 (one-letter fields) as the same request', async () => {
+    const event = await publish(hy.admin, { type: 'invoice.created', payload: { n: 4 } });
+    await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempt recorded');
+    const delivery = await deliveryOf(event.event.id);
+    const before = receiver.requests.length;
+    await insertJobs([{ data: { v: 1, d: delivery.id, t: tenantId, n: 1, m: 1 } }]);
+    await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 2 ? true : null), 10_000, 'the manual attempt recorded');
+    const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [delivery.id]);
+    expect(triggers.map((t) => t.trigger)).toEqual(['SCHEDULED', 'MANUAL']);
+    expect(receiver.requests.slice(before).map((r) => String(r.headers['webhook-id']))).toEqual([delivery.id]);
   });
 });

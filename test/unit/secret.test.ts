@@ -5,8 +5,8 @@ import {
   decryptSecret,
   encryptSecret,
   generateWebhookSecret,
-  parseSecretKey,
 } from '../../core/rules/secret.ts';
+import { parseSecretKey } from '../../infra/secret-key.ts';
 
 const secretOf = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
 

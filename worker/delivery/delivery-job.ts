@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../infra/logger.ts';
-import { QUEUES, deliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
+import { QUEUES, deliverJob, readDeliverJob, type DeliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
 import { newId } from '../../core/ids.ts';
 import { VERSION } from '../../core/version.ts';
 import { decryptSecret } from '../../core/rules/secret.ts';
@@ -249,15 +249,16 @@ export function createDeliverHandler(deps: DeliverDeps) {
     return new Map(found.rows.map((r) => [r.delivery_id, r.attempt_number]));
   }
 
-  return async function deliverBatch(jobs: Job<DeliverJobV1>[]): Promise<void> {
+  return async function deliverBatch(jobs: Job<DeliverJob | DeliverJobV1>[]): Promise<void> {
     // One attempt per delivery per batch; a manual request wins over a scheduled one.
-    const wanted = new Map<string, DeliverJobV1>();
-    for (const job of jobs) {
-      const previous = wanted.get(job.data.d);
-      if (!previous || (job.data.m && !previous.m)) wanted.set(job.data.d, job.data);
+    const wanted = new Map<string, DeliverJob>();
+    for (const { data } of jobs) {
+      const job = readDeliverJob(data);
+      const previous = wanted.get(job.deliveryId);
+      if (!previous || (job.manual && !previous.manual)) wanted.set(job.deliveryId, job);
     }
     const { rows } = await deps.pool.query<sql.DeliveryRow>(sql.loadBatch([...wanted.keys()]));
-    const manualDone = await lastManualAttempts(rows.filter((row) => wanted.get(row.id)!.m));
+    const manualDone = await lastManualAttempts(rows.filter((row) => wanted.get(row.id)!.manual));
     const toSend: sql.DeliveryRow[] = [];
     const toHold: sql.DeliveryRow[] = [];
     for (const row of rows) {
@@ -265,15 +266,15 @@ export function createDeliverHandler(deps: DeliverDeps) {
       // Another attempt happened since a scheduled job was made: it is spent. A manual
       // request stands until a manual attempt after it was recorded (one scheduled may
       // have been in flight when it was asked for; a job run again must not resend).
-      if (job.m ? (manualDone.get(row.id) ?? 0) > job.n : job.n !== row.attempt_count) continue;
+      if (job.manual ? (manualDone.get(row.id) ?? 0) > job.attemptCount : job.attemptCount !== row.attempt_count) continue;
       if (row.webhook_status === 'DELETED' || row.status === 'CANCELLED') continue;
-      if (job.m) toSend.push(row);
+      if (job.manual) toSend.push(row);
       else if (!OPEN.has(row.status)) continue;
       else if (row.webhook_status !== 'ACTIVE') toHold.push(row);
       else toSend.push(row);
     }
     if (toHold.length) toSend.push(...(await hold(toHold)));
-    const manual = new Set(toSend.filter((r) => wanted.get(r.id)!.m).map((r) => r.id));
+    const manual = new Set(toSend.filter((r) => wanted.get(r.id)!.manual).map((r) => r.id));
     const sendable = [...toSend.filter((r) => manual.has(r.id)), ...(await throttle(toSend.filter((r) => !manual.has(r.id))))];
     if (sendable.length === 0) return;
 
