@@ -7,8 +7,8 @@ import { createGraphqlServer } from './graphql-server.ts';
 import { attachGraphqlWebSocket } from './websocket.ts';
 import { handleHealth } from './health.ts';
 import { createDashboardHandler } from './static-dashboard.ts';
-import { createPostgresEventTarget } from '../core/live-updates/pg-event-target.ts';
-import { createLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
+import { createPostgresEventTarget } from '../core/live-updates/listener.ts';
+import { createPostgresLiveUpdates } from '../core/live-updates/postgres-live-updates.ts';
 import { createMetricsHandler } from './metrics.ts';
 import { handleCsvExport } from './exports/export-csv.ts';
 import { handlePdfExport } from './exports/export-pdf.ts';
@@ -22,8 +22,8 @@ export interface Api {
 /** The HTTP + WebSocket server: GraphQL on /graphql (both transports), /healthz and the dashboard at /. */
 export function buildApi(services: Services, orm: MikroORM): Api {
   // Live updates: one LISTEN connection per API process feeds every subscription.
-  const changes = createPostgresEventTarget(services.pool.options, services.log, services.pool);
-  const live = createLiveFeed(changes, services.pool, services.log);
+  const changes = createPostgresEventTarget(services.pool.options, services.log);
+  const live = createPostgresLiveUpdates(changes, services.pool, services.log);
   const yoga = createGraphqlServer(services, orm, live);
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Viewer } from '../core/auth/viewer.ts';
+import * as apiKeySql from '../core/sql/api-keys.ts';
 import { hashToken } from '../core/auth/api-key-token.ts';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -16,14 +17,11 @@ export function bearerToken(header: string | null | undefined): string | null {
  */
 export async function authenticate(pool: pg.Pool, token: string | null): Promise<Viewer | null> {
   if (!token || token.length > 200) return null;
-  const { rows } = await pool.query<{ id: string; tenant_id: string; role: 'ADMIN' | 'VIEWER'; last_used_at: Date | null }>(
-    'select id, tenant_id, role, last_used_at from api_key where token_hash = $1 and revoked_at is null',
-    [hashToken(token)],
-  );
+  const { rows } = await pool.query<{ id: string; tenant_id: string; role: 'ADMIN' | 'VIEWER'; last_used_at: Date | null }>(apiKeySql.liveKeyByTokenHash(hashToken(token)));
   const key = rows[0];
   if (!key) return null;
   if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
-    void pool.query('update api_key set last_used_at = now() where id = $1', [key.id]).catch(() => undefined);
+    void pool.query(apiKeySql.touchLastUsed(key.id)).catch(() => undefined);
   }
   return { tenantId: key.tenant_id, role: key.role, apiKeyId: key.id };
 }

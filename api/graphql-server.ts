@@ -11,7 +11,7 @@ import { schema } from '../schema/graphql/schema.ts';
 import type { Context } from '../schema/graphql/context.ts';
 import type { Services } from '../core/services.ts';
 import type { Viewer } from '../core/auth/viewer.ts';
-import type { LiveFeed } from '../core/live-updates/live-feed.ts';
+import type { LiveUpdates } from '../core/live-updates/subscriptions.ts';
 import { HookyardError, ValidationError } from '../core/errors.ts';
 import { authenticate, bearerToken } from './auth.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
@@ -29,7 +29,7 @@ function unauthorized(message: string): GraphQLError {
  * graphql-yoga with Hookyard's context, hardening and error masking. The same
  * envelop (plugins and context) serves HTTP and graphql-ws operations.
  */
-export function createGraphqlServer(services: Services, orm: MikroORM, live: LiveFeed) {
+export function createGraphqlServer(services: Services, orm: MikroORM, live: LiveUpdates) {
   // Errors maskError has seen: it logs the unexpected ones itself, with context, and the
   // expected ones (typed Hookyard errors, bad requests) are the client's business. Yoga
   // logs every error whose masked form differs; those lines would be noise or doubles.

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Services } from '../core/services.ts';
+import * as healthSql from '../core/sql/health.ts';
 import { BOSS_SCHEMA } from '../infra/queue.ts';
 
 /** How long a check may take: a probe that hangs must get an answer, not a timeout of its own. */
@@ -21,7 +22,7 @@ function withinTimeout<T>(promise: Promise<T>): Promise<T> {
 export async function handleHealth(services: Pick<Services, 'pool'>, res: ServerResponse): Promise<void> {
   const checks: Record<string, string> = {};
   try {
-    await withinTimeout(services.pool.query('select 1'));
+    await withinTimeout(services.pool.query(healthSql.ping()));
     checks.database = 'ok';
   } catch (error) {
     checks.database = (error as Error).message;
@@ -31,7 +32,7 @@ export async function handleHealth(services: Pick<Services, 'pool'>, res: Server
   } else {
     try {
       const { rows } = await withinTimeout(
-        services.pool.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [BOSS_SCHEMA, 'job']),
+        services.pool.query(healthSql.queueInstalled(BOSS_SCHEMA)),
       );
       checks.queue = rows.length ? 'ok' : 'pg-boss schema missing';
     } catch (error) {

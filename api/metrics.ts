@@ -6,8 +6,8 @@ import client from 'prom-client';
 import type { Services } from '../core/services.ts';
 import { registry } from '../infra/metrics.ts';
 import * as sql from '../core/sql/metrics.ts';
-import type { ApiLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
-import type { PostgresEventTarget } from '../core/live-updates/pg-event-target.ts';
+import type { PostgresLiveUpdates } from '../core/live-updates/postgres-live-updates.ts';
+import type { PostgresEventTarget } from '../core/live-updates/listener.ts';
 
 /** A scrape storm must not turn into a query storm: database gauges are reused this long. */
 const DATABASE_GAUGE_TTL_MS = 5000;
@@ -27,7 +27,7 @@ function cached<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function createMetricsHandler(services: Services, live: ApiLiveFeed, changes: PostgresEventTarget) {
+export function createMetricsHandler(services: Services, live: PostgresLiveUpdates, changes: PostgresEventTarget) {
   // Gauges of this API instance live in their own registry, merged at scrape time, so
   // several APIs in one process (tests) do not collide in the process registry.
   const own = new client.Registry();

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { createGraphqlServer } from './graphql-server.ts';
 import type { Viewer } from '../core/auth/viewer.ts';
 import { authenticate } from './auth.ts';
-import type { ApiLiveFeed } from '../core/live-updates/postgres-live-feed.ts';
+import type { PostgresLiveUpdates } from '../core/live-updates/postgres-live-updates.ts';
 
 type Yoga = ReturnType<typeof createGraphqlServer>;
 
@@ -28,7 +28,7 @@ function tokenFrom(params: Record<string, unknown> | undefined): string | null {
  * closes with 4403, no init within 3 s with 4408, a second init with 4429
  * (graphql-ws's own codes). Operations run through yoga's envelop.
  */
-export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool, live: ApiLiveFeed, maxPayload: number) {
+export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool, live: PostgresLiveUpdates, maxPayload: number) {
   // noServer: given the HTTP server, ws re-emits its errors (a port in use) on the
   // WebSocket server, where graphql-ws prints them with a stack trace.
   const wss = new WebSocketServer({ noServer: true, maxPayload });

@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../infra/config.ts';
 import type { Logger } from '../infra/logger.ts';
 import { QUEUES, type DeliverJob, type DeliverJobV1 } from '../core/jobs.ts';
-import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/delivery-wakeup.ts';
+import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/channels.ts';
 import { createDeliveryDispatcher } from './delivery/address-guard.ts';
 import { createDeliverHandler } from './delivery/delivery-job.ts';
 import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';

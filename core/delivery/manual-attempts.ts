@@ -5,8 +5,8 @@ import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../../infra/transaction.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import * as publishSql from '../sql/publish.ts';
-import { notifyChangesSql } from '../live-updates/changes.ts';
-import { WAKE_DELIVERY_WORKERS_SQL } from '../live-updates/delivery-wakeup.ts';
+import * as manualSql from '../sql/manual-attempts.ts';
+import { notifyUpdatesSql, WAKE_DELIVERY_WORKERS_SQL } from '../sql/live-updates.ts';
 import { deliveryLogBatches, type DeliveryLog } from '../delivery-log/delivery-log-query.ts';
 
 interface Deps {
@@ -25,11 +25,7 @@ export const TEST_EVENT_TYPE = 'hookyard.test';
 export async function queueManualAttempts(deps: Deps, tenantId: string, deliveryIds: string[]): Promise<string[]> {
   if (deliveryIds.length === 0) return [];
   return withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ id: string; attempt_count: number }>(
-      `select d.id, d.attempt_count from delivery d join webhook w on w.id = d.webhook_id
-        where d.tenant_id = $1 and d.id = any($2::text[]) and d.status <> 'CANCELLED' and w.status <> 'DELETED'`,
-      [tenantId, deliveryIds],
-    );
+    const { rows } = await client.query<{ id: string; attempt_count: number }>(manualSql.retryableDeliveries(tenantId, deliveryIds));
     if (rows.length) {
       await deps.boss.insert(QUEUES.deliver, rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count }, { manual: true })), { db: bossDb(client) });
       await client.query(WAKE_DELIVERY_WORKERS_SQL);
@@ -53,19 +49,12 @@ export async function retryDeliveries(deps: Deps, log: DeliveryLog, dryRun: bool
 }
 
 async function countRetryable(pool: pg.Pool, tenantId: string, ids: string[]): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(
-    `select count(*)::int as n from delivery d join webhook w on w.id = d.webhook_id
-      where d.tenant_id = $1 and d.id = any($2::text[]) and d.status <> 'CANCELLED' and w.status <> 'DELETED'`,
-    [tenantId, ids],
-  );
+  const { rows } = await pool.query<{ n: number }>(manualSql.countRetryable(tenantId, ids));
   return rows[0].n;
 }
 
 export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: string): Promise<void> {
-  const { rows } = await deps.pool.query(
-    `select d.status, w.status as webhook_status from delivery d join webhook w on w.id = d.webhook_id where d.tenant_id = $1 and d.id = $2`,
-    [tenantId, deliveryId],
-  );
+  const { rows } = await deps.pool.query(manualSql.deliveryAndWebhookStatus(tenantId, deliveryId));
   if (!rows[0]) throw new NotFoundError('delivery', deliveryId);
   if (rows[0].webhook_status === 'DELETED' || rows[0].status === 'CANCELLED') {
     throw new ConflictError(`delivery ${deliveryId} belongs to a deleted webhook and cannot be sent again`);
@@ -76,7 +65,7 @@ export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: st
 /** Sends a `hookyard.test` event to one webhook now, whatever it subscribes to. Returns the delivery id. */
 export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: string): Promise<string> {
   return withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query(`select id, integrator_id, status from webhook where tenant_id = $1 and id = $2`, [tenantId, webhookId]);
+    const { rows } = await client.query(manualSql.webhookForTestEvent(tenantId, webhookId));
     const webhook = rows[0];
     if (!webhook) throw new NotFoundError('webhook', webhookId);
     if (webhook.status === 'DELETED') throw new ConflictError(`webhook ${webhookId} is deleted`);
@@ -91,7 +80,7 @@ export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: str
     );
     await deps.boss.insert(QUEUES.deliver, [deliverJob({ id: deliveryId, tenantId, attemptCount: 0 }, { manual: true })], { db: bossDb(client) });
     // Rare enough to NOTIFY inside the transaction (delivered at commit).
-    await client.query(notifyChangesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }], { wakeWorkers: true }));
+    await client.query(notifyUpdatesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }], { wakeWorkers: true }));
     return deliveryId;
   });
 }

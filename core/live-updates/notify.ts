@@ -1,16 +1,18 @@
 // Tells every API process's subscribers about a change the API itself made.
 import type pg from 'pg';
-import { notifyChangesSql, type Change } from './changes.ts';
+import { notifyUpdatesSql } from '../sql/live-updates.ts';
+import type { LiveUpdate } from './live-update.ts';
 
 /**
  * NOTIFY after the change committed (ORM flushes commit on their own): subscribers load
- * the row as committed. The worker, which writes in explicit transactions, NOTIFYs
- * inside them instead (the same statement, delivered at commit).
+ * the row as committed. Writers in explicit transactions NOTIFY inside them when the
+ * change is rare (a test event, a webhook's status), delivered at commit, or right after
+ * the commit on the busy paths (publishing, the worker: notifyAfterCommitSql).
  */
-export async function notifyChanges(db: Pick<pg.Pool, 'query'>, changes: Change[]): Promise<void> {
-  if (changes.length) await db.query(notifyChangesSql(changes));
+export async function notifyLiveUpdates(db: Pick<pg.Pool, 'query'>, updates: LiveUpdate[]): Promise<void> {
+  if (updates.length) await db.query(notifyUpdatesSql(updates));
 }
 
-export function webhookChanged(webhook: { id: string; tenantId: string; integratorId: string }): Change {
+export function webhookUpdate(webhook: { id: string; tenantId: string; integratorId: string }): LiveUpdate {
   return { kind: 'webhook', tenantId: webhook.tenantId, id: webhook.id, webhookId: webhook.id, integratorId: webhook.integratorId };
 }

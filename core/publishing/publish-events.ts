@@ -3,7 +3,8 @@ import type { PgBoss } from 'pg-boss';
 import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb, withTransaction } from '../../infra/transaction.ts';
-import { notifyAfterCommitSql, type Change } from '../live-updates/changes.ts';
+import type { LiveUpdate } from '../live-updates/live-update.ts';
+import { notifyAfterCommitSql } from '../sql/live-updates.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { DeliveriesDisabledError, HookyardError, LimitExceededError, ValidationError } from '../errors.ts';
 import { EVENT_TYPE_NAME } from '../rules/text.ts';
@@ -101,7 +102,7 @@ export function checkCall(requests: PublishRequest[], fieldOf: (index: number) =
  */
 export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Logger }, tenantId: string, calls: PublishCall[]): Promise<(Published[] | HookyardError)[]> {
   const outcomes: (Published[] | HookyardError | null)[] = calls.map(() => null);
-  const changes: Change[] = [];
+  const changes: LiveUpdate[] = [];
   let wakeWorkers = false;
   await withTransaction(deps.pool, async (client) => {
     const names = [...new Set(calls.flatMap((call) => call.checked.map((c) => c.type)))];
@@ -159,7 +160,7 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
     if (sendable.length) {
       await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
     }
-    changes.push(...deliveries.map((d): Change => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
+    changes.push(...deliveries.map((d): LiveUpdate => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
     wakeWorkers = sendable.length > 0;
 
     calls.forEach((call, n) => {
@@ -175,7 +176,7 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
       });
     });
   });
-  // NOTIFY after the commit, not in it (see delivery-wakeup.ts). If this is lost, the
+  // NOTIFY after the commit, not in it (see core/live-updates/channels.ts). If this is lost, the
   // workers' next poll still finds the jobs; live views hear of the deliveries later.
   if (changes.length) {
     await deps.pool.query(notifyAfterCommitSql(changes, { wakeWorkers })).catch((error) => deps.log.warn({ err: error }, 'notifying new deliveries failed; the workers poll for them'));

@@ -1,15 +1,52 @@
-// SQL of live updates: the rows named by a burst of change notifications, loaded once
-// for every subscriber, and the API keys that still hold open subscriptions.
-import type { RowChange } from '../live-updates/changes.ts';
+// SQL of live updates: the NOTIFYs that tell every process what changed (and wake the
+// delivery loops), the rows named by a burst of notifications, loaded once for every
+// subscriber, and the API keys that still hold open subscriptions.
+import pg from 'pg';
+import { DELIVERY_WAKEUP_CHANNEL, LIVE_UPDATES_CHANNEL } from '../live-updates/channels.ts';
+import { liveUpdatePayloads, type LiveUpdate, type RowUpdate } from '../live-updates/live-update.ts';
 
-const TABLES: Record<RowChange['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook' };
+/** The statement that wakes every worker's delivery loops once the current transaction commits. */
+export const WAKE_DELIVERY_WORKERS_SQL = `select pg_notify('${DELIVERY_WAKEUP_CHANNEL}', '')`;
 
 /**
- * One primary-key lookup for a whole burst of changes of one kind. The caller checks
+ * One statement that notifies every update, and with `wakeWorkers` also wakes the delivery
+ * loops: run it in the writing transaction or right after it.
+ */
+export function notifyUpdatesSql(updates: LiveUpdate[], options: { wakeWorkers?: boolean } = {}): { text: string; values: unknown[] } {
+  const updatesSql = `select pg_notify('${LIVE_UPDATES_CHANNEL}', payload) from unnest($1::text[]) as payload`;
+  return {
+    text: options.wakeWorkers ? `${updatesSql} union all ${WAKE_DELIVERY_WORKERS_SQL}` : updatesSql,
+    values: [liveUpdatePayloads(updates)],
+  };
+}
+
+/**
+ * The same NOTIFYs as a transaction of their own, for right after the writing one
+ * committed. A NOTIFY holds PostgreSQL's notification lock until its commit is done; not
+ * waiting for the WAL flush (a notification is only a hint) keeps that to microseconds,
+ * so busy writers neither queue on the lock nor wait for a second flush. Values are
+ * written into the text (escaped): several statements go in one round trip only so.
+ */
+export function notifyAfterCommitSql(updates: LiveUpdate[], options: { wakeWorkers?: boolean } = {}): string {
+  const statements = liveUpdatePayloads(updates).map((payload) => `select pg_notify('${LIVE_UPDATES_CHANNEL}', ${pg.escapeLiteral(payload)})`);
+  if (options.wakeWorkers) statements.push(WAKE_DELIVERY_WORKERS_SQL);
+  return `begin; set local synchronous_commit = off; ${statements.join('; ')}; commit`;
+}
+
+/** LISTEN on the live updates channel (one dedicated connection per API process). */
+export const LISTEN_LIVE_UPDATES_SQL = `LISTEN ${LIVE_UPDATES_CHANNEL}`;
+
+/** The listener's keep-alive: a LISTEN connection that died silently fails it. */
+export const PING_SQL = 'select 1';
+
+const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook' };
+
+/**
+ * One primary-key lookup for a whole burst of updates of one kind. The caller checks
  * each row's tenant_id against the notification and the subscriber, so a forged or
  * stray notification can never hand a row to another tenant.
  */
-export function rowsById(kind: RowChange['kind'], ids: string[]) {
+export function rowsById(kind: RowUpdate['kind'], ids: string[]) {
   return { text: `select * from ${TABLES[kind]} where id = any($1::text[])`, values: [ids] };
 }
 

@@ -3,6 +3,7 @@ import { Tenant } from '../../schema/entities/Tenant.ts';
 import { ApiKey } from '../../schema/entities/ApiKey.ts';
 import { newId } from '../ids.ts';
 import { ConfigError } from '../../infra/config.ts';
+import * as tenantSql from '../sql/tenants.ts';
 import { hashToken, newApiKey } from '../auth/api-key-token.ts';
 
 /**
@@ -13,7 +14,8 @@ import { hashToken, newApiKey } from '../auth/api-key-token.ts';
  */
 export async function bootstrapTenant(em: EntityManager, options: { adminToken: string | null; webhookLimit: number; webhookLimitExplicit?: boolean }): Promise<{ tenant: Tenant; generatedToken: string | null }> {
   return em.transactional(async (tx) => {
-    await tx.getConnection().execute('select pg_advisory_xact_lock(72710002)', [], 'all', tx.getTransactionContext());
+    const lock = tenantSql.lockBootstrap();
+    await tx.getConnection().execute(lock.text, lock.values, 'all', tx.getTransactionContext());
     let [tenant] = await tx.find(Tenant, {}, { orderBy: { createdAt: 'asc' }, limit: 1 });
     let generatedToken: string | null = null;
     if (!tenant) {

@@ -4,7 +4,8 @@ import type { WebhookStatus } from '../../schema/entities/Webhook.ts';
 import { newId } from '../ids.ts';
 import { QUEUES, deliverJob } from '../jobs.ts';
 import { bossDb } from '../../infra/transaction.ts';
-import { notifyChangesSql, type Change } from '../live-updates/changes.ts';
+import type { LiveUpdate } from '../live-updates/live-update.ts';
+import { notifyUpdatesSql } from '../sql/live-updates.ts';
 import * as sql from '../sql/webhook-status.ts';
 
 /**
@@ -19,7 +20,7 @@ export async function transitionWebhook(
 ): Promise<boolean> {
   const { rows } = await client.query(sql.transitionWebhook({ ...args, historyId: newId('WebhookStatusChange') }));
   if (rows.length === 0) return false;
-  const changes: Change[] = [{ kind: 'webhook', tenantId: args.tenantId, id: args.webhookId, webhookId: args.webhookId }];
+  const changes: LiveUpdate[] = [{ kind: 'webhook', tenantId: args.tenantId, id: args.webhookId, webhookId: args.webhookId }];
   let wakeWorkers = false;
   if (args.to === 'ACTIVE') {
     const held = await client.query<{ id: string; tenant_id: string; attempt_count: number }>(sql.releaseHeldDeliveries(args.tenantId, args.webhookId));
@@ -34,6 +35,6 @@ export async function transitionWebhook(
       changes.push({ kind: 'delivery', tenantId: args.tenantId, id: d.id, webhookId: args.webhookId, integratorId: d.integrator_id });
     }
   }
-  await client.query(notifyChangesSql(changes, { wakeWorkers }));
+  await client.query(notifyUpdatesSql(changes, { wakeWorkers }));
   return true;
 }

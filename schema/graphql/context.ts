@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../core/auth/viewer.ts';
-import type { LiveFeed } from '../../core/live-updates/live-feed.ts';
+import type { LiveUpdates } from '../../core/live-updates/subscriptions.ts';
 import { ForbiddenError } from '../../core/errors.ts';
 import type { Services } from '../../core/services.ts';
 
@@ -10,7 +10,7 @@ export interface Context {
   viewer: Viewer;
   services: Services;
   /** Row changes from every process, for subscriptions (served by the API process). */
-  live: LiveFeed;
+  live: LiveUpdates;
 }
 
 export function requireAdmin(ctx: Context): void {

@@ -7,7 +7,7 @@
 //
 // The API runs as its own process (`node start.ts`, HOOKYARD_ROLE=api); this process
 // seeds with SQL (insert … select from generate_series), measures, and plays the worker
-// for the live part (attempt rows + notifyChangesSql in one transaction, 500/s).
+// for the live part (attempt rows + notifyUpdatesSql in one transaction, 500/s).
 // BENCH_LOG_ROWS (1000000), BENCH_LOG_RUNS (40 per case), BENCH_LIVE_SECONDS (10) resize it.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -18,7 +18,8 @@ import { spawnHookyard } from '../support/processes.ts';
 import { benchDatabase, onCleanup, printTable, quantile, runBench, sleep } from './support/bench-env.ts';
 import { insertBulkDeliveries } from '../support/bulk.ts';
 import { newId } from '../../core/ids.ts';
-import { notifyChangesSql, type Change } from '../../core/live-updates/changes.ts';
+import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
+import { notifyUpdatesSql } from '../../core/sql/live-updates.ts';
 import { deliveryLogPage, openDeliveryLog, type Db } from '../../core/delivery-log/delivery-log-query.ts';
 import { pageRequest } from '../../schema/graphql/types/DeliveryLog.ts';
 
@@ -230,12 +231,12 @@ async function liveLatency(url: string, baseUrl: string, tenantId: string, apiMe
           [tenantId, ids, batch.map((b) => b.id), batch.map((b) => b.webhook_id)],
         );
         await client.query(`update delivery set status = 'SUCCEEDED', attempt_count = attempt_count + 1, last_attempt_at = now(), delivered_at = now() where id = any($1::text[])`, [batch.map((b) => b.id)]);
-        const changes: Change[] = [];
+        const changes: LiveUpdate[] = [];
         batch.forEach((b, i) => {
           changes.push({ kind: 'delivery', tenantId, id: b.id, webhookId: b.webhook_id, integratorId: b.integrator_id });
           changes.push({ kind: 'attempt', tenantId, id: ids[i], webhookId: b.webhook_id, deliveryId: b.id, integratorId: b.integrator_id });
         });
-        await client.query(notifyChangesSql(changes));
+        await client.query(notifyUpdatesSql(changes));
         await client.query('commit');
         const at = performance.now();
         for (const id of ids) committed.set(id, at);

@@ -5,7 +5,7 @@ import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES, deliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
-import { WAKE_DELIVERY_WORKERS_SQL } from '../../core/live-updates/delivery-wakeup.ts';
+import { WAKE_DELIVERY_WORKERS_SQL } from '../../core/sql/live-updates.ts';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
 import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';

@@ -1,4 +1,4 @@
-// New deliveries wake the worker's loops at once (schema/runtime/delivery-wakeup.ts), not
+// New deliveries wake the worker's loops at once (core/live-updates/channels.ts), not
 // at their next poll: with the poll set to a minute, everything below still arrives in
 // seconds, or the test times out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

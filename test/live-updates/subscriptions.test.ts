@@ -11,7 +11,8 @@ import { freePort } from '../support/ports.ts';
 import { startHookyardProcess, type HookyardProcess } from '../support/processes.ts';
 import { gqlClient, mutate, type GqlClient } from '../support/graphql.ts';
 import { createTenant } from '../support/tenants.ts';
-import { notifyChangesSql, type Change } from '../../core/live-updates/changes.ts';
+import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
+import { notifyUpdatesSql } from '../../core/sql/live-updates.ts';
 import { createCatalog, createWebhook, insertAttempt, insertDeliveries, variedDeliveries, type Catalog, type SeedDelivery } from '../support/seed.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { openLiveSocket, type LiveSocket } from '../support/live.ts';
@@ -37,14 +38,14 @@ describe('subscriptions across processes', () => {
   const sockets: LiveSocket[] = [];
 
   /** Commits deliveries (and optionally attempts) with their NOTIFY in one transaction, as the worker does. */
-  async function commit(rows: SeedDelivery[], extra: (client: pg.PoolClient) => Promise<Change[]> = async () => []) {
+  async function commit(rows: SeedDelivery[], extra: (client: pg.PoolClient) => Promise<LiveUpdate[]> = async () => []) {
     const client = await writer.connect();
     try {
       await client.query('begin');
       await insertDeliveries(client, rows);
-      const changes: Change[] = rows.map((r) => ({ kind: 'delivery', tenantId: r.tenantId, id: r.id, webhookId: r.webhookId, integratorId: r.integratorId }));
+      const changes: LiveUpdate[] = rows.map((r) => ({ kind: 'delivery', tenantId: r.tenantId, id: r.id, webhookId: r.webhookId, integratorId: r.integratorId }));
       changes.push(...(await extra(client)));
-      await client.query(notifyChangesSql(changes));
+      await client.query(notifyUpdatesSql(changes));
       await client.query('commit');
     } finally {
       client.release();
@@ -116,7 +117,7 @@ describe('subscriptions across processes', () => {
     try {
       await client.query('begin');
       await client.query(`update delivery set status = 'SUCCEEDED', attempt_count = 1, delivered_at = now(), last_attempt_at = now() where id = $1`, [row.id]);
-      await client.query(notifyChangesSql([{ kind: 'delivery', tenantId: row.tenantId, id: row.id, webhookId: row.webhookId, integratorId: row.integratorId }]));
+      await client.query(notifyUpdatesSql([{ kind: 'delivery', tenantId: row.tenantId, id: row.id, webhookId: row.webhookId, integratorId: row.integratorId }]));
       await client.query('commit');
     } finally {
       client.release();
@@ -150,7 +151,7 @@ describe('subscriptions across processes', () => {
     const attemptIds: string[] = [];
     const targetAttempts: string[] = [];
     await commit([], async (client) => {
-      const changes: Change[] = [];
+      const changes: LiveUpdate[] = [];
       for (const r of rows.slice(0, 4).concat(target)) {
         const id = await insertAttempt(client, { tenantId: r.tenantId, deliveryId: r.id, webhookId: r.webhookId, succeeded: true, createdAt: r.createdAt });
         attemptIds.push(id);
@@ -193,7 +194,7 @@ describe('subscriptions across processes', () => {
     await commit([...rowsA, ...rowsB]);
     // A forged notification: tenant B's id on tenant A's rows.
     await writer.query(
-      notifyChangesSql([
+      notifyUpdatesSql([
         { kind: 'delivery', tenantId: neighbour.tenantId, id: rowsA[0].id, webhookId: rowsA[0].webhookId },
         { kind: 'attempt', tenantId: neighbour.tenantId, id: rowsA[1].id, webhookId: rowsA[1].webhookId },
       ]),

@@ -1,4 +1,4 @@
-// The pg client that prepares parameterised statements (schema/runtime/prepared-statements.ts),
+// The pg client that prepares parameterised statements (infra/prepared-statements.ts),
 // against a real PostgreSQL: what it prepares, and what it must leave on the simple protocol.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

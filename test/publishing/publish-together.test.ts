@@ -1,4 +1,4 @@
-// Concurrent publishEvent calls of a tenant share transactions (schema/services/publisher.ts),
+// Concurrent publishEvent calls of a tenant share transactions (core/publishing/publisher.ts),
 // yet each keeps its own outcome: its events commit together or not at all, and one call's
 // bad input, or a database error its data causes, is that call's error only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -7,7 +7,8 @@ import { newId } from '../../core/ids.ts';
 import { VERSION } from '../../core/version.ts';
 import { decryptSecret } from '../../core/rules/secret.ts';
 import { bossDb, withTransaction } from '../../infra/transaction.ts';
-import { notifyAfterCommitSql, type Change } from '../../core/live-updates/changes.ts';
+import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
+import { notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
 import { transitionWebhook } from '../../core/webhooks/webhook-transition.ts';
 import { cloudEventBody } from './cloud-event.ts';
 import { signPayload, webhookTimestamp } from './signature.ts';
@@ -174,7 +175,7 @@ export function createDeliverHandler(deps: DeliverDeps) {
       await updateEndpointHealth(client, sent, gone);
       const won = new Set((await client.query(sql.applyOutcomes(outcomes))).rows.map((r) => r.id as string));
       const recorded = sent.filter((s) => won.has(s.row.id));
-      if (recorded.length === 0) return { recorded, changes: [] as Change[] };
+      if (recorded.length === 0) return { recorded, changes: [] as LiveUpdate[] };
       const attempts: sql.AttemptRow[] = recorded.map((s) => ({
         id: newId('Attempt'),
         tenantId: s.row.tenant_id,
@@ -204,7 +205,7 @@ export function createDeliverHandler(deps: DeliverDeps) {
           { db: bossDb(client) },
         );
       }
-      const changes: Change[] = [];
+      const changes: LiveUpdate[] = [];
       for (const [i, s] of recorded.entries()) {
         changes.push({ kind: 'delivery', tenantId: s.row.tenant_id, id: s.row.id, webhookId: s.row.webhook_id, integratorId: s.row.integrator_id });
         changes.push({ kind: 'attempt', tenantId: s.row.tenant_id, id: attempts[i].id, webhookId: s.row.webhook_id, deliveryId: s.row.id, integratorId: s.row.integrator_id });

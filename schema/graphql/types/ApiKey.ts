@@ -7,7 +7,7 @@ import { newApiKey } from '../../../core/auth/api-key-token.ts';
 import { ConflictError, NotFoundError } from '../../../core/errors.ts';
 import { Tenant } from '../../entities/Tenant.ts';
 import { requiredText } from '../../../core/rules/text.ts';
-import { notifyChanges } from '../../../core/live-updates/notify.ts';
+import { notifyLiveUpdates } from '../../../core/live-updates/notify.ts';
 
 export const ApiKeyRoleEnum = builder.enumType('ApiKeyRole', { values: API_KEY_ROLES });
 
@@ -95,7 +95,7 @@ builder.mutationField('revokeApiKey', (t) =>
         return key;
       });
       // Every API process closes the sockets and subscriptions this key opened.
-      await notifyChanges(ctx.services.pool, [{ kind: 'apiKey', tenantId: ctx.viewer.tenantId, id: apiKey.id }]);
+      await notifyLiveUpdates(ctx.services.pool, [{ kind: 'apiKey', tenantId: ctx.viewer.tenantId, id: apiKey.id }]);
       ctx.services.log.info({ apiKeyId: apiKey.id }, 'API key revoked');
       return { apiKey };
     },

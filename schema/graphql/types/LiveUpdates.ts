@@ -1,5 +1,5 @@
 // Subscriptions of the delivery log: deliveries, attempts and webhooks as they change,
-// from any worker or API process (PostgreSQL LISTEN/NOTIFY, see api/live-feed.ts).
+// from any worker or API process (PostgreSQL LISTEN/NOTIFY, see core/live-updates/).
 import type { EntityName } from '@mikro-orm/postgresql';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
@@ -10,7 +10,7 @@ import { Integrator } from '../../entities/Integrator.ts';
 import { DeliveryRef } from './Delivery.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
-import type { LiveEvent, LiveSubscription } from '../../../core/live-updates/live-feed.ts';
+import type { LiveEvent, LiveSubscription } from '../../../core/live-updates/subscriptions.ts';
 import { LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
 import { idType, type IdType } from '../../../core/ids.ts';
 

@@ -25,7 +25,7 @@ import {
   checkTimeoutSeconds,
 } from '../../../core/rules/webhook-fields.ts';
 import { transitionWebhook } from '../../../core/webhooks/webhook-transition.ts';
-import { notifyChanges, webhookChanged } from '../../../core/live-updates/notify.ts';
+import { notifyLiveUpdates, webhookUpdate } from '../../../core/live-updates/notify.ts';
 import { withTransaction } from '../../../infra/transaction.ts';
 import type { WebhookStatus } from '../../entities/Webhook.ts';
 
@@ -259,7 +259,7 @@ builder.mutationField('createWebhook', (t) =>
         return created;
       });
       ctx.services.log.info({ webhookId: webhook.id, tenantId: webhook.tenantId }, 'webhook created');
-      await notifyChanges(ctx.services.pool, [webhookChanged(webhook)]);
+      await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       return { webhook, secret };
     },
   }),
@@ -300,7 +300,7 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
       await ctx.em.flush();
-      await notifyChanges(ctx.services.pool, [webhookChanged(webhook)]);
+      await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       return { webhook };
     },
   }),
@@ -397,7 +397,7 @@ builder.mutationField('rotateWebhookSecret', (t) =>
       webhook.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
       webhook.secretEncrypted = encryptSecret(secret, ctx.services.secretKey);
       await ctx.em.flush();
-      await notifyChanges(ctx.services.pool, [webhookChanged(webhook)]);
+      await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       ctx.services.log.info({ webhookId: webhook.id }, 'webhook secret rotated');
       return { webhook, secret };
     },

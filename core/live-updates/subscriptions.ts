@@ -1,12 +1,12 @@
-// What subscriptions need from the process that serves them: a feed of row changes
-// for one tenant, with each changed row loaded once per change for every subscriber.
-// The API implements it over PostgreSQL LISTEN/NOTIFY (api/live-feed.ts).
-import type { RowChange } from './changes.ts';
+// What subscriptions need from the process that serves them: live updates of rows
+// for one tenant, with each changed row loaded once per update for every subscriber.
+// The API implements it over PostgreSQL LISTEN/NOTIFY (postgres-live-updates.ts).
+import type { RowUpdate } from './live-update.ts';
 
-/** A changed row (snake_case columns, as selected) with the change that named it. */
+/** A changed row (snake_case columns, as selected) with the update that named it. */
 export interface RowEvent {
   type: 'row';
-  change: RowChange;
+  update: RowUpdate;
   row: Record<string, unknown>;
 }
 
@@ -22,13 +22,13 @@ export interface LiveSubscription {
   tenantId: string;
   /** The API key the subscriber authenticated with: revoking it ends the feed. */
   apiKeyId: string;
-  kind: RowChange['kind'];
+  kind: RowUpdate['kind'];
   /** Decided from the notification alone, before any row is loaded. */
-  matches(change: RowChange): boolean;
+  matches(update: RowUpdate): boolean;
   /** Decided on the loaded row, for what the notification does not carry. */
   matchesRow?(row: Record<string, unknown>): boolean;
 }
 
-export interface LiveFeed {
+export interface LiveUpdates {
   subscribe(subscription: LiveSubscription): AsyncIterableIterator<LiveEvent>;
 }

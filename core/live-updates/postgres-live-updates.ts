@@ -1,13 +1,13 @@
-// Fans the changes heard on the Postgres event target out to this process's
+// Fans the updates heard on the Postgres event target out to this process's
 // subscriptions. Each burst of notifications costs one primary-key query per kind of
 // row, however many subscribers want it; each subscriber gets only rows of its own
 // tenant, and only while its API key is valid.
 import type pg from 'pg';
-import type { Change, RowChange } from './changes.ts';
-import type { LiveEvent, LiveFeed, LiveSubscription } from './live-feed.ts';
+import type { LiveUpdate, RowUpdate } from './live-update.ts';
+import type { LiveEvent, LiveUpdates, LiveSubscription } from './subscriptions.ts';
 import type { Logger } from '../../infra/logger.ts';
 import * as sql from '../sql/live-updates.ts';
-import type { ChangeEvent, PostgresEventTarget } from './pg-event-target.ts';
+import type { LiveUpdateEvent, PostgresEventTarget } from './listener.ts';
 
 /** Updates a subscriber may have waiting; past this it is told so and its feed ends. */
 export const MAX_PENDING_UPDATES = 1000;
@@ -81,7 +81,7 @@ class Feed implements AsyncIterableIterator<LiveEvent> {
   }
 }
 
-export interface ApiLiveFeed extends LiveFeed {
+export interface PostgresLiveUpdates extends LiveUpdates {
   /** Ties a connection to its API key: `revoked` runs when the key is revoked. Returns the untie function. */
   trackSession(apiKeyId: string, tenantId: string, revoked: () => void): () => void;
   readonly subscriptions: number;
@@ -89,17 +89,17 @@ export interface ApiLiveFeed extends LiveFeed {
   close(): void;
 }
 
-export function createLiveFeed(target: PostgresEventTarget, pool: Pick<pg.Pool, 'query'>, log: Logger): ApiLiveFeed {
+export function createPostgresLiveUpdates(target: PostgresEventTarget, pool: Pick<pg.Pool, 'query'>, log: Logger): PostgresLiveUpdates {
   const feedsByTenant = new Map<string, Set<Feed>>();
   const sessions = new Map<string, Set<() => void>>();
   // Tenants this process listens for: one reference per feed and per session (a session
   // must hear its key's revocation even with no subscription open).
   const tenantRefs = new Map<string, number>();
   let subscriptions = 0;
-  let pending: Change[] = [];
+  let pending: LiveUpdate[] = [];
   let draining = false;
 
-  const onChanges = (event: ChangeEvent) => {
+  const onChanges = (event: LiveUpdateEvent) => {
     pending.push(...event.detail);
     if (!draining) void drain();
   };
@@ -148,34 +148,34 @@ export function createLiveFeed(target: PostgresEventTarget, pool: Pick<pg.Pool, 
     }
   }
 
-  async function deliver(burst: Change[]): Promise<void> {
+  async function deliver(burst: LiveUpdate[]): Promise<void> {
     // Latest mention wins: a delivery changed twice in one burst is sent once, as it is now.
-    const plan = new Map<string, { change: RowChange; feeds: Feed[] }>();
-    for (const change of burst) {
-      if (change.kind === 'apiKey') {
-        revoke(change.id);
+    const plan = new Map<string, { update: RowUpdate; feeds: Feed[] }>();
+    for (const update of burst) {
+      if (update.kind === 'apiKey') {
+        revoke(update.id);
         continue;
       }
-      const feeds = [...(feedsByTenant.get(change.tenantId) ?? [])].filter((f) => f.subscription.kind === change.kind && f.subscription.matches(change));
+      const feeds = [...(feedsByTenant.get(update.tenantId) ?? [])].filter((f) => f.subscription.kind === update.kind && f.subscription.matches(update));
       if (!feeds.length) continue;
-      const key = `${change.kind}:${change.id}`;
+      const key = `${update.kind}:${update.id}`;
       plan.delete(key);
-      plan.set(key, { change, feeds });
+      plan.set(key, { update, feeds });
     }
     if (!plan.size) return;
-    const ids = new Map<RowChange['kind'], string[]>();
-    for (const { change } of plan.values()) ids.set(change.kind, [...(ids.get(change.kind) ?? []), change.id]);
+    const ids = new Map<RowUpdate['kind'], string[]>();
+    for (const { update } of plan.values()) ids.set(update.kind, [...(ids.get(update.kind) ?? []), update.id]);
     const rows = new Map<string, Row>();
     for (const [kind, list] of ids) {
       const { rows: found } = await pool.query<Row & { id: string }>(sql.rowsById(kind, list));
       for (const row of found) rows.set(`${kind}:${row.id}`, row);
     }
-    for (const [key, { change, feeds }] of plan) {
+    for (const [key, { update, feeds }] of plan) {
       const row = rows.get(key);
-      if (!row || row.tenant_id !== change.tenantId) continue;
+      if (!row || row.tenant_id !== update.tenantId) continue;
       for (const feed of feeds) {
         const s = feed.subscription;
-        if (s.tenantId === row.tenant_id && (!s.matchesRow || s.matchesRow(row))) feed.push({ type: 'row', change, row });
+        if (s.tenantId === row.tenant_id && (!s.matchesRow || s.matchesRow(row))) feed.push({ type: 'row', update, row });
       }
     }
   }

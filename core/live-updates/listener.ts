@@ -1,20 +1,20 @@
 // An event target over PostgreSQL LISTEN/NOTIFY, shaped like graphql-yoga's Redis event
-// target: topics are tenant ids, an event's detail is that tenant's list of changes.
-// Every API process holds one dedicated connection that LISTENs on the changes channel,
-// so a change committed by any worker or API process reaches every process's
-// subscribers; an in-memory pubsub would only reach the process that made the change.
+// target: topics are tenant ids, an event's detail is that tenant's list of updates.
+// Every API process holds one dedicated connection that LISTENs on the updates channel,
+// so a update committed by any worker or API process reaches every process's
+// subscribers; an in-memory pubsub would only reach the process that made the update.
 import pg from 'pg';
-import { CHANGES_CHANNEL, notifyChangesSql, type Change } from './changes.ts';
+import { LIVE_UPDATES_CHANNEL } from './channels.ts';
+import type { LiveUpdate } from './live-update.ts';
+import { LISTEN_LIVE_UPDATES_SQL, PING_SQL } from '../sql/live-updates.ts';
 import type { Logger } from '../../infra/logger.ts';
 
-export type ChangeEvent = CustomEvent<Change[]>;
-type Listener = (event: ChangeEvent) => void;
+export type LiveUpdateEvent = CustomEvent<LiveUpdate[]>;
+type Listener = (event: LiveUpdateEvent) => void;
 
 export interface PostgresEventTarget {
   addEventListener(tenantId: string, listener: Listener | null): void;
   removeEventListener(tenantId: string, listener: Listener | null): void;
-  /** Publishes through NOTIFY, so every process (this one included) receives it. */
-  dispatchEvent(event: ChangeEvent): boolean;
   /** Called after the connection came back: notifications sent meanwhile are lost. */
   onReconnect(callback: () => void): void;
   /** Resolves once the first LISTEN is in place. */
@@ -27,7 +27,7 @@ const KINDS = new Set(['delivery', 'attempt', 'webhook', 'apiKey']);
 const MAX_BACKOFF_MS = 5000;
 const PING_INTERVAL_MS = 15_000;
 
-function parseChanges(payload: string | undefined): Change[] {
+function parseUpdates(payload: string | undefined): LiveUpdate[] {
   try {
     const parsed = JSON.parse(payload ?? '');
     if (!Array.isArray(parsed)) return [];
@@ -45,8 +45,8 @@ function parseChanges(payload: string | undefined): Change[] {
  * restart, with exponential backoff (100 ms doubling to 5 s, with jitter); a ping every
  * 15 s finds a connection that died silently.
  */
-export function createPostgresEventTarget(connection: pg.ClientConfig, log: Logger, publish: Pick<pg.Pool, 'query'>): PostgresEventTarget {
-  const listeners = new Map<string, Set<(event: ChangeEvent) => void>>();
+export function createPostgresEventTarget(connection: pg.ClientConfig, log: Logger): PostgresEventTarget {
+  const listeners = new Map<string, Set<(event: LiveUpdateEvent) => void>>();
   const reconnectCallbacks: (() => void)[] = [];
   let client: pg.Client | null = null;
   let closed = false;
@@ -57,21 +57,21 @@ export function createPostgresEventTarget(connection: pg.ClientConfig, log: Logg
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
 
   function onNotification(message: pg.Notification): void {
-    if (message.channel !== CHANGES_CHANNEL) return;
-    const byTenant = new Map<string, Change[]>();
-    for (const change of parseChanges(message.payload)) {
-      if (!listeners.has(change.tenantId)) continue;
-      const list = byTenant.get(change.tenantId) ?? [];
-      list.push(change);
-      byTenant.set(change.tenantId, list);
+    if (message.channel !== LIVE_UPDATES_CHANNEL) return;
+    const byTenant = new Map<string, LiveUpdate[]>();
+    for (const update of parseUpdates(message.payload)) {
+      if (!listeners.has(update.tenantId)) continue;
+      const list = byTenant.get(update.tenantId) ?? [];
+      list.push(update);
+      byTenant.set(update.tenantId, list);
     }
-    for (const [tenantId, changes] of byTenant) {
-      const event = new CustomEvent(tenantId, { detail: changes });
+    for (const [tenantId, updates] of byTenant) {
+      const event = new CustomEvent(tenantId, { detail: updates });
       for (const callback of listeners.get(tenantId) ?? []) {
         try {
           callback(event);
         } catch (error) {
-          log.error({ err: error }, 'a change listener failed');
+          log.error({ err: error }, 'a live update listener failed');
         }
       }
     }
@@ -105,7 +105,7 @@ export function createPostgresEventTarget(connection: pg.ClientConfig, log: Logg
     current.on('notification', onNotification);
     try {
       await current.connect();
-      await current.query(`LISTEN ${CHANGES_CHANNEL}`);
+      await current.query(LISTEN_LIVE_UPDATES_SQL);
     } catch (error) {
       current.removeAllListeners('end');
       current.end().catch(() => undefined);
@@ -130,7 +130,7 @@ export function createPostgresEventTarget(connection: pg.ClientConfig, log: Logg
 
   const ping = setInterval(() => {
     const current = client;
-    current?.query('select 1').catch((error) => drop(current, error));
+    current?.query(PING_SQL).catch((error) => drop(current, error));
   }, PING_INTERVAL_MS);
   ping.unref();
 
@@ -153,10 +153,6 @@ export function createPostgresEventTarget(connection: pg.ClientConfig, log: Logg
       if (!set) return;
       set.delete(listener);
       if (set.size === 0) listeners.delete(tenantId);
-    },
-    dispatchEvent(event) {
-      publish.query(notifyChangesSql(event.detail)).catch((error) => log.error({ err: error }, 'could not publish a change'));
-      return true;
     },
     onReconnect(callback) {
       reconnectCallbacks.push(callback);

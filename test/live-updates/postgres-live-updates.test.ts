@@ -4,20 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { createLogger } from '../../infra/logger.ts';
-import { notifyChangesSql, type Change } from '../../core/live-updates/changes.ts';
-import { createPostgresEventTarget, type PostgresEventTarget } from '../../core/live-updates/pg-event-target.ts';
-import { createLiveFeed, MAX_PENDING_UPDATES, type ApiLiveFeed } from '../../core/live-updates/postgres-live-feed.ts';
+import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
+import { notifyUpdatesSql } from '../../core/sql/live-updates.ts';
+import { createPostgresEventTarget, type PostgresEventTarget } from '../../core/live-updates/listener.ts';
+import { createPostgresLiveUpdates, MAX_PENDING_UPDATES, type PostgresLiveUpdates } from '../../core/live-updates/postgres-live-updates.ts';
 import { createCatalog, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
 
 describe('the live feed of an API process', () => {
   let hy: TestHookyard;
   let pool: pg.Pool;
   let target: PostgresEventTarget;
-  let feed: ApiLiveFeed;
+  let feed: PostgresLiveUpdates;
   let catalog: Catalog;
   let rows: SeedDelivery[];
 
-  const changesOf = (list: SeedDelivery[]): Change[] => list.map((r) => ({ kind: 'delivery', tenantId: r.tenantId, id: r.id, webhookId: r.webhookId, integratorId: r.integratorId }));
+  const changesOf = (list: SeedDelivery[]): LiveUpdate[] => list.map((r) => ({ kind: 'delivery', tenantId: r.tenantId, id: r.id, webhookId: r.webhookId, integratorId: r.integratorId }));
 
   beforeAll(async () => {
     hy = await startTestHookyard();
@@ -26,9 +27,9 @@ describe('the live feed of an API process', () => {
     await withClient(hy.databaseUrl, (c) => insertDeliveries(c, rows));
     pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 3 });
     const log = createLogger('silent');
-    target = createPostgresEventTarget({ connectionString: hy.databaseUrl }, log, pool);
+    target = createPostgresEventTarget({ connectionString: hy.databaseUrl }, log);
     await target.ready;
-    feed = createLiveFeed(target, pool, log);
+    feed = createPostgresLiveUpdates(target, pool, log);
   });
   afterAll(async () => {
     feed?.close();
@@ -41,8 +42,8 @@ describe('the live feed of an API process', () => {
     const updates = feed.subscribe({ tenantId: catalog.tenantId, apiKeyId: 'key_reader', kind: 'delivery', matches: () => true });
     const sent = rows.slice(0, 120);
     // Two notifications, which may arrive as one burst or two: the order holds either way.
-    await pool.query(notifyChangesSql(changesOf(sent.slice(0, 60))));
-    await pool.query(notifyChangesSql(changesOf(sent.slice(60))));
+    await pool.query(notifyUpdatesSql(changesOf(sent.slice(0, 60))));
+    await pool.query(notifyUpdatesSql(changesOf(sent.slice(60))));
     const got: string[] = [];
     for (let i = 0; i < sent.length; i++) {
       const { value } = await updates.next();
@@ -56,7 +57,7 @@ describe('the live feed of an API process', () => {
 
   it('tells a subscriber that fell too far behind, then ends its feed', async () => {
     const updates = feed.subscribe({ tenantId: catalog.tenantId, apiKeyId: 'key_slow', kind: 'delivery', matches: () => true });
-    for (let i = 0; i < rows.length; i += 100) await pool.query(notifyChangesSql(changesOf(rows.slice(i, i + 100))));
+    for (let i = 0; i < rows.length; i += 100) await pool.query(notifyUpdatesSql(changesOf(rows.slice(i, i + 100))));
     const started = Date.now();
     while (feed.subscriptions > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
     expect(feed.subscriptions).toBe(0);
@@ -70,10 +71,10 @@ describe('the live feed of an API process', () => {
     let closed = 0;
     feed.trackSession('key_gone', catalog.tenantId, () => closed++);
     const pending = revoked.next();
-    await pool.query(notifyChangesSql([{ kind: 'apiKey', tenantId: catalog.tenantId, id: 'key_gone' }]));
+    await pool.query(notifyUpdatesSql([{ kind: 'apiKey', tenantId: catalog.tenantId, id: 'key_gone' }]));
     expect((await pending).done).toBe(true);
     expect(closed).toBe(1);
-    await pool.query(notifyChangesSql(changesOf(rows.slice(0, 1))));
+    await pool.query(notifyUpdatesSql(changesOf(rows.slice(0, 1))));
     expect((await kept.next()).value).toMatchObject({ type: 'row', row: { id: rows[0].id } });
     await kept.return!();
   });
