@@ -1,8 +1,6 @@
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../context.ts';
-import { retryDeliveries, retryDelivery, sendTestEvent, TEST_EVENT_TYPE } from '../../../core/delivery/manual-attempts.ts';
-import { openDeliveryLog } from '../../../core/delivery-log/delivery-log-query.ts';
-import { DeliveryFilterInput, filterInput } from './DeliveryLog.ts';
+import { retryDelivery, sendTestEvent, TEST_EVENT_TYPE } from '../../../core/delivery/manual-attempts.ts';
 import { Delivery, DELIVERY_STATUSES } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Event } from '../../entities/Event.ts';
@@ -85,33 +83,6 @@ builder.mutationField('sendTestEvent', (t) =>
       requireAdmin(ctx);
       const id = await sendTestEvent(ctx.services, ctx.viewer.tenantId, String(input.webhookId));
       return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }) };
-    },
-  }),
-);
-
-const RetryDeliveriesInput = builder.inputType('RetryDeliveriesInput', {
-  fields: (t) => ({
-    filter: t.field({ type: DeliveryFilterInput, description: 'The delivery-log filter; absent means every delivery.' }),
-    dryRun: t.boolean({ defaultValue: false, description: 'Only count what would be retried.' }),
-  }),
-});
-
-builder.mutationField('retryDeliveries', (t) =>
-  t.field({
-    type: builder.objectRef<{ count: number; dryRun: boolean }>('RetryDeliveriesPayload').implement({
-      fields: (f) => ({
-        count: f.exposeInt('count', { description: 'Deliveries queued for a new attempt (or, in a dry run, that would be).' }),
-        dryRun: f.exposeBoolean('dryRun'),
-      }),
-    }),
-    description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped.',
-    args: { input: t.arg({ type: RetryDeliveriesInput, required: true }) },
-    errors: {},
-    resolve: async (_root, { input }, ctx) => {
-      requireAdmin(ctx);
-      const log = await openDeliveryLog(ctx.services.pool, ctx.viewer.tenantId, { filter: filterInput(input.filter) }, { filter: 'input.filter' });
-      const dryRun = input.dryRun ?? false;
-      return { count: await retryDeliveries(ctx.services, log, dryRun), dryRun };
     },
   }),
 );

@@ -1,6 +1,8 @@
-// The delivery log query: `deliveries(filter, orderBy)` with keyset cursors both ways.
+// The delivery log query: `deliveries(filter, orderBy)` with keyset cursors both ways, and
+// `retryDeliveries(filter)`, which sends again what a filter of the log matches.
 import { builder } from '../builder.ts';
-import type { Context } from '../context.ts';
+import { retryDeliveries } from '../../../core/delivery/manual-attempts.ts';
+import { requireAdmin, type Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
 import { Delivery } from '../../entities/Delivery.ts';
 import { DeliveryRef, DeliveryStatusEnum } from './Delivery.ts';
@@ -109,4 +111,31 @@ builder.queryField('deliveries', (t) =>
       }),
     },
   ),
+);
+
+const RetryDeliveriesInput = builder.inputType('RetryDeliveriesInput', {
+  fields: (t) => ({
+    filter: t.field({ type: DeliveryFilterInput, description: 'The delivery-log filter; absent means every delivery.' }),
+    dryRun: t.boolean({ defaultValue: false, description: 'Only count what would be retried.' }),
+  }),
+});
+
+builder.mutationField('retryDeliveries', (t) =>
+  t.field({
+    type: builder.objectRef<{ count: number; dryRun: boolean }>('RetryDeliveriesPayload').implement({
+      fields: (f) => ({
+        count: f.exposeInt('count', { description: 'Deliveries queued for a new attempt (or, in a dry run, that would be).' }),
+        dryRun: f.exposeBoolean('dryRun'),
+      }),
+    }),
+    description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped.',
+    args: { input: t.arg({ type: RetryDeliveriesInput, required: true }) },
+    errors: {},
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      const log = await openDeliveryLog(ctx.services.pool, ctx.viewer.tenantId, { filter: filterInput(input.filter) }, { filter: 'input.filter' });
+      const dryRun = input.dryRun ?? false;
+      return { count: await retryDeliveries(ctx.services, log, dryRun), dryRun };
+    },
+  }),
 );
