@@ -91,7 +91,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
     lines.push(`  dashboard:  ${base}/`, `  GraphQL:    ${base}/graphql (HTTP and graphql-ws)`, `  health:     ${base}/healthz`, `  metrics:    ${base}/metrics`);
   }
   if (runsWorker) {
-    const worker = buildWorker({ config, orm, boss, pool, log, secretKey });
+    const worker = buildWorker({ config, boss, pool, log, secretKey });
     await worker.start();
     stops.push(() => worker.stop());
     lines.push('  worker:     running');

@@ -59,4 +59,3 @@ export function recordPublished(events: number, deliveries: number): void {
   deliveriesCreatedTotal.inc(deliveries);
 }
 
-export const METRICS_CONTENT_TYPE = registry.contentType;

@@ -1,4 +1,3 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import type { Dispatcher } from 'undici';
@@ -13,7 +12,6 @@ import { createRetentionHandler, RETENTION_CRON } from './retention/retention-jo
 
 export interface WorkerDeps {
   config: Config;
-  orm: MikroORM;
   boss: PgBoss;
   pool: pg.Pool;
   log: Logger;

@@ -1,5 +1,7 @@
 // Retention deletes by event: deliveries and attempts follow through ON DELETE CASCADE.
-// Each statement takes a bounded batch by the (tenant_id, created_at) index order.
+// Each statement deletes a bounded batch, oldest first, across all tenants. No index
+// leads with created_at (they all lead with tenant_id), so finding a batch reads the
+// event table; the batch bounds the delete and its locks, not that read.
 
 export function deleteOldEvents(cutoff: Date, limit: number) {
   return {

@@ -44,8 +44,10 @@ const OPEN = new Set(['PENDING', 'RETRYING']);
 /**
  * The `deliver` handler: one batch of jobs becomes concurrent HTTP attempts and then
  * one transaction that records every attempt, moves every delivery on, schedules the
- * retries and tells subscribers. It throws only when the database fails, and then
- * pg-boss runs the batch again (at least once; the `webhook-id` stays the same).
+ * retries and tells subscribers. It throws when the database fails, and also when a
+ * webhook's secret cannot be decrypted or a request cannot be signed (a wrong
+ * HOOKYARD_SECRET_KEY); pg-boss then runs the whole batch again (at least once; the
+ * `webhook-id` stays the same).
  */
 export function createDeliverHandler(deps: DeliverDeps) {
   const secrets = new Map<string, string>();
