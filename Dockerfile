@@ -1,14 +1,14 @@
 # One image for every role: HOOKYARD_ROLE (api, worker or all) picks what a container runs.
 
 # The dashboard is built with the dev dependencies (vite, svelte), which the image leaves out.
-FROM node:24-slim AS dashboard
+FROM node:24.21.0-slim AS dashboard
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build:client
 
-FROM node:24-slim
+FROM node:24.21.0-slim
 WORKDIR /app
 # Listen on every interface (the default, 127.0.0.1, is unreachable from outside the
 # container); production makes the webhook URL policy strict.
