@@ -1,20 +1,14 @@
 // Every GraphQL request needs an API key, over HTTP and over graphql-ws; keys are
 // stored hashed; a browser cannot forge a request cross-site (CSRF prevention).
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { ok } from '../support/management.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestHookyard } from '../support/hookyard.ts';
+import { ok } from '../support/fixtures.ts';
+import { sql } from '../support/sql.ts';
 import { openSocket } from '../support/ws.ts';
-import { sql } from '../support/tenants-dup.ts';
 
 describe('authentication', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   async function post(headers: Record<string, string>, body = JSON.stringify({ query: '{ viewer { role } }' })) {
     const response = await fetch(`${hy.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -76,13 +70,7 @@ describe('authentication', () => {
 });
 
 describe('CSRF prevention', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   const query = encodeURIComponent('{ viewer { role } }');
 
@@ -113,13 +101,7 @@ describe('CSRF prevention', () => {
 });
 
 describe('graphql-ws authentication', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   it('acknowledges connection_init with a key and runs operations as its tenant', async () => {
     const socket = await openSocket(hy.baseUrl);

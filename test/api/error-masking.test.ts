@@ -9,8 +9,8 @@ import { loadConfig } from '../../infra/config.ts';
 import { startHookyard, type Running } from '../../start.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { gqlClient, type GqlClient } from '../support/graphql.ts';
-import { run } from '../support/management.ts';
-import { sql } from '../support/tenants-dup.ts';
+import { run } from '../support/fixtures.ts';
+import { sql } from '../support/sql.ts';
 
 describe('unexpected errors', () => {
   const logged: any[] = [];

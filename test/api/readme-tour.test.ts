@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { WEBHOOK } from '../support/management.ts';
+import { WEBHOOK } from '../support/fixtures.ts';
 
 const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestHookyard } from '../support/hookyard.ts';
 
 describe('a test Hookyard', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   it('answers viewer with the first-start admin key', async () => {
     const response = await hy.admin('{ viewer { role tenant { name deliveriesEnabled } } }');

@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import type { GqlClient } from '../support/graphql.ts';
-import { createIntegrator, createWebhook, everything, ok, registerEventType, run } from '../support/management.ts';
-import { createTenant } from '../support/tenants-dup.ts';
+import { createIntegrator, createTenant, createWebhook, everything, ok, registerEventType, run } from '../support/fixtures.ts';
 import { openSocket } from '../support/ws.ts';
 
 describe('two tenants', () => {

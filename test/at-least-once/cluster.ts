@@ -10,7 +10,7 @@ import { createTestDatabase } from '../support/database.ts';
 import { gqlClient, mutate, type GqlClient } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { startReceiver, type Receiver, type Responder } from '../support/receiver.ts';
-import { createWebhookSetup } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup } from '../support/fixtures.ts';
 import { startHookyardProcess, type HookyardProcess } from '../support/processes.ts';
 
 export const ADMIN_TOKEN = `hy_at_least_once_${randomBytes(16).toString('hex')}`;

@@ -24,7 +24,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { cloudEventBody } from '../../worker/delivery/cloud-event.ts';
 import { newId } from '../../core/ids.ts';
-import { createWebhookSetup } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup } from '../support/fixtures.ts';
 import { gqlClient, mutate } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';

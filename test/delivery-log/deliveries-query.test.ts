@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createTenant } from '../support/tenants.ts';
+import { createTenant } from '../support/fixtures.ts';
 import type { GqlClient } from '../support/graphql.ts';
 import { newId } from '../../core/ids.ts';
 import { at, createCatalog, insertAttempt, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';

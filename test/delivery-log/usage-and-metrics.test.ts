@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createTenant } from '../support/tenants.ts';
+import { createTenant } from '../support/fixtures.ts';
 import { freePort } from '../support/ports.ts';
 import { startHookyardProcess } from '../support/processes.ts';
 import { recordAttempt } from '../../infra/metrics.ts';

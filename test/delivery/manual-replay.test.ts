@@ -8,7 +8,7 @@ import { BOSS_SCHEMA } from '../../infra/queue.ts';
 import { WAKE_DELIVERY_WORKERS_SQL } from '../../core/sql/live-updates.ts';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
-import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup, publish } from '../support/fixtures.ts';
 import { sqlClient } from '../support/sql.ts';
 
 describe('manual attempt jobs run again', () => {

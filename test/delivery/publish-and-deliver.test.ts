@@ -3,7 +3,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
-import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup, publish } from '../support/fixtures.ts';
 
 describe('publishing and delivering', () => {
   let hy: TestHookyard;

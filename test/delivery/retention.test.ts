@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
-import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup, publish } from '../support/fixtures.ts';
 import { sqlClient } from '../support/sql.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { createRetentionHandler, RETENTION_BATCH } from '../../worker/retention/retention-job.ts';

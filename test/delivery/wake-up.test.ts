@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup, publish } from '../support/fixtures.ts';
 
 const WITHIN = 15_000; // far below the 60 s poll
 

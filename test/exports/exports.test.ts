@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDFParse } from 'pdf-parse';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createTenant } from '../support/tenants.ts';
+import { createTenant } from '../support/fixtures.ts';
 import { at, createCatalog, createIntegrator, createWebhook, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
 import { insertBulkDeliveries } from '../support/bulk.ts';
 

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestHookyard } from '../support/hookyard.ts';
 import { mutate } from '../support/graphql.ts';
-import { ERROR_FIELDS } from '../support/management-dup.ts';
-import { createTenant, sql } from '../support/tenants.ts';
+import { ERROR, createTenant } from '../support/fixtures.ts';
+import { sql } from '../support/sql.ts';
 
-const CREATE_KEY = `mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename ... on CreateApiKeyPayload { token apiKey { id name role prefix createdAt lastUsedAt revokedAt } } ${ERROR_FIELDS} } }`;
-const REVOKE_KEY = `mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { __typename ... on RevokeApiKeyPayload { apiKey { id revokedAt } } ${ERROR_FIELDS} } }`;
+const CREATE_KEY = `mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename ... on CreateApiKeyPayload { token apiKey { id name role prefix createdAt lastUsedAt revokedAt } } ${ERROR} } }`;
+const REVOKE_KEY = `mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { __typename ... on RevokeApiKeyPayload { apiKey { id revokedAt } } ${ERROR} } }`;
 
 // Creating and revoking keys is in test/foundation/api-keys.test.ts; these are the
 // rules that keep a tenant from locking itself out.
 describe('API keys', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   it("refuses to revoke the tenant's last active ADMIN key", async () => {
     const { token } = await createTenant(hy.databaseUrl, 'lonely');

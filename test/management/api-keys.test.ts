@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { ok, run } from '../support/management.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestHookyard } from '../support/hookyard.ts';
+import { ok, run } from '../support/fixtures.ts';
 
 describe('API keys', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   const keys = async (args = '') => (await hy.admin(`{ apiKeys${args} { totalCount edges { node { id name role prefix revokedAt } } } }`)).data.apiKeys;
 

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestHookyard } from '../support/hookyard.ts';
 import { mutate } from '../support/graphql.ts';
-import { ERROR_FIELDS } from '../support/management-dup.ts';
+import { ERROR } from '../support/fixtures.ts';
 
 const FIELDS = 'id name description schema deprecated createdAt updatedAt';
-const REGISTER = `mutation ($input: RegisterEventTypeInput!) { registerEventType(input: $input) { __typename ... on EventTypePayload { eventType { ${FIELDS} } } ${ERROR_FIELDS} } }`;
+const REGISTER = `mutation ($input: RegisterEventTypeInput!) { registerEventType(input: $input) { __typename ... on EventTypePayload { eventType { ${FIELDS} } } ${ERROR} } }`;
 
 // The rest of registration and updates is in test/foundation/event-types.test.ts.
 const INVOICE_SCHEMA = { type: 'object', required: ['id'], properties: { id: { type: 'string' }, total: { type: 'number' } } };
 
 describe('event types', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   it('takes a payload schema as a variable or written inline in the query', async () => {
     const result = await mutate(hy.admin, REGISTER, { input: { name: 'invoice.created', description: 'An invoice was issued', schema: INVOICE_SCHEMA } });

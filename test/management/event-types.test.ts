@@ -1,17 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { ok, registerEventType, run } from '../support/management.ts';
+import { startTestHookyard, type TestHookyard, useTestHookyard } from '../support/hookyard.ts';
+import { ok, registerEventType, run } from '../support/fixtures.ts';
 
 const INVOICE_SCHEMA = { type: 'object', required: ['id', 'total'], properties: { id: { type: 'string' }, total: { type: 'number', minimum: 0 }, email: { type: 'string', format: 'email' } } };
 
 describe('event types', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   describe('registerEventType', () => {
     it('registers a name with a description and a JSON Schema', async () => {

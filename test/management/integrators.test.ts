@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createIntegrator, createWebhook, INTEGRATOR, ok, run } from '../support/management.ts';
+import { startTestHookyard, type TestHookyard, useTestHookyard } from '../support/hookyard.ts';
+import { INTEGRATOR, createIntegrator, createWebhook, ok, run } from '../support/fixtures.ts';
 
 describe('integrators', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard();
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard();
 
   const list = async (args = '') => (await hy.admin(`{ integrators${args} { totalCount edges { cursor node { ${INTEGRATOR} } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`)).data.integrators;
 

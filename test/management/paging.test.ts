@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createIntegrator } from '../support/management-dup.ts';
+import { createIntegrator } from '../support/fixtures.ts';
 
 const PAGE = `query ($first: Int, $after: String, $last: Int, $before: String) {
   integrators(first: $first, after: $after, last: $last, before: $before, search: "paged") {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import type { GqlClient } from '../support/graphql.ts';
-import { createIntegrator, createWebhook, everything, MUTATIONS, ok, registerEventType, run, type MutationName } from '../support/management.ts';
+import { MUTATIONS, type MutationName, createIntegrator, createWebhook, everything, ok, registerEventType, run } from '../support/fixtures.ts';
 
 describe('a VIEWER key', () => {
   let hy: TestHookyard;

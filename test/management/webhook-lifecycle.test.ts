@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createIntegrator, createWebhook, registerEventType } from '../support/management-dup.ts';
+import { createIntegrator, createWebhook, registerEventType } from '../support/fixtures.ts';
 
 describe('webhooks', () => {
   let hy: TestHookyard;
@@ -14,7 +14,7 @@ describe('webhooks', () => {
   beforeAll(async () => {
     hy = await startTestHookyard();
     integratorId = (await createIntegrator(hy.admin, { name: 'Acme' })).id;
-    await registerEventType(hy.admin, { name: 'invoice.created' });
+    await registerEventType(hy.admin, 'invoice.created');
   });
   afterAll(async () => {
     await hy?.stop();

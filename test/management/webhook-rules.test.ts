@@ -1,9 +1,9 @@
 // The rules a webhook must satisfy, each tested at its edge through the API.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createIntegrator, createWebhook, ok, registerEventType, run } from '../support/management.ts';
-import { createTenant, sql } from '../support/tenants-dup.ts';
+import { startTestHookyard, type TestHookyard, useTestHookyard } from '../support/hookyard.ts';
+import { createIntegrator, createTenant, createWebhook, ok, registerEventType, run } from '../support/fixtures.ts';
+import { sql } from '../support/sql.ts';
 import { decryptSecret } from '../../core/rules/secret.ts';
 import { parseSecretKey } from '../../infra/secret-key.ts';
 import { loadConfig } from '../../infra/config.ts';
@@ -243,13 +243,7 @@ describe('custom headers', () => {
 });
 
 describe('the webhook limit', () => {
-  let hy: TestHookyard;
-  beforeAll(async () => {
-    hy = await startTestHookyard({ HOOKYARD_WEBHOOK_LIMIT: '3' });
-  });
-  afterAll(async () => {
-    await hy?.stop();
-  });
+  const hy = useTestHookyard({ HOOKYARD_WEBHOOK_LIMIT: '3' });
 
   it('allows exactly the limit, answers LIMIT_EXCEEDED to the next, and counts deleted ones out', async () => {
     const integratorId = (await createIntegrator(hy.admin)).id;

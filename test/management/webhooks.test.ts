@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createIntegrator, createWebhook, ok, registerEventType, run, WEBHOOK } from '../support/management.ts';
+import { WEBHOOK, createIntegrator, createWebhook, ok, registerEventType, run } from '../support/fixtures.ts';
 
 const UNKNOWN_WEBHOOK = 'whk_00000000000000000000000000';
 

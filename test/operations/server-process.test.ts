@@ -8,7 +8,7 @@ import { gqlClient } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { postgresProcessesOf, startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { externalDatabase, type ScratchDatabase } from '../support/external-database.ts';
-import { sql } from '../support/tenants-dup.ts';
+import { sql } from '../support/sql.ts';
 
 async function tempDataDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-process-'));

@@ -2,8 +2,8 @@
 // they migrate, bootstrap and serve together without stepping on each other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlClient } from '../support/graphql.ts';
-import { sql } from '../support/tenants.ts';
-import { createIntegrator } from '../support/management-dup.ts';
+import { createIntegrator } from '../support/fixtures.ts';
+import { sql } from '../support/sql.ts';
 import { sharedDatabase } from '../support/instances.ts';
 
 const env = { HOOKYARD_SECRET_KEY: Buffer.alloc(32, 3).toString('base64') };

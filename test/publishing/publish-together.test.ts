@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { createWebhookSetup, publish } from '../support/delivery-fixtures.ts';
+import { createWebhookSetup, publish } from '../support/fixtures.ts';
 import { mutate } from '../support/graphql.ts';
 import { sqlClient } from '../support/sql.ts';
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { afterAll, beforeAll } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../infra/config.ts';
@@ -46,5 +47,39 @@ export async function startTestHookyard(env: Record<string, string> = {}): Promi
       await database.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A test Hookyard for the enclosing `describe` (or file): started before its first test,
+ * stopped after its last. The object it returns reads the running instance.
+ */
+export function useTestHookyard(env: Record<string, string> = {}): TestHookyard {
+  let running: TestHookyard | undefined;
+  beforeAll(async () => {
+    running = await startTestHookyard(env);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const current = (): TestHookyard => {
+    if (!running) throw new Error('the test Hookyard starts in beforeAll: use it inside tests and hooks');
+    return running;
+  };
+  return {
+    get baseUrl() {
+      return current().baseUrl;
+    },
+    get databaseUrl() {
+      return current().databaseUrl;
+    },
+    get adminToken() {
+      return current().adminToken;
+    },
+    get admin() {
+      return current().admin;
+    },
+    client: (token) => current().client(token),
+    stop: () => current().stop(),
   };
 }

@@ -9,3 +9,14 @@ export function sqlClient(url: string) {
     end: () => pool.end(),
   };
 }
+
+/** Runs one statement on a database and returns its rows (one connection, closed after). */
+export async function sql<T extends pg.QueryResultRow = any>(databaseUrl: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
