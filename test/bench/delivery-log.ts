@@ -1,7 +1,9 @@
 // Delivery-log benchmark: listing 50 rows of a 1,000,000-delivery log with every filter
 // and every sort, through GraphQL over HTTP, against a 50 ms target; the plan of each
-// query (a Seq Scan of delivery fails the run); and how long a committed attempt takes
-// to reach a subscribed client while 500 deliveries/s flow.
+// query (a Seq Scan of delivery fails the run); how long a committed attempt takes to
+// reach a subscribed client while 500 deliveries/s flow; how long the dashboard's delivery
+// log (headless Chromium, when /usr/bin/chromium exists) keeps its main thread busy under
+// that flow, beside the same page idle; and how long the API waits for a connection_init.
 //
 //   npx node test/bench/delivery-log.ts          (or npm run bench, which runs every bench)
 //
@@ -10,8 +12,11 @@
 // for the live part (attempt rows + notifyUpdatesSql in one transaction, 500/s).
 // BENCH_LOG_ROWS (1000000), BENCH_LOG_RUNS (40 per case), BENCH_LIVE_SECONDS (10) resize it.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { chromium } from 'playwright-core';
+import { ensureDashboardBuilt } from '../../client/scripts/build-dashboard.ts';
 import { gqlClient, mutate, type GqlClient } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnHookyard } from '../support/processes.ts';
@@ -28,6 +33,11 @@ const RUNS = Number(process.env.BENCH_LOG_RUNS ?? 40);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
 const LIVE_RATE = 500;
 const TARGET_MS = 50;
+/** The longest the dashboard's main thread may stay busy under the live flow: the page never freezes for a second. */
+const LONGEST_TASK_TARGET_MS = 1000;
+/** The API's wait for connection_init (api/websocket.ts), closing with 4408 after it. */
+const INIT_WAIT_SETTING_MS = 3000;
+const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_TOKEN = `hy_bench_${randomBytes(16).toString('hex')}`;
 
 const LIST = `query ($filter: DeliveryFilter, $orderBy: [DeliveryOrder!], $first: Int, $after: String, $last: Int, $before: String) {
@@ -189,23 +199,38 @@ async function subscriber(baseUrl: string) {
   return { received, close: () => ws.close() };
 }
 
-/**
- * The worker's write pattern at `LIVE_RATE` deliveries/s: every 10 ms one transaction
- * records attempts for 5 deliveries (attempt insert + delivery update + NOTIFY of both).
- */
+type Target = { id: string; webhook_id: string; integrator_id: string };
+
+/** The newest deliveries of the tenant: the rows the live flow records attempts for. */
+async function liveTargets(pool: pg.Pool, tenantId: string): Promise<Target[]> {
+  const { rows } = await pool.query<Target>(`select id, webhook_id, integrator_id from delivery where tenant_id = $1 order by created_at desc limit $2`, [tenantId, LIVE_RATE * LIVE_SECONDS]);
+  return rows;
+}
+
 async function liveLatency(url: string, baseUrl: string, tenantId: string, apiMetrics: () => Promise<number>) {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   onCleanup(() => pool.end());
-  const { rows: targets } = await pool.query<{ id: string; webhook_id: string; integrator_id: string }>(
-    `select id, webhook_id, integrator_id from delivery where tenant_id = $1 order by created_at desc limit $2`,
-    [tenantId, LIVE_RATE * LIVE_SECONDS],
-  );
+  const targets = await liveTargets(pool, tenantId);
   const sub = await subscriber(baseUrl);
   const started = Date.now();
   while ((await apiMetrics()) < 2) {
     if (Date.now() - started > 10_000) throw new Error('the subscriptions did not start');
     await sleep(20);
   }
+  const { committed, elapsed } = await liveFlow(pool, tenantId, targets);
+  const deadline = Date.now() + 10_000;
+  while (sub.received.size < committed.size && Date.now() < deadline) await sleep(50);
+  sub.close();
+  const latencies = [...committed].filter(([id]) => sub.received.has(id)).map(([id, at]) => sub.received.get(id)! - at);
+  return { sent: committed.size, received: latencies.length, rate: committed.size / elapsed, latencies };
+}
+
+/**
+ * The worker's write pattern at `LIVE_RATE` deliveries/s: every 10 ms one transaction
+ * records attempts for 5 deliveries (attempt insert + delivery update + NOTIFY of both).
+ * Returns each attempt's commit time (performance.now()) and the seconds it took.
+ */
+async function liveFlow(pool: pg.Pool, tenantId: string, targets: Target[]) {
   const committed = new Map<string, number>();
   const perTick = 5;
   const tickMs = (1000 * perTick) / LIVE_RATE;
@@ -248,12 +273,69 @@ async function liveLatency(url: string, baseUrl: string, tenantId: string, apiMe
     void job.finally(() => inFlight.delete(job));
   }
   await Promise.all(inFlight);
-  const elapsed = (performance.now() - begin) / 1000;
-  const deadline = Date.now() + 10_000;
-  while (sub.received.size < committed.size && Date.now() < deadline) await sleep(50);
-  sub.close();
-  const latencies = [...committed].filter(([id]) => sub.received.has(id)).map(([id, at]) => sub.received.get(id)! - at);
-  return { sent: committed.size, received: latencies.length, rate: committed.size / elapsed, latencies };
+  return { committed, elapsed: (performance.now() - begin) / 1000 };
+}
+
+/**
+ * The dashboard's delivery log in headless Chromium, signed in: the longest main-thread
+ * task and the table's DOM updates, first with the page idle (the baseline), then while
+ * `liveFlow` records attempts for the rows it shows. Null without Chromium.
+ */
+async function dashboardUnderFlow(url: string, baseUrl: string, tenantId: string) {
+  if (!fs.existsSync(CHROMIUM)) return null;
+  ensureDashboardBuilt((line) => console.log(`  ${line}`));
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  onCleanup(() => pool.end());
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+  onCleanup(() => browser.close());
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page.setDefaultTimeout(60_000);
+  await page.goto(baseUrl);
+  await page.getByLabel('API key').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.locator('.live.live').waitFor();
+  await page.locator('table.deliveries tbody tr').first().waitFor();
+  type Watch = { tableUpdates: number; longestTaskMs: number };
+  const watch = () =>
+    page.evaluate(() => {
+      const w = window as unknown as { watch: Watch };
+      w.watch = { tableUpdates: 0, longestTaskMs: 0 };
+      new MutationObserver(() => void w.watch.tableUpdates++).observe(document.querySelector('table.deliveries tbody')!, { childList: true, subtree: true, characterData: true, attributes: true });
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) w.watch.longestTaskMs = Math.max(w.watch.longestTaskMs, entry.duration);
+      }).observe({ type: 'longtask', buffered: false });
+    });
+  const read = () => page.evaluate(() => ({ ...(window as unknown as { watch: Watch }).watch }));
+  /** Waits (at most 10 s) until the table has not changed for half a second. */
+  const settled = async () => {
+    for (let last = -1, deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const now = (await read()).tableUpdates;
+      if (now === last) return;
+      last = now;
+      await sleep(500);
+    }
+  };
+  await watch();
+  await sleep(LIVE_SECONDS * 1000);
+  const idle = await read();
+  await watch();
+  const { committed, elapsed } = await liveFlow(pool, tenantId, await liveTargets(pool, tenantId));
+  await settled();
+  const busy = await read();
+  await browser.close();
+  return { idle, busy, attempts: committed.size, rate: committed.size / elapsed };
+}
+
+/** A socket that never sends connection_init: the close code and how long the API waited. */
+async function initWait(baseUrl: string): Promise<{ code: number; ms: number }> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  const opened = performance.now();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (ws.terminate(), reject(new Error('the API did not close a socket without connection_init within 30 s'))), 30_000);
+    ws.once('close', (code) => (clearTimeout(timer), resolve({ code, ms: performance.now() - opened })));
+  });
 }
 
 await runBench('delivery-log', async () => {
@@ -371,6 +453,29 @@ await runBench('delivery-log', async () => {
     [String(live.sent), String(live.received), live.rate.toFixed(0), quantile(live.latencies, 0.5).toFixed(1), quantile(live.latencies, 0.99).toFixed(1), Math.max(...live.latencies).toFixed(1)],
   ]);
 
+
+  console.log(`\nthe dashboard's delivery log (headless Chromium) while ${LIVE_RATE} deliveries/s flow for ${LIVE_SECONDS} s, beside the same page idle as long:\n`);
+  const dashboard = await dashboardUnderFlow(url, baseUrl, tenantId);
+  if (!dashboard) console.log(`  skipped: no ${CHROMIUM}`);
+  else {
+    const verdict = dashboard.busy.longestTaskMs < LONGEST_TASK_TARGET_MS ? 'ok' : 'MISSED';
+    // The browser reports only tasks over 50 ms.
+    const longest = (ms: number) => (ms ? ms.toFixed(0) : 'none > 50');
+    printTable([
+      ['page', 'attempts recorded', 'table DOM updates', 'longest task ms', 'target'],
+      ['idle', '0', String(dashboard.idle.tableUpdates), longest(dashboard.idle.longestTaskMs), ''],
+      [`live flow (${dashboard.rate.toFixed(0)} /s)`, String(dashboard.attempts), String(dashboard.busy.tableUpdates), longest(dashboard.busy.longestTaskMs), `< ${LONGEST_TASK_TARGET_MS} ms: ${verdict}`],
+    ]);
+  }
+
+  console.log('\na graphql-ws socket that never sends connection_init:\n');
+  const init = await initWait(baseUrl);
+  printTable([
+    ['close code', 'closed after ms', 'setting ms'],
+    [String(init.code), init.ms.toFixed(0), String(INIT_WAIT_SETTING_MS)],
+  ]);
+
   if (live.received < live.sent) throw new Error(`${live.sent - live.received} attempts never reached the subscriber`);
+  if (init.code !== 4408) throw new Error(`a socket without connection_init closed with ${init.code}, not 4408`);
   if (seqScans.length) throw new Error(`Seq Scan of delivery in: ${seqScans.join(', ')}`);
 });

@@ -1,5 +1,6 @@
 // Delivery benchmark: how fast Hookyard drains a backlog compared with raw HTTP to the
-// same receiver, and how soon a published event gets its first attempt at a steady rate.
+// same receiver, how soon a published event gets its first attempt at a steady rate, and
+// how soon another worker sends a delivery again after the worker sending it is killed.
 //
 //   npx node test/bench/delivery.ts          (or npm run bench, which runs every bench)
 //
@@ -13,8 +14,10 @@
 // The drain runs from the first attempt's start to the moment every attempt row exists.
 // Latency: attempt.created_at (when the worker starts the request) minus event.created_at
 // (the publishing transaction's start), both from the database; the publish call's own
-// start is shown too. Prints a table; exits non-zero only on a broken run, printing
-// MISSED for a missed target.
+// start is shown too. Lease: workers with HOOKYARD_DELIVERY_LEASE_SECONDS=5; one is
+// SIGKILLed while its receiver (in this process) holds the request open; from the kill to
+// the same delivery's next request, beside the kill to a replacement worker's start.
+// Prints a table; exits non-zero only on a broken run, printing MISSED for a missed target.
 import { loadConfig } from '../../infra/config.ts';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +27,10 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { cloudEventBody } from '../../worker/delivery/cloud-event.ts';
 import { newId } from '../../core/ids.ts';
+import type http from 'node:http';
 import { createWebhookSetup } from '../support/fixtures.ts';
-import { gqlClient, mutate } from '../support/graphql.ts';
+import { gqlClient, mutate, type GqlClient } from '../support/graphql.ts';
+import { startReceiver } from '../support/receiver.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';
 import { coresUsed, cpuMs, cpuSnapshot, formatCores } from './support/cpu.ts';
@@ -37,7 +42,9 @@ const RATES = (process.env.BENCH_RATES ?? '100,500').split(',').filter(Boolean).
 const CEILING_IN_FLIGHT = 64;
 const CEILING_SECONDS = 2;
 const CEILING_RUNS = 3;
-const TARGETS = { drainPerSecond: 3000, ceilingRatio: 0.12, p99: new Map([[100, 25], [500, 100]]) };
+const LEASE_SECONDS = 5;
+// The lease and a few supervisor passes (every lease / 3 s), far below the default 120 s lease.
+const TARGETS = { drainPerSecond: 3000, ceilingRatio: 0.12, p99: new Map([[100, 25], [500, 100]]), leaseResendSeconds: 15 };
 const ADMIN_TOKEN = `hy_bench_${randomBytes(16).toString('hex')}`;
 
 /** A typical business event: what a billing system would publish. */
@@ -230,6 +237,10 @@ async function main() {
     });
   }
 
+  // 3. Lease: only workers with the short lease from here on.
+  await worker.stop(15_000);
+  const lease = await measureLease(admin, start);
+
   // Stop gracefully, so CPU profiles get written.
   for (const p of processes.splice(0).reverse()) await p.stop(15_000);
 
@@ -254,6 +265,8 @@ async function main() {
     table.push([`@${l.rate}/s: event row -> first attempt, p50 / p99`, pair(l.engine), target ? `p99 <= ${target} ms` : '', target ? verdict(engineP99 <= target) : '']);
     table.push([`@${l.rate}/s: publish call -> first attempt, p50 / p99`, pair(l.endToEnd), '', '']);
   }
+  table.push([`lease ${LEASE_SECONDS} s: worker killed mid-request -> replacement worker started`, `${lease.replacementSeconds.toFixed(1)} s`, '', '']);
+  table.push([`lease ${LEASE_SECONDS} s: worker killed mid-request -> delivery sent again`, `${lease.resentSeconds.toFixed(1)} s`, `<= ${TARGETS.leaseResendSeconds} s`, verdict(lease.resentSeconds <= TARGETS.leaseResendSeconds)]);
   printTable(table);
   console.log(`\nCPU (cores) while draining: ${formatCores(drainCpu)}`);
   for (const l of latencies) console.log(`CPU (cores) at ${l.rate}/s offered: ${formatCores(l.cpu)}`);
@@ -266,6 +279,36 @@ async function main() {
     for (const t of top) console.log(`  ${(t.share * 100).toFixed(0).padStart(4)}%  [${t.waits}]  ${t.query}`);
   }
   if (profileDir) console.log(`\nCPU profiles (.cpuprofile) in ${profileDir}`);
+}
+
+/**
+ * Starts a worker with the short lease, publishes one event to a receiver in this process
+ * that holds the request open, SIGKILLs the worker once the request has arrived, starts
+ * another one and waits (at most 60 s) for the same delivery to arrive again.
+ */
+async function measureLease(admin: GqlClient, start: (env: Record<string, string>) => Promise<HookyardProcess>) {
+  const held: http.ServerResponse[] = [];
+  const receiver = await startReceiver((_request, res) => void held.push(res));
+  onCleanup(async () => {
+    for (const res of held) res.destroy();
+    await receiver.close();
+  });
+  const { eventType } = await createWebhookSetup(admin, receiver.url, { eventType: 'lease.probe' });
+  const env = { HOOKYARD_ROLE: 'worker', HOOKYARD_DELIVERY_LEASE_SECONDS: String(LEASE_SECONDS) };
+  const first = await start(env);
+  const result = await mutate(admin, `mutation($input: PublishEventInput!) { publishEvent(input: $input) { __typename ... on Error { message } } }`, { input: { type: eventType, payload: samplePayload(0) } });
+  if (result.__typename !== 'PublishedEvent') throw new Error(`publishEvent failed: ${result.message}`);
+  await receiver.waitFor(1, 30_000);
+  first.kill('SIGKILL');
+  await first.exited;
+  const killedAt = Date.now();
+  receiver.respondWith((_request, res) => void res.writeHead(200).end('ok'));
+  await start(env);
+  const replacementAt = Date.now();
+  await receiver.waitFor(2, 60_000);
+  const [sent, resent] = receiver.requests;
+  if (resent.headers['webhook-id'] !== sent.headers['webhook-id']) throw new Error(`lease: another delivery arrived (${resent.headers['webhook-id']}), not ${sent.headers['webhook-id']} again`);
+  return { replacementSeconds: (replacementAt - killedAt) / 1000, resentSeconds: (resent.at - killedAt) / 1000 };
 }
 
 /** Each event's first attempt (ms since the epoch) and the event row's created_at. */

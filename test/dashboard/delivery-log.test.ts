@@ -273,25 +273,18 @@ describe.skipIf(!browserAvailable())('the delivery log', () => {
     await page.locator('.live.live').waitFor();
     await until(() => rows().count()).toBe(5);
     await page.evaluate(() => {
-      const w = window as unknown as { tableUpdates: number; longestTaskMs: number };
+      const w = window as unknown as { tableUpdates: number };
       w.tableUpdates = 0;
-      w.longestTaskMs = 0;
       new MutationObserver(() => void w.tableUpdates++).observe(document.querySelector('table.deliveries tbody')!, { childList: true, subtree: true, characterData: true, attributes: true });
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) w.longestTaskMs = Math.max(w.longestTaskMs, entry.duration);
-      }).observe({ type: 'longtask', buffered: false });
     });
     const events = Array.from({ length: 200 }, (_, i) => ({ type: 'invoice.created', payload: { burst: i } }));
     const result = await mutate(hy.admin, 'mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename ... on Error { message } } }', { input: { events } });
     expect(result.__typename).toBe('PublishEventsPayload');
     // 200 deliveries created, then 200 succeeded: at least 400 pushed updates. Before: 3 + the resent one succeeded.
     await until(() => page.locator('tr[data-status="SUCCEEDED"]').count(), 60_000).toBe(204);
-    const { tableUpdates, longestTaskMs } = await page.evaluate(() => {
-      const w = window as unknown as { tableUpdates: number; longestTaskMs: number };
-      return { tableUpdates: w.tableUpdates, longestTaskMs: w.longestTaskMs };
-    });
+    // How long the page's main thread is busy with such a flow is measured by test/bench/delivery-log.ts.
+    const tableUpdates = await page.evaluate(() => (window as unknown as { tableUpdates: number }).tableUpdates);
     expect(tableUpdates).toBeLessThan(100);
-    expect(longestTaskMs).toBeLessThan(1000);
     expect(await page.getByTestId('total').textContent()).toContain('of 205');
   });
 

@@ -135,15 +135,20 @@ describe('retries, endpoint health and manual control', () => {
   it('holds deliveries while a webhook is paused and sends them on resume', async () => {
     const r = await receiver();
     const { eventType, webhookId } = await setup(r.url);
+    const control = await setup(r.url);
     await mutate(hy.admin, `mutation { pauseWebhook(input: { id: "${webhookId}" }) { __typename } }`);
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await deliveryOf((await publish(hy.admin, { type: eventType, payload: { i } })).event.id));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(r.requests).toHaveLength(0);
-    for (const id of ids) expect((await delivery(id)).status).toBe('PENDING');
+    // Nothing may be sent while paused: a control event to an active webhook on the same receiver,
+    // published after them, is sent; by then only it has arrived, and they are held (no next attempt).
+    const controlId = await deliveryOf((await publish(hy.admin, { type: control.eventType, payload: {} })).event.id);
+    await settled(controlId, 'SUCCEEDED');
+    expect(r.requests.map((q) => q.headers['webhook-id'])).toEqual([controlId]);
+    for (const id of ids) expect(await delivery(id)).toMatchObject({ status: 'PENDING', attemptCount: 0, nextAttemptAt: null });
     await mutate(hy.admin, `mutation { resumeWebhook(input: { id: "${webhookId}" }) { __typename } }`);
     for (const id of ids) await settled(id, 'SUCCEEDED');
-    expect(r.requests).toHaveLength(3);
+    expect(r.requests).toHaveLength(4);
+    expect(new Set(r.requests.slice(1).map((q) => q.headers['webhook-id']))).toEqual(new Set(ids));
   });
 
   it('cancels what a deleted webhook still had to send', async () => {
@@ -220,14 +225,19 @@ describe('retries, endpoint health and manual control', () => {
     let failing = true;
     const r = await receiver((_req, res) => void res.writeHead(failing ? 500 : 200).end());
     const { eventType, webhookId } = await setup(r.url, { retrySchedule: [] });
+    const control = await setup(r.url, { retrySchedule: [] });
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await deliveryOf((await publish(hy.admin, { type: eventType, payload: { i } })).event.id));
     for (const id of ids) await settled(id, 'FAILED');
     const RETRY = `mutation($input: RetryDeliveriesInput!) { retryDeliveries(input: $input) { __typename ... on RetryDeliveriesPayload { count dryRun } ... on Error { message } } }`;
     const filter = { webhookId, status: ['FAILED'] };
     expect(await mutate(hy.admin, RETRY, { input: { filter, dryRun: true } })).toEqual({ __typename: 'RetryDeliveriesPayload', count: 3, dryRun: true });
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(r.requests).toHaveLength(3);
+    // The dry run must send nothing: a control event to another webhook on this receiver, published
+    // after it, is sent (and fails, like everything here for now); by then only it has arrived since.
+    const controlId = await deliveryOf((await publish(hy.admin, { type: control.eventType, payload: {} })).event.id);
+    await settled(controlId, 'FAILED');
+    expect(r.requests).toHaveLength(4);
+    expect(r.requests[3].headers['webhook-id']).toBe(controlId);
     failing = false;
     expect(await mutate(hy.admin, RETRY, { input: { filter } })).toEqual({ __typename: 'RetryDeliveriesPayload', count: 3, dryRun: false });
     for (const id of ids) {

@@ -1,9 +1,11 @@
 // New deliveries wake the worker's loops at once (core/live-updates/channels.ts), not
 // at their next poll: with the poll set to a minute, everything below still arrives in
 // seconds, or the test times out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PgBoss } from 'pg-boss';
+import { QUEUES } from '../../core/jobs.ts';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { startReceiver, eventually, type Receiver } from '../support/receiver.ts';
 import { createWebhookSetup, publish } from '../support/fixtures.ts';
 
 const WITHIN = 15_000; // far below the 60 s poll
@@ -13,13 +15,21 @@ describe('waking the delivery loops', () => {
   let receiver: Receiver;
   let webhookId: string;
   beforeAll(async () => {
+    // Records the PgBoss instance this process starts (Hookyard runs in-process here).
+    const bossStarts = vi.spyOn(PgBoss.prototype, 'start');
     hy = await startTestHookyard({ HOOKYARD_WORKER_POLL_MS: '60000' });
     receiver = await startReceiver();
     ({ webhookId } = await createWebhookSetup(hy.admin, receiver.url));
-    // pg-boss polls once as each loop starts: let that pass, so only a wake-up can deliver.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // pg-boss polls once as each loop starts: wait until every delivery loop has made that
+    // poll (its lastFetchedOn is set), so from here only a wake-up can deliver.
+    const [boss] = bossStarts.mock.contexts as PgBoss[];
+    await eventually(async () => {
+      const loops = boss.getWipData().filter((w) => w.name === QUEUES.deliver);
+      return loops.length > 0 && loops.every((w) => w.lastFetchedOn !== null);
+    }, 10_000, "every delivery loop's first poll");
   });
   afterAll(async () => {
+    vi.restoreAllMocks();
     await receiver?.close();
     await hy?.stop();
   });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDeliveryDispatcher } from '../../worker/delivery/address-guard.ts';
 import { classifyError, sendAttempt } from '../../worker/delivery/send-attempt.ts';
+import { eventually } from '../support/receiver.ts';
 
 const permissive = createDeliveryDispatcher('permissive');
 const strict = createDeliveryDispatcher('strict');
@@ -83,23 +84,23 @@ describe('sendAttempt', () => {
       setTimeout(() => res.writeHead(200).end(), 2_000).unref();
     });
     const outcome = await sendAttempt({ ...base, url, timeoutMs: 300 });
+    // No status: it gave up before the receiver's answer at 2 s.
     expect(outcome).toMatchObject({ ok: false, status: null, responseBody: null, errorKind: 'timeout', errorMessage: 'Timed out after 300 ms' });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(250);
-    expect(outcome.durationMs).toBeLessThan(1_500);
   });
 
   it('times out a 200 whose body stalls past the timeout, keeping what arrived', async () => {
     const url = await receiver((_req, res) => {
       res.writeHead(200);
       res.write('partial');
-    });
+    }); // and never ends it: only the timeout can end the attempt
     const outcome = await sendAttempt({ ...base, url, timeoutMs: 300 });
     expect(outcome).toMatchObject({ ok: false, status: 200, responseBody: 'partial', errorKind: 'timeout' });
-    expect(outcome.durationMs).toBeLessThan(1_500);
   });
 
   it('keeps only the first 64 KiB of a 10 MB response, marks it truncated, and does not read the rest', async () => {
     let socketClosed: Promise<unknown> = Promise.resolve();
+    let wroteAll = false;
     const url = await receiver((req, res) => {
       socketClosed = new Promise((resolve) => req.socket.once('close', resolve));
       res.on('error', () => {});
@@ -112,18 +113,20 @@ describe('sendAttempt', () => {
           sent += chunk.length;
           if (!res.write(chunk)) return void res.once('drain', pump);
         }
+        if (!res.destroyed) wroteAll = true;
         res.end();
       };
       pump();
     });
-    const started = Date.now();
     const outcome = await sendAttempt({ ...base, url });
     expect(outcome).toMatchObject({ ok: false, status: 500, responseTruncated: true, errorKind: null });
     expect(outcome.responseBody).toHaveLength(64 * 1024);
-    expect(Date.now() - started).toBeLessThan(1_000);
     // A fully read response would leave the socket open for keep-alive; closing it is
     // how the unread rest is dropped.
     await socketClosed;
+    // Unread, the rest stops at the socket buffers (about 4 MB here): the receiver never
+    // got to write all 10 MB, which it would have if the client had read it.
+    expect(wroteAll).toBe(false);
   }, 2_000);
 
   it('keeps a body of exactly the limit whole, not truncated', async () => {
@@ -146,8 +149,12 @@ describe('sendAttempt', () => {
       req.resume().on('end', () => res.writeHead(200).end('ok'));
     });
     await sendAttempt({ ...base, url });
-    // undici hands the socket back to the pool a tick after the body ends.
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // undici hands the socket back to the pool a tick after the body ends: wait until its pool
+    // for this origin has one connection, free and running nothing.
+    await eventually(async () => {
+      const pool = permissive.stats[url];
+      return pool?.connected === 1 && pool.free === 1 && pool.running === 0;
+    }, 2_000, 'the connection back in the pool');
     await sendAttempt({ ...base, url });
     expect(sockets.size).toBe(1);
   });
