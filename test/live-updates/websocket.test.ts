@@ -35,7 +35,7 @@ function execute(client: Client, query: string, variables?: Record<string, unkno
   });
 }
 
-// Authentication at connection_init is in test/foundation/auth.test.ts.
+// Authentication at connection_init is in test/api/auth.test.ts.
 describe('graphql-ws on /graphql', () => {
   let hy: TestHookyard;
   const clients: Client[] = [];

@@ -7,7 +7,7 @@ import { sql } from '../support/sql.ts';
 const CREATE_KEY = `mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename ... on CreateApiKeyPayload { token apiKey { id name role prefix createdAt lastUsedAt revokedAt } } ${ERROR} } }`;
 const REVOKE_KEY = `mutation ($id: ID!) { revokeApiKey(input: { id: $id }) { __typename ... on RevokeApiKeyPayload { apiKey { id revokedAt } } ${ERROR} } }`;
 
-// Creating and revoking keys is in test/foundation/api-keys.test.ts; these are the
+// Creating and revoking keys is in test/management/api-keys.test.ts; these are the
 // rules that keep a tenant from locking itself out.
 describe('API keys', () => {
   const hy = useTestHookyard();

@@ -6,7 +6,7 @@ import { ERROR } from '../support/fixtures.ts';
 const FIELDS = 'id name description schema deprecated createdAt updatedAt';
 const REGISTER = `mutation ($input: RegisterEventTypeInput!) { registerEventType(input: $input) { __typename ... on EventTypePayload { eventType { ${FIELDS} } } ${ERROR} } }`;
 
-// The rest of registration and updates is in test/foundation/event-types.test.ts.
+// The rest of registration and updates is in test/management/event-types.test.ts.
 const INVOICE_SCHEMA = { type: 'object', required: ['id'], properties: { id: { type: 'string' }, total: { type: 'number' } } };
 
 describe('event types', () => {

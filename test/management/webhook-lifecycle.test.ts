@@ -1,4 +1,4 @@
-// What test/foundation/webhooks.test.ts and webhook-rules.test.ts leave out: that a
+// What test/management/webhooks.test.ts and webhook-rules.test.ts leave out: that a
 // generated secret works with a Standard Webhooks library as given to an integrator,
 // and that a webhook's history starts at the very instant it was created.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

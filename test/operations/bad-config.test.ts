@@ -4,10 +4,10 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from '../support/database.ts';
 import { freePort } from '../support/ports.ts';
 import { runServerProcess } from '../support/server-process.ts';
-import { EXTERNAL_POSTGRES_URL, externalDatabase, type ScratchDatabase } from '../support/external-database.ts';
 
 const STACK_FRAME = /^\s+at .+(\(|:\d+)/m;
 
@@ -23,11 +23,11 @@ function expectOneClearLine(result: { code: number | null; stdout: string; stder
 
 describe('bad configuration', () => {
   let dataDir: string;
-  let database: ScratchDatabase;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-badconfig-'));
-    database = await externalDatabase();
+    database = await createTestDatabase();
   });
 
   afterAll(async () => {
@@ -70,7 +70,7 @@ describe('bad configuration', () => {
   });
 
   it('names DATABASE_URL when the database does not exist, and says to create it', async () => {
-    const url = new URL(EXTERNAL_POSTGRES_URL);
+    const url = new URL(inject('adminDatabaseUrl'));
     url.pathname = '/hookyard_no_such_database';
     expectOneClearLine(await run({ DATABASE_URL: url.toString() }), 'DATABASE_URL', /database hookyard_no_such_database does not exist.*create it/);
   });

@@ -1,13 +1,14 @@
 // The real server process: `node start.ts` as a newcomer runs it, on an embedded
-// PostgreSQL in a temporary data folder, then against an existing PostgreSQL.
+// PostgreSQL in a temporary data folder, then against an existing PostgreSQL (a database
+// of its own on the tests' server).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../support/database.ts';
 import { gqlClient } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { postgresProcessesOf, startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { externalDatabase, type ScratchDatabase } from '../support/external-database.ts';
 import { sql } from '../support/sql.ts';
 
 async function tempDataDir(): Promise<string> {
@@ -97,12 +98,12 @@ describe('npm start with no DATABASE_URL', () => {
 });
 
 describe('npm start with DATABASE_URL', () => {
-  let database: ScratchDatabase;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
   const servers: ServerProcess[] = [];
 
   beforeAll(async () => {
-    database = await externalDatabase();
+    database = await createTestDatabase();
     dataDir = await tempDataDir();
   });
 
@@ -128,7 +129,10 @@ describe('npm start with DATABASE_URL', () => {
 
   it('uses that server: migrates it, starts no embedded PostgreSQL, and prints the key', { timeout: 60_000 }, async () => {
     const { server, baseUrl } = await start();
-    expect(bannerValue(server, 'database')).toBe(database.url);
+    // The URL as given, its password (if any) hidden.
+    const shown = new URL(database.url);
+    if (shown.password) shown.password = '***';
+    expect(bannerValue(server, 'database')).toBe(shown.toString());
     const token = printedToken(server);
     expect(await viewerRole(baseUrl, token!)).toEqual({ role: 'ADMIN', tenant: { name: 'default' } });
     const tables = await sql(database.url, `select table_name from information_schema.tables where table_schema = 'public' order by 1`);
@@ -139,7 +143,8 @@ describe('npm start with DATABASE_URL', () => {
 
   it('hides the password of DATABASE_URL in the banner', { timeout: 60_000 }, async () => {
     const url = new URL(database.url);
-    // The test server trusts local connections, so a made-up password still connects.
+    // The embedded test server's URL has a password; a server named by
+    // HOOKYARD_TEST_POSTGRES_URL may trust local connections, and a made-up one connects.
     url.password ||= 'not-shown-anywhere';
     const port = await freePort();
     const server = startServerProcess({ DATABASE_URL: url.toString(), HOOKYARD_DATA_DIR: dataDir, PORT: String(port) });

@@ -1,10 +1,13 @@
-// One PostgreSQL for the whole run: DATABASE_URL when set, else an embedded one in a
-// temporary folder. Each test file then creates its own database on it.
+// One PostgreSQL for the whole run: an embedded one in a temporary folder, or the server
+// HOOKYARD_TEST_POSTGRES_URL names. Each test file then creates its own databases on it.
+// DATABASE_URL is left alone: a developer's own setting must not send tests elsewhere.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import type { EmbeddedDatabase } from '../../infra/embedded-postgres.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../infra/embedded-postgres.ts';
+import { redactUrl } from '../../infra/database.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { freePort } from './ports.ts';
 
@@ -17,35 +20,34 @@ declare module 'vitest' {
 let embedded: EmbeddedDatabase | null = null;
 let dataDir: string | null = null;
 
-// embedded-postgres registers async-exit-hook on import, whose beforeExit handler calls
-// process.exit(0) (hiding vitest's failing exit code) and whose exit handler throws.
-// Import it lazily, note the process listeners it adds, and remove them on teardown.
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
-let addedListeners: [string, (...args: unknown[]) => void][] = [];
-
-async function importEmbeddedPostgres() {
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const module = await import('../../infra/embedded-postgres.ts');
-  addedListeners = HOOKED_EVENTS.flatMap((e) =>
-    process.listeners(e as NodeJS.Signals).filter((l) => !before.get(e)!.has(l)).map((l) => [e, l as (...args: unknown[]) => void] as [string, (...args: unknown[]) => void]),
-  );
-  return module;
-}
-
 export async function setup(project: TestProject) {
-  let url = process.env.DATABASE_URL;
-  if (!url) {
+  let url = process.env.HOOKYARD_TEST_POSTGRES_URL;
+  // Said out loud, so a run never uses another server without anyone noticing.
+  if (url) {
+    console.log(`hookyard tests: PostgreSQL from HOOKYARD_TEST_POSTGRES_URL, ${redactUrl(url)}`);
+    // Fail once, saying why, rather than in every test file.
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+    } catch (error) {
+      throw new Error(`HOOKYARD_TEST_POSTGRES_URL: cannot use ${redactUrl(url)} (${(error as Error).message}); fix it, or unset it to test on an embedded PostgreSQL`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } else {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-test-'));
     await fs.chmod(dataDir, 0o755);
-    const { startEmbeddedPostgres } = await importEmbeddedPostgres();
-    embedded = await startEmbeddedPostgres(dataDir, await freePort(), createLogger('warn'));
+    const port = await freePort();
+    embedded = await startEmbeddedPostgres(dataDir, port, createLogger('warn'));
     url = embedded.url;
+    console.log(`hookyard tests: embedded PostgreSQL on 127.0.0.1:${port} in ${dataDir} (set HOOKYARD_TEST_POSTGRES_URL to use another server)`);
   }
+  if (process.env.DATABASE_URL) console.log('hookyard tests: DATABASE_URL is ignored');
   project.provide('adminDatabaseUrl', url);
 }
 
 export async function teardown() {
   await embedded?.stop();
   if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-  for (const [event, listener] of addedListeners) process.removeListener(event, listener);
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -21,11 +21,12 @@ export interface ServerProcess {
 /**
  * Starts `node start.ts` with the node that runs the tests (Node 24) in its own process
  * group, so a test can signal it the way a terminal's Ctrl-C does. Only `env` and PATH
- * reach it: no DATABASE_URL or NODE_ENV leaks in from the test run.
+ * reach it: no DATABASE_URL or NODE_ENV leaks in from the test run. `root` is the
+ * checkout to run it from.
  */
-export function startServerProcess(env: Record<string, string>): ServerProcess {
+export function startServerProcess(env: Record<string, string>, root = ROOT): ServerProcess {
   const child = spawn(process.execPath, ['start.ts'], {
-    cwd: ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
