@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDFParse } from 'pdf-parse';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
-import { createTenant } from '../support/fixtures.ts';
-import { at, createCatalog, createIntegrator, createWebhook, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
+import { createIntegrator, createTenant, createWebhook } from '../support/fixtures.ts';
+import { at, createCatalog, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
 import { insertBulkDeliveries } from '../support/bulk.ts';
 
 /** RFC 4180: quoted fields, doubled quotes, newlines inside quotes. */

@@ -10,10 +10,10 @@ import { createTestDatabase } from '../support/database.ts';
 import { freePort } from '../support/ports.ts';
 import { startHookyardProcess, type HookyardProcess } from '../support/processes.ts';
 import { gqlClient, mutate, type GqlClient } from '../support/graphql.ts';
-import { createTenant } from '../support/fixtures.ts';
+import { createTenant, createWebhook } from '../support/fixtures.ts';
 import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
 import { notifyUpdatesSql } from '../../core/sql/live-updates.ts';
-import { createCatalog, createWebhook, insertAttempt, insertDeliveries, variedDeliveries, type Catalog, type SeedDelivery } from '../support/seed.ts';
+import { createCatalog, insertAttempt, insertDeliveries, variedDeliveries, type Catalog, type SeedDelivery } from '../support/seed.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { openLiveSocket, type LiveSocket } from '../support/live.ts';
 

@@ -2,26 +2,8 @@
 // microsecond, NULLs where wanted), independent of the delivery engine.
 import pg from 'pg';
 import { newId } from '../../core/ids.ts';
-import { mutate, type GqlClient } from './graphql.ts';
-
-// Management rows through the public API (kept here so this suite owns its fixtures).
-async function created<T>(client: GqlClient, query: string, input: Record<string, unknown>, pick: (result: any) => T | undefined): Promise<T> {
-  const result = await mutate(client, query, { input });
-  const value = pick(result);
-  if (value === undefined) throw new Error(`fixture failed: ${JSON.stringify(result)}`);
-  return value;
-}
-
-const createIntegrator = (client: GqlClient, input: { name: string }) =>
-  created(client, 'mutation ($input: CreateIntegratorInput!) { createIntegrator(input: $input) { __typename ... on IntegratorPayload { integrator { id name } } ... on Error { message } } }', input, (r) => r.integrator as { id: string; name: string } | undefined);
-
-const registerEventType = (client: GqlClient, input: { name: string }) =>
-  created(client, 'mutation ($input: RegisterEventTypeInput!) { registerEventType(input: $input) { __typename ... on EventTypePayload { eventType { id name } } ... on Error { message } } }', input, (r) => r.eventType as { id: string } | undefined);
-
-const createWebhook = (client: GqlClient, input: Record<string, unknown>) =>
-  created(client, 'mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ... on WebhookWithSecretPayload { webhook { id name url } } ... on Error { message } } }', input, (r) => (r.webhook ? { webhook: r.webhook as { id: string } } : undefined));
-
-export { createIntegrator, createWebhook };
+import type { GqlClient } from './graphql.ts';
+import { createIntegrator, createWebhook, registerEventType } from './fixtures.ts';
 
 export interface SeedDelivery {
   id: string;
@@ -108,7 +90,7 @@ export interface Catalog {
  */
 export async function createCatalog(client: GqlClient, databaseUrl: string, token: string, label: string): Promise<Catalog> {
   const eventTypes = ['invoice.created', 'invoice.paid', 'order.shipped'];
-  for (const name of eventTypes) await registerEventType(client, { name });
+  for (const name of eventTypes) await registerEventType(client, name);
   const integrators: { id: string; name: string }[] = [];
   for (const name of [`zeta ${label}`, `Acme ${label}`, `beta ${label}`]) integrators.push(await createIntegrator(client, { name }));
   const webhooks: Catalog['webhooks'] = [];
