@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { loadConfig, ConfigError, type Config } from './infra/config.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './infra/embedded-postgres.ts';
+import type { EmbeddedDatabase } from './infra/embedded-postgres.ts';
 import { checkDatabase, redactUrl } from './infra/database.ts';
 import { createOrm, migrate } from './schema/orm.ts';
 import { loadSecretKey } from './infra/secret-key.ts';
@@ -45,6 +45,8 @@ export async function startHookyard(config: Config, log: Logger): Promise<Runnin
 async function startParts(config: Config, log: Logger, stops: Stop[], stop: () => Promise<void>): Promise<Running> {
   let embedded: EmbeddedDatabase | null = null;
   if (!config.databaseUrl) {
+    // Loaded only when it is used: with DATABASE_URL nothing of it runs.
+    const { startEmbeddedPostgres } = await import('./infra/embedded-postgres.ts');
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, log);
     stops.push(() => embedded!.stop());
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/database.ts';
 import { gqlClient } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
-import { postgresProcessesOf, startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { childrenOf, postgresProcessesOf, startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { sql } from '../support/sql.ts';
 
 async function tempDataDir(): Promise<string> {
@@ -21,6 +21,15 @@ function bannerValue(server: ServerProcess, label: string): string | undefined {
 
 function printedToken(server: ServerProcess): string | undefined {
   return /^ {4}(hy_\S+)$/m.exec(server.stdout())?.[1];
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function viewerRole(baseUrl: string, token: string) {
@@ -94,6 +103,51 @@ describe('npm start with no DATABASE_URL', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.stderr()).toBe('');
     expect(postgresProcessesOf(dataDir)).toEqual([]);
+  });
+});
+
+describe('npm start under a supervisor', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let baseUrl: string;
+  const servers: ServerProcess[] = [];
+  const hookyards: number[] = [];
+
+  beforeAll(async () => {
+    dataDir = await tempDataDir();
+    const port = await freePort();
+    env = { HOOKYARD_DATA_DIR: dataDir, PORT: String(port), HOOKYARD_EMBEDDED_PG_PORT: String(await freePort()) };
+    baseUrl = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    for (const pid of hookyards) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => s.exited));
+    for (const pid of postgresProcessesOf(dataDir)) process.kill(pid, 'SIGINT');
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  // A supervisor (systemd, a container's init, a shell's kill) signals the npm process
+  // alone, not its process group: Hookyard must still stop, with its PostgreSQL.
+  it.each(['SIGTERM', 'SIGINT'] as const)('stops the API, the worker and the embedded PostgreSQL on %s to the npm process', { timeout: 120_000 }, async (signal) => {
+    const npm = startServerProcess(env, undefined, 'npm');
+    servers.push(npm);
+    await npm.ready();
+    const [hookyard] = childrenOf(npm.child.pid!);
+    expect(hookyard).toBeGreaterThan(0);
+    hookyards.push(hookyard);
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+    expect(postgresProcessesOf(dataDir)).toHaveLength(1);
+
+    npm.child.kill(signal);
+    await npm.exited;
+    // Hookyard's own process (npm's child) ends too, leaving no PostgreSQL behind.
+    for (let i = 0; i < 300 && (isAlive(hookyard) || postgresProcessesOf(dataDir).length); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(hookyard)).toBe(false);
+    expect(postgresProcessesOf(dataDir)).toEqual([]);
+    await expect(fetch(`${baseUrl}/healthz`)).rejects.toThrow();
+    expect(npm.stdout()).toContain('"msg":"stopping"');
   });
 });
 

@@ -2,6 +2,7 @@
 // the start banner, exit codes, signals and the embedded PostgreSQL's lifetime.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -20,14 +21,17 @@ export interface ServerProcess {
 
 /**
  * Starts `node start.ts` with the node that runs the tests (Node 24) in its own process
- * group, so a test can signal it the way a terminal's Ctrl-C does. Only `env` and PATH
- * reach it: no DATABASE_URL or NODE_ENV leaks in from the test run. `root` is the
- * checkout to run it from.
+ * group, so a test can signal it the way a terminal's Ctrl-C does. Only `env`, PATH and
+ * HOME reach it: no DATABASE_URL or NODE_ENV leaks in from the test run. `root` is the
+ * checkout to run it from. With `via: 'npm'` it is `npm start` (without the prestart
+ * dashboard build), and `child` is the npm process, as a supervisor would hold it.
  */
-export function startServerProcess(env: Record<string, string>, root = ROOT): ServerProcess {
-  const child = spawn(process.execPath, ['start.ts'], {
+export function startServerProcess(env: Record<string, string>, root = ROOT, via: 'node' | 'npm' = 'node'): ServerProcess {
+  // npm_execpath names the npm that runs the tests (npm test, npx vitest).
+  const [command, args] = via === 'node' ? [process.execPath, ['start.ts']] : process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, 'start', '--ignore-scripts']] : ['npm', ['start', '--ignore-scripts']];
+  const child = spawn(command, args, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'info', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,4 +84,14 @@ export function postgresProcessesOf(dataDir: string): number[] {
     .split('\n')
     .filter((line) => line.includes('postgres') && line.includes(dataDir))
     .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+/** Pids of the processes whose parent is `pid`. */
+export function childrenOf(pid: number): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([, ppid]) => ppid === pid)
+    .map(([child]) => child);
 }
