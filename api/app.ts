@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Services } from '../core/services.ts';
 import { ConfigError } from '../infra/config.ts';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../infra/database.ts';
 import { createGraphqlServer } from './graphql-server.ts';
 import { attachGraphqlWebSocket } from './websocket.ts';
 import { handleHealth } from './health.ts';
@@ -38,9 +39,17 @@ export function buildApi(services: Services, orm: MikroORM): Api {
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${path}` }));
   });
   function exportFailed(error: unknown, res: http.ServerResponse): void {
-    services.log.error({ err: error }, 'export failed');
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the export failed; try again' } }));
-    else res.destroy();
+    const unavailable = isDatabaseUnavailable(error);
+    if (unavailable) services.log.warn({ err: error }, 'export failed: the database is unavailable');
+    else services.log.error({ err: error }, 'export failed');
+    if (res.headersSent) return void res.destroy();
+    if (unavailable) {
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': String(RETRY_AFTER_SECONDS) })
+        .end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: `the database is unavailable; try again in ${RETRY_AFTER_SECONDS} s` } }));
+    } else {
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the export failed; try again' } }));
+    }
   }
   // A slow client must not hold a socket forever.
   server.requestTimeout = 60_000;

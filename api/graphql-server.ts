@@ -13,6 +13,7 @@ import type { Services } from '../core/services.ts';
 import type { Viewer } from '../core/auth/viewer.ts';
 import type { LiveUpdates } from '../core/live-updates/subscriptions.ts';
 import { HookyardError, ValidationError } from '../core/errors.ts';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../infra/database.ts';
 import { authenticate, bearerToken } from './auth.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
 
@@ -69,6 +70,12 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
         if (error instanceof GraphQLError && !error.originalError) return error;
         // A PothosSchemaError is a GraphQLError too, but it describes the server's schema, not the request.
         if (original instanceof GraphQLError && !(original instanceof PothosSchemaError)) return original;
+        if (isDatabaseUnavailable(original ?? error)) {
+          services.log.warn({ err: original ?? error }, 'a GraphQL operation failed: the database is unavailable');
+          return new GraphQLError(`the database is unavailable; try again in ${RETRY_AFTER_SECONDS} s`, {
+            extensions: { code: 'UNAVAILABLE', http: { status: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } } },
+          });
+        }
         services.log.error({ err: original ?? error, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected error in a GraphQL operation');
         return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },

@@ -34,3 +34,29 @@ export function redactUrl(url: string): string {
   if (u.password) u.password = '***';
   return u.toString();
 }
+
+/** Socket errors that mean the database cannot be reached (refused, reset, unreachable). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is going away or not taking connections. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection timeout|not queryable|connection is closed|terminating connection/i;
+
+/**
+ * True when an error says PostgreSQL is unreachable or shutting down (an outage), not
+ * that a statement was wrong: the caller answers "try again" rather than "bug". Looks
+ * through wrapped causes (ORM and pool errors wrap the driver's).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, message, cause, errors } = current as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    // An AggregateError (a connect to several addresses) is unavailable when each part is.
+    if (Array.isArray(errors) && errors.length && errors.every((e) => isDatabaseUnavailable(e))) return true;
+    current = cause;
+  }
+  return false;
+}
+
+/** Seconds a client should wait before trying again during an outage. */
+export const RETRY_AFTER_SECONDS = 5;
