@@ -28,7 +28,7 @@ export function checkWebhookUrl(url: string, policy: UrlPolicy): UrlCheck {
     return fail(`the URL must start with https:// (or http:// outside production), not ${parsed.protocol}//`);
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    return fail('the URL must not contain credentials (user:password@); send them in a custom header such as Authorization');
+    return fail('the URL must not contain credentials (user:password@); send them in a secret custom header (secretHeaders), such as Authorization');
   }
   // Normalising can lengthen a URL (percent-encoding, punycode).
   if (parsed.href.length > MAX_WEBHOOK_URL_LENGTH) {

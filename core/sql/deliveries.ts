@@ -16,6 +16,8 @@ export interface DeliveryRow {
   previous_secret_encrypted: string | null;
   previous_secret_expires_at: Date | null;
   headers: Record<string, string>;
+  /** name -> encrypted value */
+  secret_headers: Record<string, string>;
   retry_schedule_seconds: number[];
   timeout_ms: number;
   rate_limit_per_second: number | null;
@@ -30,7 +32,7 @@ export function loadBatch(ids: string[]) {
   return {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
-                  w.headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
+                  w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
                   e.type as event_type, e.source, e.payload, e.occurred_at
              from delivery d
              join webhook w on w.id = d.webhook_id

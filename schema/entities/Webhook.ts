@@ -6,8 +6,9 @@ export const WEBHOOK_STATUSES = ['ACTIVE', 'PAUSED', 'DISABLED', 'DELETED'] as c
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 
 /**
- * An integrator's subscription. Secrets are stored encrypted (AES-256-GCM); during
- * a rotation the previous secret keeps signing until `previousSecretExpiresAt`.
+ * An integrator's subscription. Secrets, and the values of secret custom headers, are
+ * stored encrypted (AES-256-GCM); during a rotation the previous secret keeps signing
+ * until `previousSecretExpiresAt`.
  */
 export const WebhookSchema = defineEntity({
   name: 'Webhook',
@@ -25,6 +26,8 @@ export const WebhookSchema = defineEntity({
     previousSecretEncrypted: p.text().nullable(),
     previousSecretExpiresAt: p.datetime().nullable(),
     headers: p.json<Record<string, string>>().defaultRaw(`'{}'`),
+    // Custom headers whose values are secret: name -> value encrypted like the signing secret.
+    secretHeaders: p.json<Record<string, string>>().defaultRaw(`'{}'`),
     status: p.enum(WEBHOOK_STATUSES).default('ACTIVE'),
     statusReason: p.text().nullable(),
     retryScheduleSeconds: p.array((i) => Number(i), (i) => String(i)).columnType('integer[]'),

@@ -1,7 +1,9 @@
+import { Migration20261128090000 } from './Migration20261128090000.ts';
 import { Migration20261122211500 } from './Migration20261122211500.ts';
 import { Migration20261122210133 } from './Migration20261122210133.ts';
 // Every migration, in order. `npm run migration:create` appends new ones here.
 export const migrationsList = [
   { name: 'Migration20261122210133', class: Migration20261122210133 },
   { name: 'Migration20261122211500', class: Migration20261122211500 },
+  { name: 'Migration20261128090000', class: Migration20261128090000 },
 ];

@@ -105,6 +105,7 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await page.getByRole('checkbox', { name: 'invoice.created' }).check();
     await page.getByLabel('Channels').fill('eu, us');
     await page.getByLabel('Custom headers').fill('x-tenant: acme');
+    await page.getByLabel('Secret headers').fill('Authorization: Bearer dashboard-secret');
     await page.getByLabel('Retry schedule').fill('1s, 2s');
     await page.getByLabel('Timeout (seconds)').fill('5');
     await page.getByLabel('Rate limit (per second)').fill('50');
@@ -117,13 +118,17 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     expect(secret).toMatch(/^whsec_/);
     await page.getByRole('button', { name: 'I stored it' }).click();
     await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    // The secret header's name is shown, never its value.
+    await until(() => page.getByText('Secret headers (values hidden): Authorization').count()).toBe(1);
+    expect(await page.content()).not.toContain('dashboard-secret');
 
-    const { data } = await hy.admin('{ webhooks(first: 10) { edges { node { name url channels headers retrySchedule timeoutSeconds rateLimitPerSecond eventTypes } } } }');
+    const { data } = await hy.admin('{ webhooks(first: 10) { edges { node { name url channels headers secretHeaderNames retrySchedule timeoutSeconds rateLimitPerSecond eventTypes } } } }');
     expect(data.webhooks.edges[0].node).toEqual({
       name: 'Billing',
       url: receiver.url,
       channels: ['eu', 'us'],
       headers: { 'x-tenant': 'acme' },
+      secretHeaderNames: ['Authorization'],
       retrySchedule: [1, 2],
       timeoutSeconds: 5,
       rateLimitPerSecond: 50,

@@ -13,7 +13,7 @@ import {
 } from '../../client/src/lib/deliveries/delivery-query.ts';
 import { Batcher } from '../../client/src/lib/live/batcher.ts';
 import { formatSeconds, parseSchedule } from '../../client/src/lib/format/time.ts';
-import { parseHeaders, parseList } from '../../client/src/lib/webhooks/webhook-form.ts';
+import { parseHeaders, parseList, parseSecretHeaders } from '../../client/src/lib/webhooks/webhook-form.ts';
 import { fieldKey } from '../../client/src/lib/forms/mutation-result.ts';
 
 function delivery(id: string, createdAt: string, patch: Partial<LiveRow> = {}): LiveRow {
@@ -163,6 +163,11 @@ describe('the form parsers', () => {
     expect(parseHeaders('x-tenant: acme\n\nx-trace:  a:b ')).toEqual({ 'x-tenant': 'acme', 'x-trace': 'a:b' });
     expect(() => parseHeaders('x-tenant acme')).toThrow(/line 1/);
     expect(parseList('eu, us ,eu')).toEqual(['eu', 'us']);
+  });
+
+  it('reads secret headers the same way, a name with no value meaning "remove it"', () => {
+    expect(parseSecretHeaders('Authorization: Bearer abc\nX-Old:')).toEqual({ Authorization: 'Bearer abc', 'X-Old': null });
+    expect(parseSecretHeaders('')).toEqual({});
   });
 
   it('puts a ValidationError next to the field its path names', () => {

@@ -41,6 +41,9 @@ interface Sent {
 
 const OPEN = new Set(['PENDING', 'RETRYING']);
 
+/** What the attempt log shows in place of a secret header's value. */
+export const SECRET_HEADER_MASK = '[secret]';
+
 /**
  * The `deliver` handler: one batch of jobs becomes concurrent HTTP attempts and then
  * one transaction that records every attempt, moves every delivery on, schedules the
@@ -70,8 +73,10 @@ export function createDeliverHandler(deps: DeliverDeps) {
 
   async function send(row: sql.DeliveryRow, manual: boolean, body: string): Promise<Sent> {
     const startedAt = new Date();
+    const secretHeaders = Object.fromEntries(Object.entries(row.secret_headers ?? {}).map(([name, stored]) => [name, decrypt(stored)]));
     const headers: Record<string, string> = {
       ...row.headers,
+      ...secretHeaders,
       'content-type': 'application/json',
       'user-agent': `Hookyard/${VERSION}`,
       'webhook-id': row.id,
@@ -79,6 +84,8 @@ export function createDeliverHandler(deps: DeliverDeps) {
       'webhook-signature': signPayload({ secrets: signingSecrets(row, startedAt), messageId: row.id, timestamp: startedAt, body }),
     };
     const outcome = await sendAttempt({ url: row.url, headers, body, timeoutMs: row.timeout_ms, dispatcher: deps.dispatcher });
+    // The attempt log keeps what was sent, but never a secret header's value.
+    for (const name of Object.keys(secretHeaders)) headers[name] = SECRET_HEADER_MASK;
     return { row, manual, startedAt, headers, body, outcome };
   }
 

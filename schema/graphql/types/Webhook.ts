@@ -67,7 +67,11 @@ export const WebhookRef = builder.node(Webhook, {
     url: t.exposeString('url'),
     eventTypes: t.exposeStringList('eventTypes'),
     channels: t.exposeStringList('channels'),
-    headers: t.field({ type: 'JSON', description: 'Custom headers sent with every attempt.', resolve: (w) => w.headers }),
+    headers: t.field({ type: 'JSON', description: 'Custom headers sent with every attempt (not the secret ones: see secretHeaderNames).', resolve: (w) => w.headers }),
+    secretHeaderNames: t.stringList({
+      description: 'Custom headers whose values are secret (credentials): sent with every attempt, stored encrypted, never returned, and shown as [secret] in the attempt log.',
+      resolve: (w) => Object.keys(w.secretHeaders ?? {}),
+    }),
     status: t.field({ type: WebhookStatusEnum, resolve: (w) => w.status }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
     retrySchedule: t.field({ type: ['Int'], description: 'Seconds before each retry; its length + 1 is the number of attempts.', resolve: (w) => w.retryScheduleSeconds }),
@@ -150,9 +154,31 @@ function checkHeaders(headers: unknown): Record<string, string> {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
     throw new ValidationError('input.headers', 'headers must be a JSON object of strings, e.g. {"x-tenant": "acme"}');
   }
-  const result = checkCustomHeaders(headers as Record<string, string>);
-  if (!result.ok) throw new ValidationError('input.headers', result.message);
   return headers as Record<string, string>;
+}
+
+/**
+ * The webhook's secret headers after `changes` (a name with a value sets it, with null
+ * removes it; names not given keep their stored value), encrypted; and both kinds of
+ * header checked together, since they go out in one request.
+ */
+function checkAllHeaders(ctx: Context, headers: Record<string, string>, storedSecret: Record<string, string>, changes: unknown): Record<string, string> {
+  if (changes != null && (typeof changes !== 'object' || Array.isArray(changes) || Object.values(changes).some((v) => v !== null && typeof v !== 'string'))) {
+    throw new ValidationError('input.secretHeaders', 'secretHeaders must be a JSON object of strings (null removes one), e.g. {"authorization": "Bearer ..."}');
+  }
+  // Plain values of the new ones (to check them); kept ones need only a valid stand-in.
+  const next = new Map(Object.keys(storedSecret).map((name) => [name, { stored: storedSecret[name], plain: 'kept' }]));
+  for (const [name, value] of Object.entries((changes ?? {}) as Record<string, string | null>)) {
+    for (const existing of next.keys()) if (existing.toLowerCase() === name.toLowerCase()) next.delete(existing);
+    if (value !== null) next.set(name, { stored: '', plain: value });
+  }
+  const secretNames = new Set([...next.keys()].map((name) => name.toLowerCase()));
+  const result = checkCustomHeaders({ ...headers, ...Object.fromEntries([...next].map(([name, { plain }]) => [name, plain])) });
+  if (!result.ok) {
+    const secret = secretNames.has(result.header.toLowerCase()) && !Object.keys(headers).some((name) => name.toLowerCase() === result.header.toLowerCase());
+    throw new ValidationError(secret ? 'input.secretHeaders' : 'input.headers', result.message);
+  }
+  return Object.fromEntries([...next].map(([name, { stored, plain }]) => [name, stored || encryptSecret(plain, ctx.services.secretKey)]));
 }
 
 function checkSecret(secret: string | null | undefined): string {
@@ -196,6 +222,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     channels: t.stringList({ description: 'Only events of these channels; empty or absent means all.' }),
     secret: t.string({ description: 'whsec_ + base64 of 24 to 64 bytes; generated when absent.' }),
     headers: t.field({ type: 'JSON', description: 'Custom headers, e.g. {"x-tenant": "acme"}.' }),
+    secretHeaders: t.field({ type: 'JSON', description: 'Custom headers whose values are credentials, e.g. {"authorization": "Bearer ..."}: stored encrypted and never returned.' }),
     retrySchedule: t.intList({ description: 'Seconds before each retry; default 5, 300, 1800, 7200, 18000, 36000, 36000.' }),
     timeoutSeconds: t.int({ description: `Per-attempt timeout, default ${DEFAULT_TIMEOUT_SECONDS}.` }),
     rateLimitPerSecond: t.int({ description: 'Deliveries per second; extra deliveries wait, none are dropped.' }),
@@ -222,6 +249,7 @@ builder.mutationField('createWebhook', (t) =>
         timeoutMs: checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         rateLimitPerSecond: checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond ?? null),
       };
+      const secretHeaders = checkAllHeaders(ctx, fields.headers, {}, input.secretHeaders);
       const webhook = await ctx.em.transactional(async (em) => {
         // Lock the tenant row so two concurrent creates cannot both pass the limit check.
         // (PESSIMISTIC_WRITE waits for the lock; the PARTIAL variant would skip the row.)
@@ -242,6 +270,7 @@ builder.mutationField('createWebhook', (t) =>
           tenantId: tenant.id,
           integratorId: integrator.id,
           ...fields,
+          secretHeaders,
           secretEncrypted: encryptSecret(secret, ctx.services.secretKey),
           status: 'ACTIVE',
           createdAt: now,
@@ -274,7 +303,8 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     url: t.string(),
     eventTypes: t.stringList(),
     channels: t.stringList(),
-    headers: t.field({ type: 'JSON' }),
+    headers: t.field({ type: 'JSON', description: 'Replaces the custom headers (not the secret ones).' }),
+    secretHeaders: t.field({ type: 'JSON', description: 'A name with a value sets that secret header, with null removes it; secret headers not named are kept.' }),
     retrySchedule: t.intList(),
     timeoutSeconds: t.int(),
     rateLimitPerSecond: t.int({ description: 'null removes the limit.' }),
@@ -295,7 +325,11 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.url != null) webhook.url = checkUrl(ctx, input.url);
       if (input.eventTypes != null) webhook.eventTypes = await checkSubscribedTypes(ctx, input.eventTypes);
       if (input.channels != null) webhook.channels = checkChannels('input.channels', input.channels);
-      if (input.headers != null) webhook.headers = checkHeaders(input.headers);
+      if (input.headers != null || input.secretHeaders != null) {
+        const headers = input.headers != null ? checkHeaders(input.headers) : webhook.headers;
+        webhook.secretHeaders = checkAllHeaders(ctx, headers, webhook.secretHeaders ?? {}, input.secretHeaders);
+        webhook.headers = headers;
+      }
       if (input.retrySchedule != null) webhook.retryScheduleSeconds = checkRetrySchedule('input.retrySchedule', input.retrySchedule);
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);

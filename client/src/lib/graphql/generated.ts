@@ -38,6 +38,7 @@ export interface CreateWebhookInput {
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
   secret?: string | null;
+  secretHeaders?: unknown | null;
   timeoutSeconds?: number | null;
   url: string;
 }
@@ -154,6 +155,7 @@ export interface UpdateWebhookInput {
   name?: string | null;
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
+  secretHeaders?: unknown | null;
   timeoutSeconds?: number | null;
   url?: string | null;
 }
@@ -1039,6 +1041,7 @@ export type WebhookFieldsFragment = {
   eventTypes: Array<string>;
   channels: Array<string>;
   headers: unknown;
+  secretHeaderNames: Array<string>;
   status: WebhookStatus;
   statusReason: string | null;
   retrySchedule: Array<number>;
@@ -1079,6 +1082,7 @@ export type WebhooksResult = {
         eventTypes: Array<string>;
         channels: Array<string>;
         headers: unknown;
+        secretHeaderNames: Array<string>;
         status: WebhookStatus;
         statusReason: string | null;
         retrySchedule: Array<number>;
@@ -1103,7 +1107,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
@@ -1127,6 +1131,7 @@ export type WebhookDetailResult = {
     eventTypes: Array<string>;
     channels: Array<string>;
     headers: unknown;
+    secretHeaderNames: Array<string>;
     status: WebhookStatus;
     statusReason: string | null;
     retrySchedule: Array<number>;
@@ -1154,7 +1159,7 @@ export type WebhookDetailResult = {
 export type WebhookDetailVariables = {
   id: string;
 };
-export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type CreateWebhookResult = {
   createWebhook: {
@@ -1193,6 +1198,7 @@ export type CreateWebhookResult = {
       eventTypes: Array<string>;
       channels: Array<string>;
       headers: unknown;
+      secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
       retrySchedule: Array<number>;
@@ -1214,7 +1220,7 @@ export type CreateWebhookResult = {
 export type CreateWebhookVariables = {
   input: CreateWebhookInput;
 };
-export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type UpdateWebhookResult = {
   updateWebhook: {
@@ -1252,6 +1258,7 @@ export type UpdateWebhookResult = {
       eventTypes: Array<string>;
       channels: Array<string>;
       headers: unknown;
+      secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
       retrySchedule: Array<number>;
@@ -1273,7 +1280,7 @@ export type UpdateWebhookResult = {
 export type UpdateWebhookVariables = {
   input: UpdateWebhookInput;
 };
-export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type PauseWebhookResult = {
   pauseWebhook: {
@@ -1311,6 +1318,7 @@ export type PauseWebhookResult = {
       eventTypes: Array<string>;
       channels: Array<string>;
       headers: unknown;
+      secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
       retrySchedule: Array<number>;
@@ -1332,7 +1340,7 @@ export type PauseWebhookResult = {
 export type PauseWebhookVariables = {
   input: WebhookActionInput;
 };
-export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type ResumeWebhookResult = {
   resumeWebhook: {
@@ -1370,6 +1378,7 @@ export type ResumeWebhookResult = {
       eventTypes: Array<string>;
       channels: Array<string>;
       headers: unknown;
+      secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
       retrySchedule: Array<number>;
@@ -1391,7 +1400,7 @@ export type ResumeWebhookResult = {
 export type ResumeWebhookVariables = {
   input: WebhookActionInput;
 };
-export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeleteWebhookResult = {
   deleteWebhook: {
@@ -1429,6 +1438,7 @@ export type DeleteWebhookResult = {
       eventTypes: Array<string>;
       channels: Array<string>;
       headers: unknown;
+      secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
       retrySchedule: Array<number>;
@@ -1450,7 +1460,7 @@ export type DeleteWebhookResult = {
 export type DeleteWebhookVariables = {
   input: WebhookActionInput;
 };
-export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type RotateWebhookSecretResult = {
   rotateWebhookSecret: {
@@ -1489,6 +1499,7 @@ export type RotateWebhookSecretResult = {
       eventTypes: Array<string>;
       channels: Array<string>;
       headers: unknown;
+      secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
       retrySchedule: Array<number>;
@@ -1510,7 +1521,7 @@ export type RotateWebhookSecretResult = {
 export type RotateWebhookSecretVariables = {
   input: RotateWebhookSecretInput;
 };
-export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type SendTestEventResult = {
   sendTestEvent: {
@@ -1559,6 +1570,7 @@ export type WebhookUpdatedResult = {
     eventTypes: Array<string>;
     channels: Array<string>;
     headers: unknown;
+    secretHeaderNames: Array<string>;
     status: WebhookStatus;
     statusReason: string | null;
     retrySchedule: Array<number>;
@@ -1579,4 +1591,4 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");

@@ -14,6 +14,14 @@ export function parseHeaders(text: string): Record<string, string> {
   return headers;
 }
 
+/**
+ * Secret headers as typed: "Authorization: Bearer …" sets one; "Name:" with no value
+ * removes one (an empty secret is never worth sending) → {"Name": null}.
+ */
+export function parseSecretHeaders(text: string): Record<string, string | null> {
+  return Object.fromEntries(Object.entries(parseHeaders(text)).map(([name, value]) => [name, value === '' ? null : value]));
+}
+
 export function formatHeaders(headers: unknown): string {
   if (!headers || typeof headers !== 'object') return '';
   return Object.entries(headers as Record<string, string>)
