@@ -26,7 +26,7 @@ export async function loadSecretKey(fromEnv: string | null, dataDir: string): Pr
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const generated = randomBytes(32).toString('base64');
+  const generated = randomBytes(SECRET_KEY_BYTES).toString('base64');
   await fs.writeFile(file, generated + '\n', { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EEXIST') throw error;
   });
