@@ -13,6 +13,7 @@ import { createMetricsHandler } from './metrics.ts';
 import { handleCsvExport } from './exports/export-csv.ts';
 import { handlePdfExport } from './exports/export-pdf.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
+import { requestPath, withErrorBoundary } from './error-boundary.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;
@@ -27,21 +28,21 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   const yoga = createGraphqlServer(services, orm, live);
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/graphql') return void yoga(req, res);
-    if (path === '/healthz') return void handleHealth(services, res);
-    if (path === '/metrics') return void handleMetrics(req, res);
-    if (path === '/export/deliveries.csv') return void handleCsvExport(services, req, res).catch((error) => exportFailed(error, res));
-    if (path === '/export/deliveries.pdf') return void handlePdfExport(services, req, res).catch((error) => exportFailed(error, res));
-    if (req.method === 'GET' || req.method === 'HEAD') return serveDashboard(req, res);
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${path}` }));
-  });
-  function exportFailed(error: unknown, res: http.ServerResponse): void {
-    services.log.error({ err: error }, 'export failed');
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the export failed; try again' } }));
-    else res.destroy();
-  }
+  // Every route, and every route added here later, runs inside the error boundary: an
+  // unexpected error is logged and answered 500, and the process lives on.
+  const server = http.createServer(
+    withErrorBoundary(services.log, async (req, res) => {
+      const path = requestPath(req, res);
+      if (path === null) return;
+      if (path === '/graphql') return void (await yoga(req, res));
+      if (path === '/healthz') return handleHealth(services, res);
+      if (path === '/metrics') return handleMetrics(req, res);
+      if (path === '/export/deliveries.csv') return handleCsvExport(services, req, res);
+      if (path === '/export/deliveries.pdf') return handlePdfExport(services, req, res);
+      if (req.method === 'GET' || req.method === 'HEAD') return serveDashboard(req, res);
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${path.slice(0, 200)}` } }));
+    }),
+  );
   // A slow client must not hold a socket forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;

@@ -33,6 +33,8 @@ export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool
   // WebSocket server, where graphql-ws prints them with a stack trace.
   const wss = new WebSocketServer({ noServer: true, maxPayload });
   server.on('upgrade', (req, socket, head) => {
+    // A client that resets the connection mid-upgrade must not become an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
     if ((req.url ?? '').split('?')[0] !== '/graphql') return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
