@@ -42,6 +42,8 @@ export interface Config {
   workerPollMs: number;
   /** HOOKYARD_METRICS_PORT: where a worker-only process (HOOKYARD_ROLE=worker) serves /metrics; unset, it serves none. The API serves /metrics on its own port. */
   metricsPort: number | null;
+  /** HOOKYARD_JSON_DEPTH_LIMIT: how deeply a JSON value in a request (a payload, a schema) may nest objects and lists. */
+  jsonDepthLimit: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -126,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // pg-boss polls at most every 500 ms.
     workerPollMs: integer(env, 'HOOKYARD_WORKER_POLL_MS', 500, 500, 60_000),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
+    jsonDepthLimit: integer(env, 'HOOKYARD_JSON_DEPTH_LIMIT', 100, 2, 1000),
   };
 }
