@@ -14,6 +14,7 @@ import { handleCsvExport } from './exports/export-csv.ts';
 import { handlePdfExport } from './exports/export-pdf.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
 import { requestPath, withErrorBoundary } from './error-boundary.ts';
+import { createCors } from './cors.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;
@@ -28,12 +29,14 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   const yoga = createGraphqlServer(services, orm, live);
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();
+  const applyCors = createCors(services.config.corsOrigins);
   // Every route, and every route added here later, runs inside the error boundary: an
   // unexpected error is logged and answered 500, and the process lives on.
   const server = http.createServer(
     withErrorBoundary(services.log, async (req, res) => {
       const path = requestPath(req, res);
       if (path === null) return;
+      if (applyCors(req, res)) return;
       if (path === '/graphql') return void (await yoga(req, res));
       if (path === '/healthz') return handleHealth(services, res);
       if (path === '/metrics') return handleMetrics(req, res);

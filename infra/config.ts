@@ -44,6 +44,8 @@ export interface Config {
   metricsPort: number | null;
   /** HOOKYARD_JSON_DEPTH_LIMIT: how deeply a JSON value in a request (a payload, a schema) may nest objects and lists. */
   jsonDepthLimit: number;
+  /** HOOKYARD_CORS_ORIGINS: the only origins (scheme://host[:port]) a browser may call the API from besides its own; none by default. */
+  corsOrigins: string[];
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -89,6 +91,36 @@ function adminToken(env: NodeJS.ProcessEnv): string | null {
   return raw;
 }
 
+/**
+ * HOOKYARD_CORS_ORIGINS: comma-separated origins, each exactly as a browser sends it in
+ * its Origin header (`https://dash.example.com`, `http://localhost:5173`): no path, no
+ * trailing slash, no wildcard. Unset or empty: no cross-origin access at all.
+ */
+function corsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.HOOKYARD_CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return [];
+  const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of origins) {
+    if (entry.includes('*')) {
+      throw new ConfigError('HOOKYARD_CORS_ORIGINS', `"${entry}" is a wildcard; list each origin that may call the API, e.g. https://dash.example.com,http://localhost:5173`);
+    }
+    let origin: string | null = null;
+    try {
+      const url = new URL(entry);
+      origin = ['http:', 'https:'].includes(url.protocol) ? url.origin : null;
+    } catch {
+      origin = null;
+    }
+    if (origin !== entry) {
+      throw new ConfigError(
+        'HOOKYARD_CORS_ORIGINS',
+        `"${entry.slice(0, 100)}" is not an origin; write each as scheme://host[:port] with no path or trailing slash${origin ? ` (here: ${origin})` : ''}, separated by commas`,
+      );
+    }
+  }
+  return [...new Set(origins)];
+}
+
 /** Reads and checks every setting once at start, so a bad value fails fast with one clear line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -129,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerPollMs: integer(env, 'HOOKYARD_WORKER_POLL_MS', 500, 500, 60_000),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
     jsonDepthLimit: integer(env, 'HOOKYARD_JSON_DEPTH_LIMIT', 100, 2, 1000),
+    corsOrigins: corsOrigins(env),
   };
 }

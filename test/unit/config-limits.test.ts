@@ -24,3 +24,25 @@ describe('HOOKYARD_JSON_DEPTH_LIMIT', () => {
     expect(error.message).toMatch(/not a whole number from 2 to 1000/);
   });
 });
+
+describe('HOOKYARD_CORS_ORIGINS', () => {
+  it('is empty by default and takes a comma-separated list of origins', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ HOOKYARD_CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
+    expect(loadConfig({ HOOKYARD_CORS_ORIGINS: 'https://dash.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://dash.example.com', 'http://localhost:5173']);
+  });
+  it.each([
+    ['*', /wildcard/],
+    ['https://*.example.com', /wildcard/],
+    ['https://dash.example.com/', /not an origin.*no path or trailing slash.*here: https:\/\/dash\.example\.com/],
+    ['https://dash.example.com/app', /not an origin/],
+    ['dash.example.com', /not an origin/],
+    ['ftp://dash.example.com', /not an origin/],
+    ['https://Dash.Example.com', /here: https:\/\/dash\.example\.com/],
+    ['https://dash.example.com:443', /here: https:\/\/dash\.example\.com\)/],
+  ])('refuses %s with a message naming it', (value, message) => {
+    const error = refusal({ HOOKYARD_CORS_ORIGINS: value });
+    expect(error.variable).toBe('HOOKYARD_CORS_ORIGINS');
+    expect(error.message).toMatch(message);
+  });
+});
