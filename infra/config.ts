@@ -46,6 +46,8 @@ export interface Config {
   jsonDepthLimit: number;
   /** HOOKYARD_CORS_ORIGINS: the only origins (scheme://host[:port]) a browser may call the API from besides its own; none by default. */
   corsOrigins: string[];
+  /** HOOKYARD_METRICS_TOKEN: the Bearer token every /metrics wants; null, /metrics is open. */
+  metricsToken: string | null;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -87,6 +89,20 @@ function adminToken(env: NodeJS.ProcessEnv): string | null {
       'HOOKYARD_ADMIN_TOKEN',
       `must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_ADMIN_TOKEN_LENGTH} characters, not ${raw.length}; e.g. hy_ followed by the output of "openssl rand -hex 24"`,
     );
+  }
+  return raw;
+}
+
+/** HOOKYARD_METRICS_TOKEN: a Bearer token Prometheus sends; the same rules as the admin token. */
+function metricsToken(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.HOOKYARD_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  // A secret: say what is wrong without echoing it.
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError('HOOKYARD_METRICS_TOKEN', 'must be printable ASCII without spaces (Prometheus sends it as "Authorization: Bearer <token>"); e.g. the output of "openssl rand -hex 24"');
+  }
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH || raw.length > MAX_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('HOOKYARD_METRICS_TOKEN', `must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_ADMIN_TOKEN_LENGTH} characters, not ${raw.length}; e.g. the output of "openssl rand -hex 24"`);
   }
   return raw;
 }
@@ -162,5 +178,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
     jsonDepthLimit: integer(env, 'HOOKYARD_JSON_DEPTH_LIMIT', 100, 2, 1000),
     corsOrigins: corsOrigins(env),
+    metricsToken: metricsToken(env),
   };
 }

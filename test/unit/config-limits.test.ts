@@ -46,3 +46,21 @@ describe('HOOKYARD_CORS_ORIGINS', () => {
     expect(error.message).toMatch(message);
   });
 });
+
+describe('HOOKYARD_METRICS_TOKEN', () => {
+  it('is unset by default (an open /metrics) and takes 16 to 200 printable characters', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ HOOKYARD_METRICS_TOKEN: 'a'.repeat(16) }).metricsToken).toBe('a'.repeat(16));
+    expect(loadConfig({ HOOKYARD_METRICS_TOKEN: 'a'.repeat(200) }).metricsToken).toBe('a'.repeat(200));
+  });
+  it.each([
+    ['a'.repeat(15), /16 to 200 characters, not 15/],
+    ['a'.repeat(201), /16 to 200 characters, not 201/],
+    ['has a space in it ok', /printable ASCII without spaces/],
+  ])('refuses %s without echoing it', (value, message) => {
+    const error = refusal({ HOOKYARD_METRICS_TOKEN: value });
+    expect(error.variable).toBe('HOOKYARD_METRICS_TOKEN');
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain(value);
+  });
+});
