@@ -49,7 +49,11 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   // A slow client must not hold a socket forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
-  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live, graphqlRequestLimitBytes(services.config));
+  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live, graphqlRequestLimitBytes(services.config), {
+    subscriptionsPerSocket: services.config.wsSubscriptionsPerSocket,
+    socketsPerKey: services.config.wsSocketsPerKey,
+    messagesPerSecond: services.config.wsMessagesPerSecond,
+  });
 
   return {
     async start() {

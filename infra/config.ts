@@ -48,6 +48,10 @@ export interface Config {
   corsOrigins: string[];
   /** HOOKYARD_METRICS_TOKEN: the Bearer token every /metrics wants; null, /metrics is open. */
   metricsToken: string | null;
+  /** graphql-ws limits: subscriptions open at once on one socket, sockets of one API key (per API process), messages a socket may send per second (bursts up to that many). */
+  wsSubscriptionsPerSocket: number;
+  wsSocketsPerKey: number;
+  wsMessagesPerSecond: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -179,5 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jsonDepthLimit: integer(env, 'HOOKYARD_JSON_DEPTH_LIMIT', 100, 2, 1000),
     corsOrigins: corsOrigins(env),
     metricsToken: metricsToken(env),
+    wsSubscriptionsPerSocket: integer(env, 'HOOKYARD_WS_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000),
+    wsSocketsPerKey: integer(env, 'HOOKYARD_WS_SOCKETS_PER_KEY', 50, 1, 10_000),
+    wsMessagesPerSecond: integer(env, 'HOOKYARD_WS_MESSAGES_PER_SECOND', 100, 1, 10_000),
   };
 }

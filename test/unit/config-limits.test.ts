@@ -64,3 +64,20 @@ describe('HOOKYARD_METRICS_TOKEN', () => {
     expect(error.message).not.toContain(value);
   });
 });
+
+describe.each([
+  ['HOOKYARD_WS_SUBSCRIPTIONS_PER_SOCKET', 'wsSubscriptionsPerSocket', 100],
+  ['HOOKYARD_WS_SOCKETS_PER_KEY', 'wsSocketsPerKey', 50],
+  ['HOOKYARD_WS_MESSAGES_PER_SECOND', 'wsMessagesPerSecond', 100],
+] as const)('%s', (variable, key, fallback) => {
+  it(`is ${fallback} by default and takes 1 to 10000`, () => {
+    expect(loadConfig({})[key]).toBe(fallback);
+    expect(loadConfig({ [variable]: '1' })[key]).toBe(1);
+    expect(loadConfig({ [variable]: '10000' })[key]).toBe(10_000);
+  });
+  it.each(['0', '10001', 'many', '2.5'])('refuses %s with a message naming it', (value) => {
+    const error = refusal({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(/not a whole number from 1 to 10000/);
+  });
+});
