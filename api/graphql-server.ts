@@ -15,7 +15,6 @@ import type { LiveUpdates } from '../core/live-updates/subscriptions.ts';
 import { HookyardError, ValidationError } from '../core/errors.ts';
 import { authenticate, bearerToken } from './auth.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
-import { useInputGuard } from './graphql-input-guard.ts';
 
 /** What graphql-ws hands over for a WebSocket operation: the viewer resolved at connection_init. */
 export interface SocketContext {
@@ -59,8 +58,6 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
       maxDepthPlugin({ n: 12 }),
       maxAliasesPlugin({ n: 30 }),
       costLimitPlugin({ maxCost: 20000 }),
-      // Every string storable, every JSON value within the depth limit: a VALIDATION error, not a database one.
-      useInputGuard(services.config.jsonDepthLimit),
     ],
     maskedErrors: {
       maskError(error, message) {

@@ -65,39 +65,49 @@ describe('client mistakes', () => {
     return (await response.json()) as { data: any; errors?: any[] };
   };
 
-  const validation = (response: { errors?: any[] }, field: string | RegExp) => {
+  /**
+   * A VALIDATION failure naming `field`: a mutation's typed ValidationError result, or for
+   * a query (no error union) a GraphQL error with extensions.code VALIDATION. Returns its message.
+   */
+  const validation = (response: { data?: any; errors?: any[] }, field: string | RegExp): string => {
+    const typed = Object.values(response.data ?? {}).find((value: any) => value?.__typename === 'ValidationError') as any;
+    if (typed) {
+      expect(response.errors, JSON.stringify(response)).toBeUndefined();
+      expect(typed).toMatchObject({ code: 'VALIDATION', field });
+      return typed.message;
+    }
     expect(response.errors, JSON.stringify(response)).toHaveLength(1);
     expect(response.errors![0].extensions).toMatchObject({ code: 'VALIDATION', field });
     expect(response.errors![0].message).not.toMatch(/Unexpected error/);
+    return response.errors![0].message;
   };
 
   it('refuses a NUL in a name, passed as a variable or written in the query', async () => {
-    validation(await admin(`mutation($i: CreateIntegratorInput!) { createIntegrator(input: $i) { ${ERROR} } }`, { i: { name: 'Acme\u0000' } }), 'i.name');
-    const literal = await admin(`mutation { createIntegrator(input: { name: "Acme\\u0000" }) { ${ERROR} } }`);
-    validation(literal, 'input.name');
-    expect(literal.errors![0].message).toMatch(/NUL/);
+    // A mutation answers its typed ValidationError.
+    expect(validation(await admin(`mutation($i: CreateIntegratorInput!) { createIntegrator(input: $i) { ${ERROR} } }`, { i: { name: 'Acme\u0000' } }), 'input.name')).toMatch(/NUL/);
+    expect(validation(await admin(`mutation { createIntegrator(input: { name: "Acme\\u0000" }) { ${ERROR} } }`), 'input.name')).toMatch(/NUL/);
   });
 
   it('refuses a NUL in a search, a reason and an id', async () => {
-    validation(await admin('query($s: String) { deliveries(filter: { search: $s }) { totalCount } }', { s: '\u0000' }), 's');
+    validation(await admin('query($s: String) { deliveries(filter: { search: $s }) { totalCount } }', { s: '\u0000' }), 'filter.search');
     validation(await admin('{ deliveries(filter: { search: "a\\u0000" }) { totalCount } }'), 'filter.search');
     validation(await admin('{ webhooks(filter: { search: "\\u0000" }) { totalCount } }'), 'filter.search');
     validation(await admin(`mutation($id: ID!) { pauseWebhook(input: { id: $id, reason: "x\\u0000" }) { ${ERROR} } }`, { id: webhookId }), 'input.reason');
     validation(await admin('query($id: ID!) { node(id: $id) { id } }', { id: 'whk_\u0000' }), 'id');
+    validation(await admin('query($id: ID!) { node(id: $id) { id } }', { id: 'whk_\ud800' }), 'id');
     validation(await admin('{ node(id: "\\u0000") { id } }'), 'id');
-    validation(await admin('{ deliveries(filter: { ids: ["dlv_\\u0000"] }) { totalCount } }'), 'filter.ids.0');
+    validation(await admin('{ deliveries(filter: { ids: ["dlv_\\u0000"] }) { totalCount } }'), 'filter.ids[0]');
   });
 
   it('refuses invalid Unicode (an unpaired surrogate) the same way', async () => {
     const response = await admin(`mutation($i: CreateIntegratorInput!) { createIntegrator(input: $i) { ${ERROR} } }`, { i: { name: 'Acme \ud800' } });
-    validation(response, 'i.name');
-    expect(response.errors![0].message).toMatch(/Unicode/);
+    expect(validation(response, 'input.name')).toMatch(/Unicode/);
   });
 
   it('refuses a NUL in a JSON payload, in a value or in a key', async () => {
     const publish = `mutation($p: JSON!) { publishEvent(input: { type: "invoice.created", payload: $p }) { __typename ${ERROR} } }`;
-    validation(await admin(publish, { p: { note: 'a\u0000b' } }), 'p.note');
-    validation(await admin(publish, { p: { 'a\u0000': 1 } }), 'p');
+    expect(validation(await admin(publish, { p: { note: 'a\u0000b' } }), 'input.payload')).toMatch(/input\.payload\.note contains a NUL/);
+    expect(validation(await admin(publish, { p: { 'a\u0000': 1 } }), 'input.payload')).toMatch(/a key in input\.payload contains a NUL/);
   });
 
   it('refuses the cursor bnVsbA== ("null") and other garbage on every list, but takes the cursors it gave out', async () => {
@@ -123,22 +133,20 @@ describe('client mistakes', () => {
     const atLimit = await admin(publish, { p: nested(100) });
     expect(atLimit.errors, JSON.stringify(atLimit.errors)).toBeUndefined();
     expect(atLimit.data.publishEvent.__typename).toBe('PublishedEvent');
-    const over = await admin(publish, { p: nested(101) });
-    validation(over, 'p');
-    expect(over.errors![0].message).toMatch(/deeper than 100 levels/);
-    validation(await rawGraphql(publish, `{"p":${nestedJson(10_000)}}`), 'p');
+    expect(validation(await admin(publish, { p: nested(101) }), 'input.payload')).toMatch(/deeper than 100 levels/);
+    validation(await rawGraphql(publish, `{"p":${nestedJson(10_000)}}`), 'input.payload');
     // Inside an input variable the limit counts from the payload, not from the input around it.
     const inInput = await admin(`mutation($e: PublishEventInput!) { publishEvent(input: $e) { __typename ${ERROR} } }`, { e: { type: 'invoice.created', payload: nested(100) } });
     expect(inInput.data?.publishEvent?.__typename, JSON.stringify(inInput)).toBe('PublishedEvent');
-    validation(await rawGraphql(`mutation($e: PublishEventInput!) { publishEvent(input: $e) { __typename ${ERROR} } }`, `{"e":{"type":"invoice.created","payload":${nestedJson(10_000)}}}`), 'e.payload');
+    validation(await rawGraphql(`mutation($e: PublishEventInput!) { publishEvent(input: $e) { __typename ${ERROR} } }`, `{"e":{"type":"invoice.created","payload":${nestedJson(10_000)}}}`), 'input.payload');
   });
 
   it('refuses a deep JSON literal written in the query, and a deep JSON Schema', async () => {
     const literal = (depth: number) => '{ a: '.repeat(depth) + '1' + ' }'.repeat(depth);
     const ok = await admin(`mutation { publishEvent(input: { type: "invoice.created", payload: ${literal(100)} }) { __typename ${ERROR} } }`);
     expect(ok.data?.publishEvent?.__typename, JSON.stringify(ok)).toBe('PublishedEvent');
-    validation(await admin(`mutation { publishEvent(input: { type: "invoice.created", payload: ${literal(101)} }) { __typename ${ERROR} } }`), /^input\.payload/);
-    validation(await rawGraphql(`mutation($s: JSON) { registerEventType(input: { name: "deep.schema", schema: $s }) { __typename ${ERROR} } }`, `{"s":${nestedJson(10_000)}}`), 's');
+    validation(await admin(`mutation { publishEvent(input: { type: "invoice.created", payload: ${literal(101)} }) { __typename ${ERROR} } }`), 'input.payload');
+    validation(await rawGraphql(`mutation($s: JSON) { registerEventType(input: { name: "deep.schema", schema: $s }) { __typename ${ERROR} } }`, `{"s":${nestedJson(10_000)}}`), 'input.schema');
   });
 
   it('answers the same over graphql-ws', async () => {
@@ -147,7 +155,7 @@ describe('client mistakes', () => {
       expect(await socket.init({ authorization: `Bearer ${ADMIN_TOKEN}` })).toBe('ack');
       const result = await socket.operation('subscription($w: ID) { webhookUpdated(webhookId: $w) { id } }', { w: '\u0000' });
       // graphql-ws hands it over as a result with errors, then completes.
-      expect((result.error?.[0] ?? result.next[0]?.errors?.[0])?.extensions).toMatchObject({ code: 'VALIDATION', field: 'w' });
+      expect((result.error?.[0] ?? result.next[0]?.errors?.[0])?.extensions).toMatchObject({ code: 'VALIDATION', field: 'webhookId' });
       const query = await socket.operation('{ deliveries(filter: { search: "\\u0000" }) { totalCount } }');
       expect(query.next[0]?.errors?.[0]?.extensions ?? query.error?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'filter.search' });
     } finally {
