@@ -56,6 +56,9 @@ export function attachGraphqlWebSocket(server: Server, yoga: Yoga, pool: pg.Pool
         const token = tokenFrom(ctx.connectionParams);
         const viewer = await authenticate(pool, token);
         if (!viewer || !token) return false;
+        // The client may have left while the key was looked up; onClose has run already, so
+        // counting or tracking this socket now would never be undone.
+        if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         if (!sockets.acquire(viewer.apiKeyId)) {
           ctx.extra.socket.close(TOO_MANY, `Too many connections for this API key: at most ${limits.socketsPerKey} (HOOKYARD_WS_SOCKETS_PER_KEY)`);
           return false;

@@ -2,6 +2,7 @@
 // messages per second per socket. Past a limit only the offender hears of it (a
 // LIMIT_EXCEEDED error or the close code 4429); every other socket and subscription goes on.
 import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { useTestHookyard } from '../support/hookyard.ts';
 import { addApiKey, createIntegrator, createWebhook, registerEventType } from '../support/fixtures.ts';
 import { openLiveSocket, type LiveSocket } from '../support/live.ts';
@@ -99,6 +100,23 @@ describe('graphql-ws limits', () => {
       return (await replacement.init({ authorization: `Bearer ${hy.adminToken}` })) === 'ack';
     }, 'a socket of the key let in again');
     for (const s of [three[1], three[2], replacement!, otherKey]) await closeSocket(s);
+  });
+
+  it('does not count a socket that left before its key was looked up', async () => {
+    // Each of these sends connection_init and is gone before the server has checked the key.
+    for (let i = 0; i < 12; i++) {
+      const ws = new WebSocket(`${hy.baseUrl.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${hy.adminToken}` } }));
+      ws.terminate();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const three = [await socket(), await socket(), await socket()];
+    for (const s of three) expect(await s.init({ authorization: `Bearer ${hy.adminToken}` })).toBe('ack');
+    for (const s of three) await closeSocket(s);
   });
 
   it('takes a burst of 20 messages on a socket (the limit a second), closes one that sends 21 with 4429, and others go on', async () => {
