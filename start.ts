@@ -99,7 +99,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
     lines.push('  worker:     running');
     if (config.role === 'worker' && config.metricsPort !== null) {
       // No API here to serve /metrics: the worker's counters get their own port.
-      const metrics = await startMetricsServer(config.host, config.metricsPort, log);
+      const metrics = await startMetricsServer(config.host, config.metricsPort, log, config.metricsToken);
       stops.push(() => metrics.stop());
       lines.push(`  metrics:    ${metrics.url}`);
     }

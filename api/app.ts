@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Services } from '../core/services.ts';
 import { ConfigError } from '../infra/config.ts';
-import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../infra/database.ts';
 import { createGraphqlServer } from './graphql-server.ts';
 import { attachGraphqlWebSocket } from './websocket.ts';
 import { handleHealth } from './health.ts';
@@ -14,6 +13,8 @@ import { createMetricsHandler } from './metrics.ts';
 import { handleCsvExport } from './exports/export-csv.ts';
 import { handlePdfExport } from './exports/export-pdf.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
+import { requestPath, withErrorBoundary } from './error-boundary.ts';
+import { createCors } from './cors.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;
@@ -28,33 +29,31 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   const yoga = createGraphqlServer(services, orm, live);
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/graphql') return void yoga(req, res);
-    if (path === '/healthz') return void handleHealth(services, res);
-    if (path === '/metrics') return void handleMetrics(req, res);
-    if (path === '/export/deliveries.csv') return void handleCsvExport(services, req, res).catch((error) => exportFailed(error, res));
-    if (path === '/export/deliveries.pdf') return void handlePdfExport(services, req, res).catch((error) => exportFailed(error, res));
-    if (req.method === 'GET' || req.method === 'HEAD') return serveDashboard(req, res);
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route for ${path}` }));
-  });
-  function exportFailed(error: unknown, res: http.ServerResponse): void {
-    const unavailable = isDatabaseUnavailable(error);
-    if (unavailable) services.log.warn({ err: error }, 'export failed: the database is unavailable');
-    else services.log.error({ err: error }, 'export failed');
-    if (res.headersSent) return void res.destroy();
-    if (unavailable) {
-      res
-        .writeHead(503, { 'content-type': 'application/json', 'retry-after': String(RETRY_AFTER_SECONDS) })
-        .end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: `the database is unavailable; try again in ${RETRY_AFTER_SECONDS} s` } }));
-    } else {
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the export failed; try again' } }));
-    }
-  }
+  const applyCors = createCors(services.config.corsOrigins);
+  // Every route, and every route added here later, runs inside the error boundary: an
+  // unexpected error is logged and answered 500, and the process lives on.
+  const server = http.createServer(
+    withErrorBoundary(services.log, async (req, res) => {
+      const path = requestPath(req, res);
+      if (path === null) return;
+      if (applyCors(req, res)) return;
+      if (path === '/graphql') return void (await yoga(req, res));
+      if (path === '/healthz') return handleHealth(services, res);
+      if (path === '/metrics') return handleMetrics(req, res);
+      if (path === '/export/deliveries.csv') return handleCsvExport(services, req, res);
+      if (path === '/export/deliveries.pdf') return handlePdfExport(services, req, res);
+      if (req.method === 'GET' || req.method === 'HEAD') return serveDashboard(req, res);
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${path.slice(0, 200)}` } }));
+    }),
+  );
   // A slow client must not hold a socket forever.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
-  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live, graphqlRequestLimitBytes(services.config));
+  const ws = attachGraphqlWebSocket(server, yoga, services.pool, live, graphqlRequestLimitBytes(services.config), {
+    subscriptionsPerSocket: services.config.wsSubscriptionsPerSocket,
+    socketsPerKey: services.config.wsSocketsPerKey,
+    messagesPerSecond: services.config.wsMessagesPerSecond,
+  });
 
   return {
     async start() {

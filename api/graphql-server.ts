@@ -41,6 +41,8 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
     landingPage: false,
     graphiql: services.config.production ? false : { title: 'Hookyard GraphQL' },
     batching: false,
+    // CORS is the edge's (api/cors.ts), for every route alike; yoga's default reflects any Origin.
+    cors: false,
     maxRequestBodySize: graphqlRequestLimitBytes(services.config),
     logging: {
       debug: (...args) => services.log.debug(args, 'yoga'),

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
 import type { Services } from '../core/services.ts';
 import { registry } from '../infra/metrics.ts';
+import { metricsAllowed } from '../infra/metrics-token.ts';
 import * as sql from '../core/sql/metrics.ts';
 import type { PostgresLiveUpdates } from '../core/live-updates/postgres-live-updates.ts';
 import type { PostgresEventTarget } from '../core/live-updates/listener.ts';
@@ -83,7 +84,8 @@ export function createMetricsHandler(services: Services, live: PostgresLiveUpdat
     },
   });
 
-  return async function handleMetrics(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return async function handleMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!metricsAllowed(services.config.metricsToken, req, res)) return;
     try {
       const merged = client.Registry.merge([registry, own]);
       const body = await merged.metrics();

@@ -38,6 +38,10 @@ export function createDashboardHandler(dir = DASHBOARD_DIR) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('bad path');
       return;
     }
+    if (pathname.includes('\0')) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad path: it contains a NUL character');
+      return;
+    }
     const file = path.resolve(rootDir, `.${pathname}`);
     // Never outside the build folder, whatever ../ or encoded slashes say.
     const inside = file === rootDir || file.startsWith(rootDir + path.sep);
@@ -55,8 +59,13 @@ export function createDashboardHandler(dir = DASHBOARD_DIR) {
   };
 }
 
+/** Whether `file` is a regular file; a name the file system refuses (too long, a NUL, a file as a folder) is none. */
 function isFile(file: string): boolean {
-  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 function sendFile(req: IncomingMessage, res: ServerResponse, file: string, pathname: string): void {

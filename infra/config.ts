@@ -42,6 +42,16 @@ export interface Config {
   workerPollMs: number;
   /** HOOKYARD_METRICS_PORT: where a worker-only process (HOOKYARD_ROLE=worker) serves /metrics; unset, it serves none. The API serves /metrics on its own port. */
   metricsPort: number | null;
+  /** HOOKYARD_JSON_DEPTH_LIMIT: how deeply a JSON value in a request (a payload, a schema) may nest objects and lists. */
+  jsonDepthLimit: number;
+  /** HOOKYARD_CORS_ORIGINS: the only origins (scheme://host[:port]) a browser may call the API from besides its own; none by default. */
+  corsOrigins: string[];
+  /** HOOKYARD_METRICS_TOKEN: the Bearer token every /metrics wants; null, /metrics is open. */
+  metricsToken: string | null;
+  /** graphql-ws limits: subscriptions open at once on one socket, sockets of one API key (per API process), messages a socket may send per second (bursts up to that many). */
+  wsSubscriptionsPerSocket: number;
+  wsSocketsPerKey: number;
+  wsMessagesPerSecond: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -87,6 +97,50 @@ function adminToken(env: NodeJS.ProcessEnv): string | null {
   return raw;
 }
 
+/** HOOKYARD_METRICS_TOKEN: a Bearer token Prometheus sends; the same rules as the admin token. */
+function metricsToken(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.HOOKYARD_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  // A secret: say what is wrong without echoing it.
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError('HOOKYARD_METRICS_TOKEN', 'must be printable ASCII without spaces (Prometheus sends it as "Authorization: Bearer <token>"); e.g. the output of "openssl rand -hex 24"');
+  }
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH || raw.length > MAX_ADMIN_TOKEN_LENGTH) {
+    throw new ConfigError('HOOKYARD_METRICS_TOKEN', `must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_ADMIN_TOKEN_LENGTH} characters, not ${raw.length}; e.g. the output of "openssl rand -hex 24"`);
+  }
+  return raw;
+}
+
+/**
+ * HOOKYARD_CORS_ORIGINS: comma-separated origins, each exactly as a browser sends it in
+ * its Origin header (`https://dash.example.com`, `http://localhost:5173`): no path, no
+ * trailing slash, no wildcard. Unset or empty: no cross-origin access at all.
+ */
+function corsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.HOOKYARD_CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return [];
+  const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of origins) {
+    if (entry.includes('*')) {
+      throw new ConfigError('HOOKYARD_CORS_ORIGINS', `"${entry}" is a wildcard; list each origin that may call the API, e.g. https://dash.example.com,http://localhost:5173`);
+    }
+    let origin: string | null = null;
+    try {
+      const url = new URL(entry);
+      origin = ['http:', 'https:'].includes(url.protocol) ? url.origin : null;
+    } catch {
+      origin = null;
+    }
+    if (origin !== entry) {
+      throw new ConfigError(
+        'HOOKYARD_CORS_ORIGINS',
+        `"${entry.slice(0, 100)}" is not an origin; write each as scheme://host[:port] with no path or trailing slash${origin ? ` (here: ${origin})` : ''}, separated by commas`,
+      );
+    }
+  }
+  return [...new Set(origins)];
+}
+
 /** Reads and checks every setting once at start, so a bad value fails fast with one clear line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -126,5 +180,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // pg-boss polls at most every 500 ms.
     workerPollMs: integer(env, 'HOOKYARD_WORKER_POLL_MS', 500, 500, 60_000),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,
+    jsonDepthLimit: integer(env, 'HOOKYARD_JSON_DEPTH_LIMIT', 100, 2, 1000),
+    corsOrigins: corsOrigins(env),
+    metricsToken: metricsToken(env),
+    wsSubscriptionsPerSocket: integer(env, 'HOOKYARD_WS_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000),
+    wsSocketsPerKey: integer(env, 'HOOKYARD_WS_SOCKETS_PER_KEY', 50, 1, 10_000),
+    wsMessagesPerSecond: integer(env, 'HOOKYARD_WS_MESSAGES_PER_SECOND', 100, 1, 10_000),
   };
 }

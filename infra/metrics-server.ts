@@ -2,11 +2,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registry } from './metrics.ts';
+import { metricsAllowed } from './metrics-token.ts';
 import type { Logger } from './logger.ts';
 
-export async function startMetricsServer(host: string, port: number, log: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startMetricsServer(host: string, port: number, log: Logger, token: string | null = null): Promise<{ url: string; stop(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if ((req.url ?? '/').split('?')[0] !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('only /metrics here\n');
+    if (!metricsAllowed(token, req, res)) return;
     registry
       .metrics()
       .then((body) => res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }).end(body))

@@ -11,6 +11,7 @@
 // An unknown parameter is an error rather than ignored: a misspelt filter must not
 // quietly export the whole log.
 import { ValidationError } from '../../core/errors.ts';
+import { textProblem } from '../../core/rules/text.ts';
 import type { DeliveryFilterInput, DeliverySortInput } from '../../core/delivery-log/delivery-log-input.ts';
 
 export const EXPORT_PARAMETERS = [
@@ -53,6 +54,9 @@ export function parseExportQuery(query: URLSearchParams): { filter: DeliveryFilt
     if (!(EXPORT_PARAMETERS as readonly string[]).includes(name)) {
       throw new ValidationError(name.slice(0, 40), `unknown parameter ${name.slice(0, 40)}; use ${EXPORT_PARAMETERS.join(', ')}`);
     }
+    // A NUL or invalid Unicode cannot be searched for or stored: the parameter is wrong, not the server.
+    const problem = textProblem(value);
+    if (problem) throw new ValidationError(name, `${name} ${problem}`);
     const list = values.get(name) ?? [];
     list.push(value);
     values.set(name, list);

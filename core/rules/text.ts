@@ -33,3 +33,25 @@ export function eventTypeName(field: string, value: string): string {
   }
   return name;
 }
+
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/;
+/** A UTF-16 surrogate without its partner: text that has no UTF-8 form (PostgreSQL refuses it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What makes a string unstorable as PostgreSQL text or jsonb, in words, or null when
+ * nothing does: a NUL character or an unpaired surrogate (invalid Unicode).
+ */
+export function textProblem(value: string): string | null {
+  if (NUL.test(value)) return 'contains a NUL character (\\u0000); remove it';
+  if (LONE_SURROGATE.test(value)) return 'contains invalid Unicode (an unpaired surrogate such as \\ud800); send valid UTF-8 text';
+  return null;
+}
+
+/** The one rule for every string that enters: a ValidationError naming `field` when it cannot be stored. */
+export function storableText(field: string, value: string): string {
+  const problem = textProblem(value);
+  if (problem) throw new ValidationError(field, `${field} ${problem}`);
+  return value;
+}

@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import { isObjectType } from 'graphql';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import './input-guard.ts';
 import type { Context } from './context.ts';
 import { idType } from '../../core/ids.ts';
 import { ConflictError, DeliveriesDisabledError, ForbiddenError, LimitExceededError, NotFoundError, ValidationError } from '../../core/errors.ts';
@@ -15,7 +16,8 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin],
+  // inputGuard last: it wraps innermost, so the errors plugin turns its ValidationErrors into typed results.
+  plugins: [ErrorsPlugin, RelayPlugin, 'inputGuard'],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',

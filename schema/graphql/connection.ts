@@ -22,6 +22,28 @@ export function pageSize(args: PageArgs): { first?: number; last?: number } {
   return args.last != null ? { last: size } : { first: size };
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const ROW_ID = /^[a-z]{2,5}_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * MikroORM's cursors are base64url of JSON [createdAt, id]; it trusts what it decodes
+ * (`bnVsbA==`, "null", broke it). Anything else is refused here as a VALIDATION error.
+ */
+function checkCursor(field: 'after' | 'before', cursor: string): void {
+  const refuse = () => new ValidationError(field, `${field} is not a cursor this list gave out; start again without it`);
+  if (cursor.length > 500 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refuse();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (!Array.isArray(value) || value.length !== 2) throw refuse();
+  const [createdAt, id] = value;
+  if (typeof createdAt !== 'string' || !ISO_TIME.test(createdAt) || Number.isNaN(Date.parse(createdAt))) throw refuse();
+  if (typeof id !== 'string' || !ROW_ID.test(id)) throw refuse();
+}
+
 /**
  * A Relay connection over a management table, newest first, with MikroORM's keyset
  * cursors (created_at, id). Used for the small tables; the delivery log has its own SQL.
@@ -33,6 +55,8 @@ export async function paginate<T extends { id: string; createdAt: Date }>(
   args: PageArgs,
 ) {
   const size = pageSize(args);
+  if (args.after) checkCursor('after', args.after);
+  if (args.before) checkCursor('before', args.before);
   let cursor;
   try {
     cursor = await em.findByCursor(entity, {

@@ -14,6 +14,8 @@ export interface LiveSocket {
   received(id: string): any[];
   /** Resolves with the first message of a subscription that is not `next` (error, complete). */
   end(id: string, timeoutMs?: number): Promise<any>;
+  /** Waits until `count` messages of `type` (e.g. pong) have arrived; resolves how many did. */
+  ofType(type: string, count: number, timeoutMs?: number): Promise<number>;
   /** Resolves with the close code and reason (waits up to `timeoutMs`). */
   closed(timeoutMs?: number): Promise<{ code: number; reason: string }>;
   close(): void;
@@ -97,6 +99,16 @@ export async function openLiveSocket(baseUrl: string): Promise<LiveSocket> {
     },
     end(id, timeoutMs = 10_000) {
       return waitFor(() => messages.find((m) => m.id === id && m.type !== 'next'), timeoutMs, `the end of ${id}`);
+    },
+    ofType(type, count, timeoutMs = 10_000) {
+      return waitFor(
+        () => {
+          const n = messages.filter((m) => m.type === type).length;
+          return n >= count ? n : undefined;
+        },
+        timeoutMs,
+        `${count} ${type} messages`,
+      );
     },
     closed(timeoutMs = 10_000) {
       return waitFor(() => closedWith ?? undefined, timeoutMs, 'the socket to close');

@@ -17,7 +17,11 @@ builder.scalarType('DateTime', {
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
 });
 
-function literal(ast: ValueNode): unknown {
+/** Past any HOOKYARD_JSON_DEPTH_LIMIT: stop before the recursion does (the limit itself is checked with the arguments). */
+const MAX_LITERAL_DEPTH = 1000;
+
+function literal(ast: ValueNode, depth = 0): unknown {
+  if (depth > MAX_LITERAL_DEPTH) throw new GraphQLError(`a JSON literal nests deeper than ${MAX_LITERAL_DEPTH} levels; flatten it`);
   switch (ast.kind) {
     case Kind.STRING:
     case Kind.BOOLEAN:
@@ -26,9 +30,9 @@ function literal(ast: ValueNode): unknown {
     case Kind.FLOAT:
       return Number(ast.value);
     case Kind.OBJECT:
-      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value, depth + 1)]));
     case Kind.LIST:
-      return ast.values.map(literal);
+      return ast.values.map((v) => literal(v, depth + 1));
     case Kind.NULL:
       return null;
     default:
@@ -40,7 +44,7 @@ builder.scalarType('JSON', {
   description: 'Any JSON value',
   serialize: (value) => value,
   parseValue: (value) => value,
-  parseLiteral: literal,
+  parseLiteral: (ast) => literal(ast),
 });
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', { values: ERROR_CODES });
