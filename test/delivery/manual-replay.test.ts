@@ -1,9 +1,17 @@
 // A manual attempt's job that runs a second time (its completion lost in a crash, or its
 // lease expired) must not send again; a manual request made while another attempt was
 // recorded meanwhile still sends.
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type Job } from 'pg-boss';
+import pg from 'pg';
+import { Agent } from 'undici';
+import { createDeliverHandler } from '../../worker/delivery/delivery-job.ts';
+import { createWebhookRateLimiter } from '../../worker/delivery/webhook-rate-limiter.ts';
+import { parseSecretKey } from '../../infra/secret-key.ts';
+import { createLogger } from '../../infra/logger.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES, deliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
+import { QUEUES, deliverJob, type DeliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
+
+const SECRET_KEY = '11'.repeat(32);
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
 import { WAKE_DELIVERY_WORKERS_SQL } from '../../core/sql/live-updates.ts';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
@@ -29,7 +37,7 @@ describe('manual attempt jobs run again', () => {
   }
 
   beforeAll(async () => {
-    hy = await startTestHookyard();
+    hy = await startTestHookyard({ HOOKYARD_SECRET_KEY: SECRET_KEY });
     receiver = await startReceiver();
     db = sqlClient(hy.databaseUrl);
     await createWebhookSetup(hy.admin, receiver.url);
@@ -85,6 +93,35 @@ describe('manual attempt jobs run again', () => {
     await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 2 ? true : null), 10_000, 'the manual attempt recorded');
     const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [delivery.id]);
     expect(triggers.map((t) => t.trigger)).toEqual(['SCHEDULED', 'MANUAL']);
+  });
+
+  it('sends a manual request that shares a batch with a scheduled job of the same delivery, once, whichever comes first', async () => {
+    const events = [await publish(hy.admin, { type: 'invoice.created', payload: { n: 5 } }), await publish(hy.admin, { type: 'invoice.created', payload: { n: 6 } })];
+    for (const event of events) await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempts recorded');
+    const [scheduledFirst, manualFirst] = await Promise.all(events.map((e) => deliveryOf(e.event.id)));
+    const before = receiver.requests.length;
+    // One batch, handed to the deliver handler as pg-boss would: a scheduled job (spent, the
+    // deliveries have succeeded) and a manual request for each delivery, in both orders.
+    const pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 2 });
+    const dispatcher = new Agent();
+    try {
+      const deliverBatch = createDeliverHandler({ pool, boss, log: createLogger('warn'), secretKey: parseSecretKey(SECRET_KEY), dispatcher, rateLimiter: createWebhookRateLimiter(pool) });
+      const jobs = [
+        deliverJob({ id: scheduledFirst.id, tenantId, attemptCount: 1 }),
+        deliverJob({ id: scheduledFirst.id, tenantId, attemptCount: 1 }, { manual: true }),
+        deliverJob({ id: manualFirst.id, tenantId, attemptCount: 1 }, { manual: true }),
+        deliverJob({ id: manualFirst.id, tenantId, attemptCount: 1 }),
+      ];
+      await deliverBatch(jobs.map((job, i) => ({ id: `job-${i}`, name: QUEUES.deliver, data: job.data }) as Job<DeliverJob>));
+    } finally {
+      await dispatcher.close();
+      await pool.end();
+    }
+    for (const d of [scheduledFirst, manualFirst]) {
+      const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [d.id]);
+      expect(triggers.map((t) => t.trigger), d.id === scheduledFirst.id ? 'scheduled job first' : 'manual job first').toEqual(['SCHEDULED', 'MANUAL']);
+    }
+    expect(receiver.requests.slice(before).map((r) => String(r.headers['webhook-id'])).sort()).toEqual([scheduledFirst.id, manualFirst.id].sort());
   });
 
   it('runs a job queued in payload version 1 (one-letter fields) as the same request', async () => {

@@ -104,6 +104,29 @@ describe('delivery log exports', () => {
     expect(byId.get(delivered.id)).toMatchObject({ succeeded: 'true', delivered_at: new Date(delivered.deliveredAt!).toISOString(), last_error: '' });
   });
 
+  it('neutralises every cell a spreadsheet would run (leading = + - @ tab CR) with a quote, and leaves other text alone', async () => {
+    const values = ['=1+2', '+1+2', '-1+2', '@SUM(A1)', '\t=1+2', '\r=1+2', 'a=1', ' =1', '1-2', 'plain'];
+    const escaped = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+    const chosen = rows.filter((r) => r.webhookId !== sneaky.webhookId).slice(0, values.length);
+    await withClient(hy.databaseUrl, async (c) => {
+      for (const [i, row] of chosen.entries()) await c.query('update delivery set last_error = $2 where id = $1', [row.id, values[i]]);
+    });
+    try {
+      const response = await get(`/export/deliveries.csv?ids=${chosen.map((r) => r.id).join(',')}`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const [header, ...body] = parseCsv(text);
+      const column = header.indexOf('last_error');
+      const byId = new Map(body.map((r) => [r[0], r[column]]));
+      // parseCsv drops CR outside quotes; a CR inside a value is quoted, so it survives.
+      expect(chosen.map((r) => byId.get(r.id))).toEqual(values.map(escaped));
+    } finally {
+      await withClient(hy.databaseUrl, async (c) => {
+        for (const row of chosen) await c.query('update delivery set last_error = $2 where id = $1', [row.id, row.lastError]);
+      });
+    }
+  });
+
   it('exports with the same filter and sort as the GraphQL query, given as query parameters', async () => {
     const cases: [string, Record<string, unknown>, unknown][] = [
       ['status=FAILED&status=RETRYING&orderBy=ATTEMPTS:DESC,CREATED_AT:DESC', { status: ['FAILED', 'RETRYING'] }, [{ field: 'ATTEMPTS', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'DESC' }]],

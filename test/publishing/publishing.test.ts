@@ -80,12 +80,18 @@ describe('publishing events', () => {
     expect((await db.one(`select count(*)::int as n from event where idempotency_key = 'race-1'`)).n).toBe(1);
   });
 
-  it('lets an idempotency key older than 24 hours publish a new event', async () => {
-    const first = await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'old-key' });
-    await db.query(`update event_idempotency_key set created_at = now() - interval '25 hours' where key = 'old-key'`);
-    const second = await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'old-key' });
-    expect(second).toMatchObject({ duplicate: false });
+  it('keeps an idempotency key for 24 hours: a minute before, a repeat is a duplicate; a minute after, it publishes a new event', async () => {
+    const first = await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'day-key' });
+    await db.query(`update event_idempotency_key set created_at = now() - interval '23 hours 59 minutes' where key = 'day-key'`);
+    const before = await counts();
+    expect(await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'day-key' })).toMatchObject({ duplicate: true, deliveryCount: 0, event: { id: first.event.id } });
+    expect(await counts()).toEqual(before);
+    await db.query(`update event_idempotency_key set created_at = now() - interval '24 hours 1 minute' where key = 'day-key'`);
+    const second = await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'day-key' });
+    expect(second).toMatchObject({ duplicate: false, deliveryCount: 1 });
     expect(second.event.id).not.toBe(first.event.id);
+    // The new event holds the key from now on.
+    expect(await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'day-key' })).toMatchObject({ duplicate: true, event: { id: second.event.id } });
   });
 
   it('publishes a batch atomically: one bad event stores none of them', async () => {
@@ -113,23 +119,49 @@ describe('publishing events', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('matches webhooks by exact type, resource wildcard, catch-all and channel', async () => {
+  it('delivers each event to exactly the webhooks whose type pattern and channels match, no more', async () => {
+    for (const name of ['customer.deleted', 'customers.created', 'customerx.y']) {
+      await mutate(hy.admin, `mutation($n: String!) { registerEventType(input: { name: $n }) { __typename } }`, { n: name });
+    }
     const integrator = await mutate(hy.admin, 'mutation { createIntegrator(input: { name: "Matcher" }) { ... on IntegratorPayload { integrator { id } } } }');
     const make = async (eventTypes: string[], channels: string[] = []) =>
       (await mutate(hy.admin, `mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { ... on WebhookWithSecretPayload { webhook { id } } } }`, {
         i: { integratorId: integrator.integrator.id, name: 'm', url: receiver.url, eventTypes, channels },
       })).webhook.id as string;
-    const exact = await make(['customer.created']);
-    const all = await make(['*']);
-    const eu = await make(['customer.*'], ['eu']);
-    const result = await publish(hy.admin, { type: 'customer.created', payload: {}, channel: 'us' });
-    const webhooks = (await db.query(`select webhook_id from delivery where event_id = $1`, [result.event.id])).map((r) => r.webhook_id);
-    expect(webhooks).toContain(exact);
-    expect(webhooks).toContain(all);
-    expect(webhooks).not.toContain(eu);
-    const inEu = await publish(hy.admin, { type: 'customer.created', payload: {}, channel: 'eu' });
-    expect((await db.query(`select webhook_id from delivery where event_id = $1`, [inEu.event.id])).map((r) => r.webhook_id)).toContain(eu);
-    for (const id of [exact, all, eu]) await mutate(hy.admin, `mutation { deleteWebhook(input: { id: "${id}" }) { __typename } }`);
+    const w = {
+      exact: await make(['customer.created']),
+      wildcard: await make(['customer.*']),
+      all: await make(['*']),
+      euOnly: await make(['customer.*'], ['eu']),
+      euOrUs: await make(['*'], ['eu', 'us']),
+      paused: await make(['customer.created']),
+      disabled: await make(['*']),
+      deleted: await make(['*']),
+    };
+    await mutate(hy.admin, `mutation { pauseWebhook(input: { id: "${w.paused}" }) { __typename } }`);
+    await mutate(hy.admin, `mutation { deleteWebhook(input: { id: "${w.deleted}" }) { __typename } }`);
+    await db.query(`update webhook set status = 'DISABLED', disabled_at = now() where id = $1`, [w.disabled]);
+    const name = new Map(Object.entries(w).map(([k, id]) => [id, k]));
+    const cases: [type: string, channel: string | null, expected: (keyof typeof w)[]][] = [
+      ['customer.created', null, ['all', 'exact', 'paused', 'wildcard']],
+      ['customer.created', 'eu', ['all', 'euOnly', 'euOrUs', 'exact', 'paused', 'wildcard']],
+      ['customer.created', 'us', ['all', 'euOrUs', 'exact', 'paused', 'wildcard']],
+      ['customer.deleted', 'apac', ['all', 'wildcard']],
+      // `customer.*` is the resource customer: not customers, not customerx.
+      ['customers.created', null, ['all']],
+      ['customerx.y', 'eu', ['all', 'euOrUs']],
+    ];
+    for (const [type, channel, expected] of cases) {
+      const result = await publish(hy.admin, { type, payload: {}, channel });
+      const got = (await db.query(`select webhook_id from delivery where event_id = $1`, [result.event.id])).map((r) => name.get(r.webhook_id) ?? r.webhook_id).sort();
+      expect({ type, channel, webhooks: got, deliveryCount: result.deliveryCount }).toEqual({ type, channel, webhooks: expected, deliveryCount: expected.length });
+    }
+    // The same in one batch: each event's count is its own.
+    const batch = await mutate(hy.admin, PUBLISH_MANY, { input: { events: cases.map(([type, channel]) => ({ type, channel, payload: {} })) } });
+    expect(batch.results.map((r: any) => r.deliveryCount)).toEqual(cases.map(([, , expected]) => expected.length));
+    // The paused webhook holds its delivery: no next attempt until resumed.
+    expect((await db.query(`select count(*)::int as n from delivery where webhook_id = $1 and next_attempt_at is not null`, [w.paused]))[0].n).toBe(0);
+    for (const id of [w.exact, w.wildcard, w.all, w.euOnly, w.euOrUs, w.paused, w.disabled]) await mutate(hy.admin, `mutation { deleteWebhook(input: { id: "${id}" }) { __typename } }`);
   });
 
   it('returns the stored event, its payload exactly as given, whatever JSON it is', async () => {

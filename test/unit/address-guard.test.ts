@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LookupAddress } from 'node:dns';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import {
+  blockedAddressError,
   createDeliveryDispatcher,
   createGuardedLookup,
   forbiddenAddressKind,
@@ -41,6 +44,8 @@ describe('isForbiddenAddress', () => {
     ['fe80::1%eth0', 'link-local'],
     ['169.254.169.254', 'cloud metadata'],
     ['fd00:ec2::254', 'cloud metadata'],
+    ['169.254.170.2', 'cloud metadata'],
+    ['100.100.100.200', 'cloud metadata'],
     ['100.64.0.1', 'carrier-grade NAT'],
     ['100.127.255.255', 'carrier-grade NAT'],
     ['224.0.0.1', 'multicast'],
@@ -159,6 +164,40 @@ describe('createGuardedLookup', () => {
     expect([one.address, one.family]).toEqual(['93.184.216.34', 4]);
   });
 
+  it('looks up a bracketed IPv6 host without its brackets, and judges the address inside', async () => {
+    const dns = fakeDns({ '::1': ['::1'], '2606:4700::1111': ['2606:4700::1111'] });
+    expect((await lookup(createGuardedLookup('strict', dns as never), '[::1]')).err?.code).toBe('EBLOCKED');
+    const open = await lookup(createGuardedLookup('strict', dns as never), '[2606:4700::1111]');
+    expect(open.err).toBeNull();
+    expect((open.address as LookupAddress[]).map((a) => a.address)).toEqual(['2606:4700::1111']);
+    expect(forbiddenAddressKind('[::1]')).toBe('loopback');
+    expect(forbiddenAddressKind('[2606:4700::1111]')).toBeNull();
+    expect(forbiddenAddressKind('::1]')).toBe('not an IP address');
+    expect(forbiddenAddressKind('[::1')).toBe('not an IP address');
+  });
+
+  it('passes any DNS error through as it is, and answers an empty result with ENOTFOUND naming the host', async () => {
+    const failing = (_host: string, _opts: unknown, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) => {
+      const err: NodeJS.ErrnoException = new Error('getaddrinfo EAI_AGAIN flaky.example');
+      err.code = 'EAI_AGAIN';
+      cb(err, [{ address: '8.8.8.8', family: 4 }]);
+    };
+    for (const all of [true, false]) {
+      const result = await lookup(createGuardedLookup('permissive', failing as never), 'flaky.example', all);
+      expect(result.err?.code).toBe('EAI_AGAIN');
+      expect(result.address).toEqual(all ? [] : '');
+    }
+    const empty = (_host: string, _opts: unknown, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) => cb(null, []);
+    const none = await lookup(createGuardedLookup('permissive', empty as never), 'nothing.example', false);
+    expect(none.err).toMatchObject({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nothing.example' });
+    expect(none.address).toBe('');
+  });
+
+  it('names an IP literal once in the refusal, and a host with the address it resolved to', () => {
+    expect(blockedAddressError('10.0.0.1', '10.0.0.1').message).toBe('Refused to connect to 10.0.0.1: private addresses are blocked by the strict URL policy');
+    expect(blockedAddressError('db.internal', '10.0.0.1').message).toMatch(/^Refused to connect to db\.internal \(10\.0\.0\.1\): private/);
+  });
+
   it('passes DNS errors through unchanged', async () => {
     const { err } = await lookup(createGuardedLookup('strict', fakeDns({})), 'nonexistent.invalid');
     expect(err?.code).toBe('ENOTFOUND');
@@ -188,5 +227,21 @@ describe('createDeliveryDispatcher', () => {
       code: 'EBLOCKED',
       message: expect.stringContaining('internal.example (127.0.0.1)'),
     });
+  });
+
+  it('connects to a loopback IP literal in permissive mode', async () => {
+    const server = http.createServer((_req, res) => void res.writeHead(204).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const permissive = createDeliveryDispatcher('permissive');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await request(`http://127.0.0.1:${port}/`, { dispatcher: permissive });
+      expect(response.statusCode).toBe(204);
+      await response.body.dump();
+    } finally {
+      await permissive.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

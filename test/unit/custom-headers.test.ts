@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_CUSTOM_HEADERS,
+  MAX_CUSTOM_HEADER_NAME_LENGTH,
   MAX_CUSTOM_HEADER_VALUE_LENGTH,
   checkCustomHeaders,
 } from '../../core/rules/custom-headers.ts';
@@ -52,7 +53,7 @@ describe('checkCustomHeaders', () => {
     expect(refusal({ 'x-v': 'a'.repeat(MAX_CUSTOM_HEADER_VALUE_LENGTH + 1) }).message).toMatch(/4097 characters; the limit is 4096/);
   });
 
-  it.each(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])(
+  it.each(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'])(
     'refuses the hop-by-hop header %s in any case',
     (name) => {
       expect(refusal({ [name.toUpperCase()]: 'x' })).toMatchObject({ header: name.toUpperCase(), message: expect.stringMatching(/hop-by-hop/) });
@@ -61,6 +62,20 @@ describe('checkCustomHeaders', () => {
 
   it.each(['Host', 'Content-Length', 'Content-Type', 'Content-Encoding', 'Expect'])('refuses %s, which Hookyard controls', (name) => {
     expect(refusal({ [name]: 'x' }).message).toMatch(/cannot be set/);
+    expect(refusal({ [name.toLowerCase()]: 'x' }).message).toMatch(/cannot be set/);
+  });
+
+  it('refuses every reserved name, and only those, among ordinary headers', () => {
+    const reserved = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+      'host', 'content-length', 'content-type', 'content-encoding', 'expect', 'user-agent', 'webhook-id'];
+    for (const name of reserved) expect(refusal({ 'x-before': 'ok', [name]: 'x', 'x-after': 'ok' }), name).toMatchObject({ header: name, message: expect.stringMatching(/cannot be set/) });
+    const allowed = ['authorization', 'x-api-key', 'accept', 'x-proxy-connection', 'tee', 'hosts', 'content-types', 'user-agents', 'webhook', 'x-te'];
+    expect(checkCustomHeaders(Object.fromEntries(allowed.map((n) => [n, 'v'])))).toEqual({ ok: true });
+  });
+
+  it('accepts a header name of 256 characters and refuses 257', () => {
+    expect(checkCustomHeaders({ ['x'.repeat(MAX_CUSTOM_HEADER_NAME_LENGTH)]: 'v' })).toEqual({ ok: true });
+    expect(refusal({ ['x'.repeat(MAX_CUSTOM_HEADER_NAME_LENGTH + 1)]: 'v' }).message).toMatch(/257 characters; the limit is 256/);
   });
 
   it('refuses User-Agent so receivers can always identify Hookyard', () => {

@@ -41,8 +41,15 @@ describe('retryDelayMs', () => {
   });
 
   it('refuses a failedAttempts below 1 or fractional', () => {
-    expect(() => retryDelayMs({ scheduleSeconds: schedule, failedAttempts: 0 })).toThrow(RangeError);
-    expect(() => retryDelayMs({ scheduleSeconds: schedule, failedAttempts: 1.5 })).toThrow(RangeError);
+    for (const failedAttempts of [0, -1, 1.5]) {
+      expect(() => retryDelayMs({ scheduleSeconds: schedule, failedAttempts }), String(failedAttempts)).toThrow(/failedAttempts must be an integer of at least 1/);
+    }
+  });
+
+  it('keeps a zero-second schedule on a 429 or 503 without a usable Retry-After', () => {
+    for (const retryAfter of [null, '', 'soon', '2030-01-01T00:00:00Z']) {
+      expect(retryDelayMs({ scheduleSeconds: [0], failedAttempts: 1, status: 429, retryAfter, random: middle }), String(retryAfter)).toBe(0);
+    }
   });
 
   it('refuses a negative schedule entry', () => {
@@ -104,6 +111,12 @@ describe('parseRetryAfterMs', () => {
   it('reads an IMF-fixdate relative to now, negative when in the past', () => {
     expect(parseRetryAfterMs('Sun, 01 Jun 2025 12:01:00 GMT', now)).toBe(60_000);
     expect(parseRetryAfterMs('Sun, 01 Jun 2025 11:59:00 GMT', now)).toBe(-60_000);
+  });
+
+  it('rejects ISO 8601 times, which are not HTTP-dates (letters T and Z only)', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    expect(parseRetryAfterMs('2026-01-01T00:01:00Z', now)).toBeNull();
+    expect(parseRetryAfterMs('Thu, 01 Jan 2026 00:01:00 GMT', now)).toBe(60_000);
   });
 
   it('rejects bare numbers that Date.parse would take for a year', () => {

@@ -21,12 +21,16 @@ describe('generateWebhookSecret', () => {
   it('makes secrets of 24 to 64 bytes and refuses other sizes', () => {
     expect(checkWebhookSecret(generateWebhookSecret(24))).toBe(true);
     expect(checkWebhookSecret(generateWebhookSecret(64))).toBe(true);
-    expect(() => generateWebhookSecret(23)).toThrow(RangeError);
-    expect(() => generateWebhookSecret(65)).toThrow(RangeError);
+    expect(() => generateWebhookSecret(23)).toThrow(/24 to 64 bytes, not 23/);
+    expect(() => generateWebhookSecret(65)).toThrow(/24 to 64 bytes, not 65/);
   });
 });
 
 describe('checkWebhookSecret', () => {
+  it('answers false, without throwing, for a value that is not a string (JSON input)', () => {
+    for (const value of [42, null, undefined, { startsWith: () => true }]) expect(checkWebhookSecret(value as unknown as string)).toBe(false);
+  });
+
   it('accepts 24 and 64 bytes and refuses 23 and 65', () => {
     expect(checkWebhookSecret(secretOf(24))).toBe(true);
     expect(checkWebhookSecret(secretOf(64))).toBe(true);
@@ -88,6 +92,15 @@ describe('encryptSecret and decryptSecret', () => {
     for (const stored of ['', 'whsec_plain', 'v2:a:b:c', 'v1:AAAA:BBBB:CCCC', 'v1:a:b:c:d']) {
       expect(() => decryptSecret(stored, key)).toThrow(/v1:<iv>:<tag>:<ciphertext>/);
     }
+  });
+
+  it('refuses a value that differs from a good one in one part only: version, an extra part, no data, IV or tag length', () => {
+    const [, iv, tag, data] = encryptSecret('whsec_abc', key).split(':');
+    const short = (b64: string) => Buffer.from(b64, 'base64').subarray(1).toString('base64');
+    for (const stored of [`v2:${iv}:${tag}:${data}`, `v1:${iv}:${tag}:${data}:`, `v1:${iv}:${tag}`, `v1:${short(iv)}:${tag}:${data}`, `v1:${iv}:${short(tag)}:${data}`]) {
+      expect(() => decryptSecret(stored, key), stored).toThrow(/v1:<iv>:<tag>:<ciphertext>/);
+    }
+    expect(decryptSecret(`v1:${iv}:${tag}:${data}`, key)).toBe('whsec_abc');
   });
 
   it('refuses a key that is not 32 bytes', () => {

@@ -27,6 +27,7 @@ describe('checkWebhookUrl under both policies', () => {
   it.each(['strict', 'permissive'] as const)('refuses credentials in the URL and suggests a header (%s)', (policy) => {
     expect(refusal('https://user:pass@hooks.example.com/', policy)).toMatch(/credentials.*Authorization/);
     expect(refusal('https://user@hooks.example.com/', policy)).toMatch(/credentials/);
+    expect(refusal('https://:pass@hooks.example.com/', policy)).toMatch(/credentials/);
   });
 
   it.each(['strict', 'permissive'] as const)('accepts exactly 2048 characters and refuses 2049 (%s)', (policy) => {
