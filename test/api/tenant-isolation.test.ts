@@ -30,6 +30,7 @@ import { mutate, type GqlClient } from '../support/graphql.ts';
 import { ERROR, createTenant, createWebhookSetup, everything, ok, publish } from '../support/fixtures.ts';
 import { eventually, startReceiver, type Receiver } from '../support/receiver.ts';
 import { sqlClient } from '../support/sql.ts';
+import { openSocket } from '../support/ws.ts';
 
 const schema = buildSchema(fs.readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
 
@@ -384,6 +385,23 @@ describe('two tenants, every operation of the schema', () => {
       expect(await publish(first, { type: SHARED_TYPE, payload: {}, idempotencyKey: key })).toMatchObject({ duplicate: true, event: { id: one.event.id } });
       expect(await publish(second, { type: SHARED_TYPE, payload: {}, idempotencyKey: key })).toMatchObject({ duplicate: true, event: { id: two.event.id } });
     }
+  });
+
+  it("answers null to node(id:) over graphql-ws too, for every one of A's ids", async () => {
+    const socket = await openSocket(hy.baseUrl);
+    expect(await socket.init({ authorization: `Bearer ${tokenB}` })).toBe('ack');
+    for (const id of Object.values(a)) {
+      expect((await socket.operation('query ($id: ID!) { node(id: $id) { id } }', { id })).next, id).toEqual([{ data: { node: null } }]);
+    }
+    socket.close();
+  });
+
+  it('does not let B subscribe to an event type only A registered', async () => {
+    await ok(hy.admin, 'registerEventType', { name: 'refund.only_a_has_this' });
+    const refused = await mutate(tenantB, `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ${ERROR} } }`, {
+      input: { integratorId: b.Integrator, name: 'b', url: receiverB.url, eventTypes: ['refund.only_a_has_this'] },
+    });
+    expect(refused).toMatchObject({ __typename: 'ValidationError', field: 'input.eventTypes' });
   });
 
   it("does not send a test event to A's webhook when B asks for one", async () => {

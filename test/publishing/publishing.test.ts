@@ -94,6 +94,16 @@ describe('publishing events', () => {
     expect(await publish(hy.admin, { type: 'invoice.created', payload: {}, idempotencyKey: 'day-key' })).toMatchObject({ duplicate: true, event: { id: second.event.id } });
   });
 
+  it('publishes one event for a key repeated within a batch, the repeats marked duplicate with its id', async () => {
+    const before = await counts();
+    const result = await mutate(hy.admin, PUBLISH_MANY, {
+      input: { events: [{ type: 'invoice.created', payload: { n: 1 }, idempotencyKey: 'batch-key' }, { type: 'invoice.created', payload: { n: 2 }, idempotencyKey: 'batch-key' }, { type: 'invoice.created', payload: { n: 3 } }] },
+    });
+    expect(result.results.map((r: any) => [r.duplicate, r.deliveryCount])).toEqual([[false, 1], [true, 0], [false, 1]]);
+    expect(result.results[1].event.id).toBe(result.results[0].event.id);
+    expect(await counts()).toEqual({ events: before.events + 2, deliveries: before.deliveries + 2 });
+  });
+
   it('publishes a batch atomically: one bad event stores none of them', async () => {
     const before = await counts();
     const events = [
@@ -159,8 +169,11 @@ describe('publishing events', () => {
     // The same in one batch: each event's count is its own.
     const batch = await mutate(hy.admin, PUBLISH_MANY, { input: { events: cases.map(([type, channel]) => ({ type, channel, payload: {} })) } });
     expect(batch.results.map((r: any) => r.deliveryCount)).toEqual(cases.map(([, , expected]) => expected.length));
-    // The paused webhook holds its delivery: no next attempt until resumed.
-    expect((await db.query(`select count(*)::int as n from delivery where webhook_id = $1 and next_attempt_at is not null`, [w.paused]))[0].n).toBe(0);
+    // The paused webhook holds its delivery (no next attempt until resumed); the active ones are due now.
+    const first = await publish(hy.admin, { type: 'customer.created', payload: {}, channel: 'eu' });
+    const rows = await db.query(`select id, webhook_id, next_attempt_at is null as held from delivery where event_id = $1`, [first.event.id]);
+    expect(rows.map((r) => [name.get(r.webhook_id), r.held]).sort()).toEqual(['all', 'euOnly', 'euOrUs', 'exact', 'paused', 'wildcard'].map((k) => [k, k === 'paused']));
+    for (const r of rows) expect(r.id).toMatch(/^dlv_/);
     for (const id of [w.exact, w.wildcard, w.all, w.euOnly, w.euOrUs, w.paused, w.disabled]) await mutate(hy.admin, `mutation { deleteWebhook(input: { id: "${id}" }) { __typename } }`);
   });
 
