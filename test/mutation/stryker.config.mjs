@@ -1,8 +1,8 @@
 // Mutation testing (npm run mutation) of the modules where a one-character slip is a
-// security or data bug, against their unit tests (vitest.mutation.config.ts). Not part of
+// security or data bug, against their unit tests (test/mutation/vitest.unit.config.ts). Not part of
 // CI. The clear-text report prints the score per module; the HTML report goes to
 // reports/mutation/. Publishing and the CSV export need PostgreSQL and HTTP:
-// stryker.integration.config.mjs (npm run mutation:integration).
+// test/mutation/stryker.integration.config.mjs (npm run mutation:integration).
 //
 // Survivors, each explained (re-check them when the report changes):
 //
@@ -36,7 +36,7 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  vitest: { configFile: 'test/mutation/vitest.unit.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
   coverageAnalysis: 'perTest',
   mutate: [

@@ -1,5 +1,5 @@
 // The tests StrykerJS runs against each mutant (npm run mutation): the unit tests of the
-// modules listed in stryker.config.mjs, not the whole suite. They need no PostgreSQL, so
+// modules listed in test/mutation/stryker.config.mjs, not the whole suite. They need no PostgreSQL, so
 // there is no global setup.
 import { defineConfig } from 'vitest/config';
 

@@ -2,7 +2,7 @@
 // formula escaping (npm run mutation:integration). These are only reachable through real
 // PostgreSQL and HTTP, so each mutant costs whole test files: the ranges are kept to the
 // lines where a slip is a data or security bug. Run against publishing.test.ts and
-// exports.test.ts (vitest.mutation-integration.config.ts); tenant isolation of the same SQL is
+// exports.test.ts (test/mutation/vitest.integration.config.ts); tenant isolation of the same SQL is
 // proven by test/api/tenant-isolation.test.ts, which Stryker cannot use here (see there).
 //
 // Survivors, each explained:
@@ -19,7 +19,7 @@ import base from './stryker.config.mjs';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   ...base,
-  vitest: { configFile: 'vitest.mutation-integration.config.ts', related: false },
+  vitest: { configFile: 'test/mutation/vitest.integration.config.ts', related: false },
   mutate: [
     // Idempotency (claim, lookup of lost keys, which events are fresh) and the fan-out (type and channel matching).
     'core/publishing/publish-events.ts:126-153',
