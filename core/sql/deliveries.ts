@@ -124,6 +124,8 @@ export interface AttemptRow {
   responseStatus: number | null;
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
+  /** 'base64' when the body was not storable text (see send-attempt.ts). */
+  responseBodyEncoding: string;
   responseTruncated: boolean;
   errorKind: string | null;
   errorMessage: string | null;
@@ -134,15 +136,17 @@ export interface AttemptRow {
 export function insertAttempts(rows: AttemptRow[]) {
   return {
     text: `insert into attempt (id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_method,
-                            request_headers, request_body, response_status, response_headers, response_body, response_truncated,
-                            error_kind, error_message, duration_ms, created_at)
+                            request_headers, request_body, response_status, response_headers, response_body, response_body_encoding,
+                            response_truncated, error_kind, error_message, duration_ms, created_at)
            select id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, 'POST',
-                  request_headers::jsonb, request_body, response_status, response_headers::jsonb, response_body, response_truncated,
-                  error_kind, error_message, duration_ms, created_at
+                  request_headers::jsonb, request_body, response_status, response_headers::jsonb, response_body, response_body_encoding,
+                  response_truncated, error_kind, error_message, duration_ms, created_at
              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::boolean[], $8::text[], $9::text[],
-                         $10::text[], $11::int[], $12::text[], $13::text[], $14::boolean[], $15::text[], $16::text[], $17::int[], $18::timestamptz[])
+                         $10::text[], $11::int[], $12::text[], $13::text[], $14::boolean[], $15::text[], $16::text[], $17::int[], $18::timestamptz[],
+                         $19::text[])
                as u(id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_headers,
-                    request_body, response_status, response_headers, response_body, response_truncated, error_kind, error_message, duration_ms, created_at)`,
+                    request_body, response_status, response_headers, response_body, response_truncated, error_kind, error_message, duration_ms, created_at,
+                    response_body_encoding)`,
     values: [
       rows.map((r) => r.id),
       rows.map((r) => r.tenantId),
@@ -162,6 +166,7 @@ export function insertAttempts(rows: AttemptRow[]) {
       rows.map((r) => r.errorMessage),
       rows.map((r) => r.durationMs),
       rows.map((r) => r.createdAt),
+      rows.map((r) => r.responseBodyEncoding),
     ],
   };
 }

@@ -5,6 +5,7 @@ import { Delivery } from './Delivery.ts';
 export const ATTEMPT_TRIGGERS = ['SCHEDULED', 'MANUAL'] as const;
 export type AttemptTrigger = (typeof ATTEMPT_TRIGGERS)[number];
 
+export const BODY_ENCODINGS = ['utf8', 'base64'] as const;
 export const ATTEMPT_ERROR_KINDS = ['timeout', 'dns', 'refused', 'tls', 'reset', 'blocked', 'other'] as const;
 export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
 
@@ -27,6 +28,8 @@ export const AttemptSchema = defineEntity({
     responseStatus: p.integer().nullable(),
     responseHeaders: p.json<Record<string, string>>().nullable(),
     responseBody: p.text().nullable(),
+    // 'base64' when the body was not storable text (a NUL byte, invalid UTF-8, binary, compressed).
+    responseBodyEncoding: p.enum(BODY_ENCODINGS).default('utf8'),
     responseTruncated: p.boolean().default(false),
     errorKind: p.enum(ATTEMPT_ERROR_KINDS).nullable(),
     errorMessage: p.text().nullable(),

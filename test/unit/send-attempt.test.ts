@@ -2,7 +2,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDeliveryDispatcher } from '../../worker/delivery/address-guard.ts';
-import { classifyError, sendAttempt } from '../../worker/delivery/send-attempt.ts';
+import { classifyError, encodeResponseBody, sendAttempt } from '../../worker/delivery/send-attempt.ts';
+import { gzipSync } from 'node:zlib';
 import { eventually } from '../support/receiver.ts';
 
 const permissive = createDeliveryDispatcher('permissive');
@@ -247,5 +248,26 @@ describe('classifyError', () => {
     expect(classifyError(new Error('weird'))).toBe('other');
     expect(classifyError('a string')).toBe('other');
     expect(classifyError(null)).toBe('other');
+  });
+});
+
+describe('encodeResponseBody', () => {
+  it('keeps UTF-8 text as it is', () => {
+    expect(encodeResponseBody(Buffer.from('{"ok":true} Łódź ✓'), false)).toEqual({ body: '{"ok":true} Łódź ✓', encoding: 'utf8' });
+    expect(encodeResponseBody(Buffer.alloc(0), false)).toEqual({ body: '', encoding: 'utf8' });
+  });
+
+  it('stores a body with a NUL byte, invalid UTF-8 or compressed bytes as base64 of its bytes', () => {
+    for (const bytes of [Buffer.from('ok\u0000done'), Buffer.from([0x61, 0xff, 0xfe, 0x62]), gzipSync('compressed body')]) {
+      const stored = encodeResponseBody(bytes, false);
+      expect(stored.encoding).toBe('base64');
+      expect(Buffer.from(stored.body, 'base64')).toEqual(bytes);
+    }
+  });
+
+  it('drops a character split by the cut of a truncated body, but refuses one split in a complete body', () => {
+    const cut = Buffer.from('abc✓').subarray(0, 5); // ✓ is 3 bytes: 2 of them kept
+    expect(encodeResponseBody(cut, true)).toEqual({ body: 'abc', encoding: 'utf8' });
+    expect(encodeResponseBody(cut, false).encoding).toBe('base64');
   });
 });

@@ -199,6 +199,7 @@ export function createDeliverHandler(deps: DeliverDeps) {
         responseStatus: s.outcome.status,
         responseHeaders: s.outcome.responseHeaders,
         responseBody: s.outcome.responseBody,
+        responseBodyEncoding: s.outcome.responseBodyEncoding,
         responseTruncated: s.outcome.responseTruncated,
         errorKind: s.outcome.errorKind,
         errorMessage: s.outcome.errorMessage,

@@ -5,11 +5,15 @@ import type { Dispatcher } from 'undici';
 
 export type AttemptErrorKind = 'timeout' | 'dns' | 'refused' | 'tls' | 'reset' | 'blocked' | 'other';
 
+/** How a response body is stored and shown: as text, or as base64 of its bytes. */
+export type BodyEncoding = 'utf8' | 'base64';
+
 export type AttemptOutcome = {
   ok: boolean;
   status: number | null;
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
+  responseBodyEncoding: BodyEncoding;
   responseTruncated: boolean;
   errorKind: AttemptErrorKind | null;
   errorMessage: string | null;
@@ -40,7 +44,7 @@ export async function sendAttempt(args: {
   const signal = AbortSignal.timeout(args.timeoutMs);
   let status: number | null = null;
   let responseHeaders: Record<string, string> | null = null;
-  let partial: { text: string; truncated: boolean } = { text: '', truncated: false };
+  let partial: { chunks: Buffer[]; truncated: boolean } = { chunks: [], truncated: false };
   try {
     const response = await request(args.url, {
       method: 'POST',
@@ -54,11 +58,13 @@ export async function sendAttempt(args: {
     status = response.statusCode;
     responseHeaders = flattenHeaders(response.headers);
     partial = await readCapped(response.body, args.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, partial);
+    const stored = encodeResponseBody(Buffer.concat(partial.chunks), partial.truncated);
     return {
       ok: status >= 200 && status < 300,
       status,
       responseHeaders,
-      responseBody: partial.text,
+      responseBody: stored.body,
+      responseBodyEncoding: stored.encoding,
       responseTruncated: partial.truncated,
       errorKind: null,
       errorMessage: null,
@@ -66,12 +72,14 @@ export async function sendAttempt(args: {
     };
   } catch (error) {
     const kind = signal.aborted ? 'timeout' : classifyError(error);
+    // A body cut short by the error is still worth showing, when there was a response.
+    const stored = status === null ? null : encodeResponseBody(Buffer.concat(partial.chunks), true);
     return {
       ok: false,
       status,
       responseHeaders,
-      // A body cut short by the error is still worth showing, when there was a response.
-      responseBody: status === null ? null : partial.text,
+      responseBody: stored?.body ?? null,
+      responseBodyEncoding: stored?.encoding ?? 'utf8',
       responseTruncated: partial.truncated,
       errorKind: kind,
       errorMessage: kind === 'timeout' ? `Timed out after ${args.timeoutMs} ms` : errorMessage(error),
@@ -88,27 +96,41 @@ export async function sendAttempt(args: {
 async function readCapped(
   body: Dispatcher.ResponseData['body'],
   limit: number,
-  into: { text: string; truncated: boolean },
-): Promise<{ text: string; truncated: boolean }> {
-  const decoder = new TextDecoder('utf-8');
+  into: { chunks: Buffer[]; truncated: boolean },
+): Promise<{ chunks: Buffer[]; truncated: boolean }> {
   let received = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       const room = limit - received;
       if (chunk.length > room) {
-        // `stream: true` holds back a character split at the cut instead of mangling it.
-        into.text += decoder.decode(chunk.subarray(0, room), { stream: true });
+        into.chunks.push(chunk.subarray(0, room));
         into.truncated = true;
         break;
       }
       received += chunk.length;
-      into.text += decoder.decode(chunk, { stream: true });
+      into.chunks.push(chunk);
     }
-    if (!into.truncated) into.text += decoder.decode();
   } finally {
     body.destroy();
   }
   return into;
+}
+
+/**
+ * A response body as it can be stored and shown: UTF-8 text as it is, and anything a
+ * text column cannot hold (a NUL byte, invalid UTF-8, a binary or compressed body) as
+ * base64 of its bytes, so one odd answer never fails the record of a whole batch. A body
+ * that was cut (`truncated`) may end in the middle of a character: that tail is dropped.
+ */
+export function encodeResponseBody(bytes: Buffer, truncated: boolean): { body: string; encoding: BodyEncoding } {
+  try {
+    // `stream: true` holds back a character split at the cut instead of refusing it.
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes, { stream: truncated });
+    if (!text.includes('\u0000')) return { body: text, encoding: 'utf8' };
+  } catch {
+    // not UTF-8: kept as bytes below
+  }
+  return { body: bytes.toString('base64'), encoding: 'base64' };
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

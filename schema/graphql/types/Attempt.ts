@@ -1,6 +1,14 @@
 import { builder } from '../builder.ts';
 import { Attempt, ATTEMPT_ERROR_KINDS, ATTEMPT_TRIGGERS } from '../../entities/Attempt.ts';
 
+export const BodyEncodingEnum = builder.enumType('BodyEncoding', {
+  description: 'How a body is written in the API.',
+  values: {
+    UTF8: { value: 'utf8', description: 'As text.' },
+    BASE64: { value: 'base64', description: 'As base64 of its bytes: it held a NUL byte or was not UTF-8 (binary, compressed).' },
+  } as const,
+});
+
 export const AttemptTriggerEnum = builder.enumType('AttemptTrigger', { values: ATTEMPT_TRIGGERS });
 export const AttemptErrorKindEnum = builder.enumType('AttemptErrorKind', {
   values: Object.fromEntries(ATTEMPT_ERROR_KINDS.map((kind) => [kind.toUpperCase(), { value: kind }])) as Record<
@@ -24,7 +32,8 @@ const AttemptResponseRef = builder.objectRef<Attempt>('AttemptResponse').impleme
   fields: (t) => ({
     status: t.int({ resolve: (a) => a.responseStatus! }),
     headers: t.field({ type: 'JSON', resolve: (a) => a.responseHeaders ?? {} }),
-    body: t.string({ nullable: true, resolve: (a) => a.responseBody ?? null }),
+    body: t.string({ nullable: true, description: 'The body as text, or as base64 when bodyEncoding is BASE64.', resolve: (a) => a.responseBody ?? null }),
+    bodyEncoding: t.field({ type: BodyEncodingEnum, resolve: (a) => a.responseBodyEncoding ?? 'utf8' }),
     truncated: t.boolean({ description: 'True when the body was longer than 64 KiB and cut.', resolve: (a) => a.responseTruncated }),
   }),
 });

@@ -17,6 +17,9 @@ export interface AttemptFilter {
 export type AttemptTrigger = 'MANUAL' | 'SCHEDULED';
 export const AttemptTriggerValues: readonly AttemptTrigger[] = ['MANUAL', 'SCHEDULED'];
 
+export type BodyEncoding = 'BASE64' | 'UTF8';
+export const BodyEncodingValues: readonly BodyEncoding[] = ['BASE64', 'UTF8'];
+
 export interface CreateApiKeyInput {
   name: string;
   role: ApiKeyRole;
@@ -255,6 +258,7 @@ export type AttemptFieldsFragment = {
     headers: unknown;
     body: string | null;
     truncated: boolean;
+    bodyEncoding: BodyEncoding;
   }) | null;
   errorKind: AttemptErrorKind | null;
   errorMessage: string | null;
@@ -358,6 +362,7 @@ export type DeliveryDetailResult = {
         headers: unknown;
         body: string | null;
         truncated: boolean;
+        bodyEncoding: BodyEncoding;
       }) | null;
       errorKind: AttemptErrorKind | null;
       errorMessage: string | null;
@@ -377,7 +382,7 @@ export type DeliveryDetailResult = {
 export type DeliveryDetailVariables = {
   id: string;
 };
-export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
 
 export type RetryDeliveryResult = {
   retryDelivery: {
@@ -483,6 +488,7 @@ export type AttemptRecordedResult = {
       headers: unknown;
       body: string | null;
       truncated: boolean;
+      bodyEncoding: BodyEncoding;
     }) | null;
     errorKind: AttemptErrorKind | null;
     errorMessage: string | null;
@@ -494,7 +500,7 @@ export type AttemptRecordedVariables = {
   webhookId?: string | null;
   deliveryId?: string | null;
 };
-export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    ...AttemptFields\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    ...AttemptFields\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
 
 export type RetryDeliveriesResult = {
   retryDeliveries: {
