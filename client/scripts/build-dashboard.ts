@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +49,8 @@ function build(): void {
   writeGenerated();
   let vite: string;
   try {
-    vite = path.join(path.dirname(fileURLToPath(import.meta.resolve('vite/package.json'))), 'bin/vite.js');
+    // createRequire, not import.meta.resolve: vitest's global setup runs this file without the latter.
+    vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
   } catch {
     throw new Error('the dashboard needs building but vite is not installed: run `npm install` (with dev dependencies) first');
   }

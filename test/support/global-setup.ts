@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../infra/embedd
 import { redactUrl } from '../../infra/database.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { freePort } from './ports.ts';
+import { ensureDashboardBuilt } from '../../client/scripts/build-dashboard.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,6 +22,9 @@ let embedded: EmbeddedDatabase | null = null;
 let dataDir: string | null = null;
 
 export async function setup(project: TestProject) {
+  // The dashboard is built once, before any test file runs: a build while other files'
+  // servers serve client/build would swap its files under their requests.
+  ensureDashboardBuilt((line) => console.log(line));
   let url = process.env.HOOKYARD_TEST_POSTGRES_URL;
   // Said out loud, so a run never uses another server without anyone noticing.
   if (url) {
