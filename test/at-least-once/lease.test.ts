@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type http from 'node:http';
 import { freePort } from '../support/ports.ts';
+import { eventually } from '../support/receiver.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 
 describe('the delivery lease', () => {
@@ -35,10 +36,14 @@ describe('the delivery lease', () => {
     const [resent] = cluster.receiver.requests.slice(1);
     expect(resent.headers['webhook-id']).toBe(cluster.receiver.requests[0].headers['webhook-id']);
     // The job carries the workers' lease, not the later API's, and ran again because it expired.
-    const [job] = await cluster.query<{ expire_seconds: number; retry_count: number; state: string }>(
-      `select expire_seconds, retry_count, state from pgboss.job where name = 'deliver' and data->>'deliveryId' = $1`,
-      [resent.headers['webhook-id']],
-    );
+    // pg-boss completes it just after the delivery's record commits: wait for that.
+    const job = await eventually(async () => {
+      const [row] = await cluster.query<{ expire_seconds: number; retry_count: number; state: string }>(
+        `select expire_seconds, retry_count, state from pgboss.job where name = 'deliver' and data->>'deliveryId' = $1`,
+        [resent.headers['webhook-id']],
+      );
+      return row?.state === 'completed' ? row : null;
+    }, 10_000, 'the deliver job completed');
     expect(job).toMatchObject({ expire_seconds: 5, state: 'completed' });
     expect(job.retry_count).toBeGreaterThanOrEqual(1);
   });
