@@ -15,6 +15,22 @@ async function tempDataDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-process-'));
 }
 
+/** A data folder and free ports for a server on its own embedded PostgreSQL. */
+async function embeddedServerSettings() {
+  const dataDir = await tempDataDir();
+  const port = await freePort();
+  return { dataDir, env: { HOOKYARD_DATA_DIR: dataDir, PORT: String(port), HOOKYARD_EMBEDDED_PG_PORT: String(await freePort()) }, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** Ends whatever a test left running on `dataDir` (servers, their PostgreSQL) and removes it. */
+async function cleanUp(dataDir: string, servers: ServerProcess[], pids: number[] = []): Promise<void> {
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  await Promise.all(servers.map((s) => s.exited));
+  for (const pid of postgresProcessesOf(dataDir)) process.kill(pid, 'SIGINT');
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
+
 function bannerValue(server: ServerProcess, label: string): string | undefined {
   return new RegExp(`^ {2}${label}:\\s+(.+)$`, 'm').exec(server.plainOutput())?.[1];
 }
@@ -44,16 +60,11 @@ describe('npm start with no DATABASE_URL', () => {
   const servers: ServerProcess[] = [];
 
   beforeAll(async () => {
-    dataDir = await tempDataDir();
-    const port = await freePort();
-    env = { HOOKYARD_DATA_DIR: dataDir, PORT: String(port), HOOKYARD_EMBEDDED_PG_PORT: String(await freePort()) };
-    baseUrl = `http://127.0.0.1:${port}`;
+    ({ dataDir, env, baseUrl } = await embeddedServerSettings());
   });
 
   afterAll(async () => {
-    for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    for (const pid of postgresProcessesOf(dataDir)) process.kill(pid, 'SIGINT');
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await cleanUp(dataDir, servers);
   });
 
   it('starts an embedded PostgreSQL, says where everything is and prints a new admin key once', { timeout: 120_000 }, async () => {
@@ -114,18 +125,11 @@ describe('npm start under a supervisor', () => {
   const hookyards: number[] = [];
 
   beforeAll(async () => {
-    dataDir = await tempDataDir();
-    const port = await freePort();
-    env = { HOOKYARD_DATA_DIR: dataDir, PORT: String(port), HOOKYARD_EMBEDDED_PG_PORT: String(await freePort()) };
-    baseUrl = `http://127.0.0.1:${port}`;
+    ({ dataDir, env, baseUrl } = await embeddedServerSettings());
   });
 
   afterAll(async () => {
-    for (const pid of hookyards) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    for (const server of servers) if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    await Promise.all(servers.map((s) => s.exited));
-    for (const pid of postgresProcessesOf(dataDir)) process.kill(pid, 'SIGINT');
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await cleanUp(dataDir, servers, hookyards);
   });
 
   // A supervisor (systemd, a container's init, a shell's kill) signals the npm process
