@@ -6,7 +6,24 @@ import type { JobInsert, Queue } from 'pg-boss';
 export const QUEUES = {
   deliver: 'deliver',
   retention: 'retention',
+  /** A webhook's circuit has cooled down: let one probe through (worker/delivery/circuit-breaker.ts). */
+  circuitProbe: 'circuit-probe',
+  /** Finds open deliveries with no way forward and repairs them (worker/sweeper/). */
+  sweeper: 'delivery-sweeper',
 } as const;
+
+/** A webhook's `maxInFlight`: requests open at once to its endpoint. */
+export const MAX_IN_FLIGHT_RANGE = { min: 1, max: 100, default: 10 } as const;
+
+/**
+ * pg-boss group concurrency for delivery jobs: each job's group is its webhook and its
+ * tier the webhook's maxInFlight (as text), so a fetch never hands out more than that
+ * many active jobs of one webhook, counted across every worker process.
+ */
+export const DELIVER_GROUP_CONCURRENCY = {
+  default: MAX_IN_FLIGHT_RANGE.default,
+  tiers: Object.fromEntries(Array.from({ length: MAX_IN_FLIGHT_RANGE.max }, (_, i) => [String(i + 1), i + 1])),
+};
 
 /** Each queue's pg-boss settings; the lease is the workers' setting (HOOKYARD_DELIVERY_LEASE_SECONDS). */
 export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 'name'>> {
@@ -26,6 +43,8 @@ export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 
       deleteAfterSeconds: 3600,
     },
     [QUEUES.retention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
+    [QUEUES.circuitProbe]: { expireInSeconds: 60, retryLimit: 10, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 },
+    [QUEUES.sweeper]: { expireInSeconds: 300, retryLimit: 1, retryDelay: 30, deleteAfterSeconds: 3600 },
   };
 }
 
@@ -50,11 +69,28 @@ export interface DeliverJobV1 {
   m?: 1;
 }
 
-export function deliverJob(delivery: { id: string; tenantId: string; attemptCount: number }, options: { manual?: boolean; startAfter?: Date } = {}): JobInsert<DeliverJob> {
+/** The delivery a job is for, and its webhook's concurrency bound (the job's pg-boss group). */
+export interface DeliverJobTarget {
+  id: string;
+  tenantId: string;
+  attemptCount: number;
+  webhookId: string;
+  maxInFlight: number;
+}
+
+export function deliverJob(delivery: DeliverJobTarget, options: { manual?: boolean; startAfter?: Date } = {}): JobInsert<DeliverJob> {
   return {
     data: { v: 2, deliveryId: delivery.id, tenantId: delivery.tenantId, attemptCount: delivery.attemptCount, ...(options.manual ? { manual: true as const } : {}) },
+    group: { id: delivery.webhookId, tier: String(delivery.maxInFlight) },
     ...(options.startAfter ? { startAfter: options.startAfter } : {}),
   };
+}
+
+/** A circuit-probe job: `openCount` names the opening it is for, so a stale one does nothing. */
+export interface CircuitProbeJob {
+  webhookId: string;
+  tenantId: string;
+  openCount: number;
 }
 
 /** Any queued deliver payload, read as the current version. */

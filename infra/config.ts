@@ -35,9 +35,12 @@ export interface Config {
   production: boolean;
   /** How long a delivery job may run before another worker takes it over (a killed worker's jobs). */
   deliveryLeaseSeconds: number;
-  /** Jobs fetched at once by one delivery loop, and loops per worker process. */
+  /** Delivery jobs fetched at once at most. */
   workerBatchSize: number;
-  workerConcurrency: number;
+  /** HOOKYARD_WORKER_MAX_IN_FLIGHT: deliveries one worker process holds at once (requests open or being recorded). */
+  workerMaxInFlight: number;
+  /** HOOKYARD_CIRCUIT_COOLDOWN_SECONDS: a circuit's first cool-down; it doubles with each reopening, up to an hour. */
+  circuitCooldownSeconds: number;
   /** How often an idle delivery loop looks for due jobs (retries; new ones wake it at once). */
   workerPollMs: number;
   /** HOOKYARD_METRICS_PORT: where a worker-only process (HOOKYARD_ROLE=worker) serves /metrics; unset, it serves none. The API serves /metrics on its own port. */
@@ -176,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     deliveryLeaseSeconds: integer(env, 'HOOKYARD_DELIVERY_LEASE_SECONDS', 120, 5, 3600),
     workerBatchSize: integer(env, 'HOOKYARD_WORKER_BATCH_SIZE', 200, 1, 500),
-    workerConcurrency: integer(env, 'HOOKYARD_WORKER_CONCURRENCY', 3, 1, 64),
+    workerMaxInFlight: integer(env, 'HOOKYARD_WORKER_MAX_IN_FLIGHT', 200, 1, 5000),
+    circuitCooldownSeconds: integer(env, 'HOOKYARD_CIRCUIT_COOLDOWN_SECONDS', 30, 1, 3600),
     // pg-boss polls at most every 500 ms.
     workerPollMs: integer(env, 'HOOKYARD_WORKER_POLL_MS', 500, 500, 60_000),
     metricsPort: env.HOOKYARD_METRICS_PORT ? integer(env, 'HOOKYARD_METRICS_PORT', 9464, 0, 65535) : null,

@@ -59,3 +59,31 @@ export function recordPublished(events: number, deliveries: number): void {
   deliveriesCreatedTotal.inc(deliveries);
 }
 
+
+export const circuitTransitionsTotal = new client.Counter({
+  name: 'hookyard_circuit_transitions_total',
+  help: 'Webhook circuit breaker moves made by this process, by the state entered (open, half_open, closed).',
+  labelNames: ['to'] as const,
+  registers: [registry],
+});
+
+export const sweeperRepairsTotal = new client.Counter({
+  name: 'hookyard_sweeper_repairs_total',
+  help: 'Open deliveries (and circuits) the sweeper found with no way forward and repaired, by repair.',
+  labelNames: ['repair'] as const,
+  registers: [registry],
+});
+
+export const deliveriesInFlight = new client.Gauge({
+  name: 'hookyard_deliveries_in_flight',
+  help: 'Delivery jobs this worker process holds (fetched, not yet recorded); at most HOOKYARD_WORKER_MAX_IN_FLIGHT.',
+  registers: [registry],
+});
+
+export function recordCircuitTransition(to: 'open' | 'half_open' | 'closed'): void {
+  circuitTransitionsTotal.inc({ to });
+}
+
+export function recordSweeperRepairs(repair: string, count: number): void {
+  if (count > 0) sweeperRepairsTotal.inc({ repair }, count);
+}

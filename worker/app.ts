@@ -3,12 +3,14 @@ import type pg from 'pg';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../infra/config.ts';
 import type { Logger } from '../infra/logger.ts';
-import { QUEUES, type DeliverJob, type DeliverJobV1 } from '../core/jobs.ts';
+import { QUEUES, type CircuitProbeJob } from '../core/jobs.ts';
 import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/channels.ts';
 import { createDeliveryDispatcher } from './delivery/address-guard.ts';
-import { createDeliverHandler } from './delivery/delivery-job.ts';
+import { createDeliveryEngine } from './delivery/delivery-engine.ts';
+import { createCircuitProbeHandler } from './delivery/circuit-breaker.ts';
 import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';
 import { createRetentionHandler, RETENTION_CRON } from './retention/retention-job.ts';
+import { createSweeperHandler, SWEEPER_CRON } from './sweeper/sweeper-job.ts';
 
 export interface WorkerDeps {
   config: Config;
@@ -23,49 +25,40 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-/** The worker role: registers every pg-boss handler; `stop` lets in-flight batches finish. */
+/** How long a due delivery may lack a job before the sweeper queues it again. */
+const SWEEPER_GRACE_SECONDS = 60;
+
+/** The worker role: the delivery engine and every pg-boss handler; `stop` lets deliveries in hand finish. */
 export function buildWorker(deps: WorkerDeps): Worker {
   const { config, boss, pool, log } = deps;
   let dispatcher: Dispatcher | null = null;
+  let engine: ReturnType<typeof createDeliveryEngine> | null = null;
   let wakeup: { close(): Promise<void> } | undefined;
   let listenRetry: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   return {
     async start() {
       dispatcher = createDeliveryDispatcher(config.urlPolicy);
-      const deliverBatch = createDeliverHandler({ pool, boss, log, secretKey: deps.secretKey, dispatcher, rateLimiter: createWebhookRateLimiter(pool) });
-      // One pg-boss worker per loop, so that each can be woken by its id.
-      const loops: string[] = [];
-      for (let i = 0; i < config.workerConcurrency; i++) {
-        loops.push(
-          await boss.work<DeliverJob | DeliverJobV1>(
-            QUEUES.deliver,
-            {
-              batchSize: config.workerBatchSize,
-              burstWhenBatchFull: true,
-              // The wake-up below starts the loops on new jobs; the short poll picks up
-              // retries whose time has come, and jobs whose wake-up was lost.
-              pollingIntervalSeconds: config.workerPollMs / 1000,
-            },
-            async (jobs) => {
-              try {
-                await deliverBatch(jobs);
-              } catch (error) {
-                log.error({ err: error, jobs: jobs.length }, 'delivery batch failed; pg-boss will run it again');
-                throw error;
-              }
-            },
-          ),
-        );
-      }
-      // A loop that is busy fetches again as soon as its batch is done instead of sleeping.
-      const wakeLoops = () => loops.forEach((id) => boss.notifyWorker(id));
+      engine = createDeliveryEngine({
+        pool,
+        boss,
+        log,
+        secretKey: deps.secretKey,
+        dispatcher,
+        rateLimiter: createWebhookRateLimiter(pool),
+        maxInFlight: config.workerMaxInFlight,
+        batchSize: config.workerBatchSize,
+        pollMs: config.workerPollMs,
+        circuitCooldownSeconds: config.circuitCooldownSeconds,
+      });
+      engine.start();
+      const wakeEngine = () => engine?.wake();
       const db = boss.getDb();
       // pg-boss's listener reconnects on its own once it has connected; until then, keep
-      // trying, and meanwhile the loops poll.
+      // trying, and meanwhile the engine polls.
       const listen = async (): Promise<void> => {
         try {
-          wakeup = await db.listen!(DELIVERY_WAKEUP_CHANNEL, wakeLoops, wakeLoops);
+          wakeup = await db.listen!(DELIVERY_WAKEUP_CHANNEL, wakeEngine, wakeEngine);
           if (stopped) await wakeup.close();
         } catch (error) {
           if (stopped) return;
@@ -75,6 +68,9 @@ export function buildWorker(deps: WorkerDeps): Worker {
       };
       if (db.listen) await listen();
       else log.warn(`no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (${config.workerPollMs} ms)`);
+      await boss.work<CircuitProbeJob>(QUEUES.circuitProbe, { pollingIntervalSeconds: 1 }, createCircuitProbeHandler({ pool, boss, log }));
+      await boss.work(QUEUES.sweeper, createSweeperHandler({ pool, boss, log, graceSeconds: SWEEPER_GRACE_SECONDS }));
+      await boss.schedule(QUEUES.sweeper, SWEEPER_CRON);
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
       log.debug('worker started');
@@ -83,8 +79,8 @@ export function buildWorker(deps: WorkerDeps): Worker {
       stopped = true;
       clearTimeout(listenRetry);
       await wakeup?.close().catch(() => undefined);
-      await boss.offWork(QUEUES.deliver, { wait: true }).catch((error) => log.warn({ err: error }, 'stopping delivery loops'));
-      await boss.offWork(QUEUES.retention, { wait: true }).catch(() => undefined);
+      await engine?.stop().catch((error) => log.warn({ err: error }, 'stopping the delivery engine'));
+      for (const queue of [QUEUES.circuitProbe, QUEUES.sweeper, QUEUES.retention]) await boss.offWork(queue, { wait: true }).catch(() => undefined);
       await dispatcher?.close();
     },
   };

@@ -17,20 +17,35 @@ interface Deps {
 /** The event type of test deliveries; not in the tenant's catalogue and never matched by subscriptions. */
 export const TEST_EVENT_TYPE = 'hookyard.test';
 
+/** Manual attempts asked for: queued now, or kept (`held`) while the tenant's deliveries are off. */
+export interface ManualRequest {
+  ids: string[];
+  /** The tenant's deliveries are switched off: the attempts go out when they are switched on. */
+  held: boolean;
+}
+
 /**
  * Queues manual attempts (trigger MANUAL) for deliveries of live webhooks; earlier
- * attempts stay as they are. Returns the ids queued. Deliveries of deleted webhooks
- * are skipped (`retryDelivery` refuses them).
+ * attempts stay as they are. While the tenant's deliveries are off they are kept and go
+ * out when switched on. Deliveries of deleted webhooks are skipped (`retryDelivery`
+ * refuses them).
  */
-export async function queueManualAttempts(deps: Deps, tenantId: string, deliveryIds: string[]): Promise<string[]> {
-  if (deliveryIds.length === 0) return [];
+export async function queueManualAttempts(deps: Deps, tenantId: string, deliveryIds: string[]): Promise<ManualRequest> {
+  if (deliveryIds.length === 0) return { ids: [], held: false };
   return withTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ id: string; attempt_count: number }>(manualSql.retryableDeliveries(tenantId, deliveryIds));
-    if (rows.length) {
-      await deps.boss.insert(QUEUES.deliver, rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count }, { manual: true })), { db: bossDb(client) });
+    const enabled = (await client.query<{ deliveries_enabled: boolean }>(manualSql.deliveriesEnabled(tenantId))).rows[0]?.deliveries_enabled ?? false;
+    const { rows } = await client.query<{ id: string; attempt_count: number; webhook_id: string; max_in_flight: number }>(manualSql.retryableDeliveries(tenantId, deliveryIds));
+    const ids = rows.map((r) => r.id);
+    if (rows.length && !enabled) await client.query(manualSql.keepManualRequests(tenantId, ids));
+    else if (rows.length) {
+      await deps.boss.insert(
+        QUEUES.deliver,
+        rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count, webhookId: d.webhook_id, maxInFlight: d.max_in_flight }, { manual: true })),
+        { db: bossDb(client) },
+      );
       await client.query(WAKE_DELIVERY_WORKERS_SQL);
     }
-    return rows.map((r) => r.id);
+    return { ids, held: !enabled };
   });
 }
 
@@ -43,7 +58,7 @@ export async function retryDeliveries(deps: Deps, log: DeliveryLog, dryRun: bool
   let total = 0;
   for await (const batch of deliveryLogBatches(deps.pool, log, 1000)) {
     const ids = batch.map((row) => row.id);
-    total += dryRun ? await countRetryable(deps.pool, log.tenantId, ids) : (await queueManualAttempts(deps, log.tenantId, ids)).length;
+    total += dryRun ? await countRetryable(deps.pool, log.tenantId, ids) : (await queueManualAttempts(deps, log.tenantId, ids)).ids.length;
   }
   return total;
 }
@@ -53,17 +68,22 @@ async function countRetryable(pool: pg.Pool, tenantId: string, ids: string[]): P
   return rows[0].n;
 }
 
-export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: string): Promise<void> {
+/** Sends one delivery again; `held` when the tenant's deliveries are off (it goes out when they are on). */
+export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: string): Promise<{ held: boolean }> {
   const { rows } = await deps.pool.query(manualSql.deliveryAndWebhookStatus(tenantId, deliveryId));
   if (!rows[0]) throw new NotFoundError('delivery', deliveryId);
   if (rows[0].webhook_status === 'DELETED' || rows[0].status === 'CANCELLED') {
     throw new ConflictError(`delivery ${deliveryId} belongs to a deleted webhook and cannot be sent again`);
   }
-  await queueManualAttempts(deps, tenantId, [deliveryId]);
+  const { held } = await queueManualAttempts(deps, tenantId, [deliveryId]);
+  return { held };
 }
 
-/** Sends a `hookyard.test` event to one webhook now, whatever it subscribes to. Returns the delivery id. */
-export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: string): Promise<string> {
+/**
+ * Sends a `hookyard.test` event to one webhook now, whatever it subscribes to; while the
+ * tenant's deliveries are off it is kept (`held`) and goes out when they are on.
+ */
+export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: string): Promise<{ deliveryId: string; held: boolean }> {
   return withTransaction(deps.pool, async (client) => {
     const { rows } = await client.query(manualSql.webhookForTestEvent(tenantId, webhookId));
     const webhook = rows[0];
@@ -75,12 +95,16 @@ export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: str
     await client.query(
       publishSql.insertPublished(
         [{ id: eventId, tenantId, type: TEST_EVENT_TYPE, source: 'hookyard', channel: null, payload, idempotencyKey: null, occurredAt: new Date() }],
-        [{ id: deliveryId, tenantId, eventId, webhookId, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: false }],
+        [{ id: deliveryId, tenantId, eventId, webhookId, maxInFlight: webhook.max_in_flight, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: !webhook.deliveries_enabled }],
       ),
     );
-    await deps.boss.insert(QUEUES.deliver, [deliverJob({ id: deliveryId, tenantId, attemptCount: 0 }, { manual: true })], { db: bossDb(client) });
+    const held = !webhook.deliveries_enabled;
+    if (held) await client.query(manualSql.keepManualRequests(tenantId, [deliveryId]));
+    else {
+      await deps.boss.insert(QUEUES.deliver, [deliverJob({ id: deliveryId, tenantId, attemptCount: 0, webhookId, maxInFlight: webhook.max_in_flight }, { manual: true })], { db: bossDb(client) });
+    }
     // Rare enough to NOTIFY inside the transaction (delivered at commit).
-    await client.query(notifyUpdatesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }], { wakeWorkers: true }));
-    return deliveryId;
+    await client.query(notifyUpdatesSql([{ kind: 'delivery', tenantId, id: deliveryId, webhookId, integratorId: webhook.integrator_id }], { wakeWorkers: !held }));
+    return { deliveryId, held };
   });
 }

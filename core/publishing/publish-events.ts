@@ -146,7 +146,7 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
       for (const w of webhooks) {
         if (!eventTypeMatches(w.eventTypes, event.type)) continue;
         if (w.channels.length && (!event.channel || !w.channels.includes(event.channel))) continue;
-        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, integratorId: w.integratorId, eventType: event.type, held: w.status !== 'ACTIVE' });
+        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, maxInFlight: w.maxInFlight, integratorId: w.integratorId, eventType: event.type, held: w.status !== 'ACTIVE' });
         count++;
       }
       counts.set(event.id, count);
@@ -158,7 +158,7 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
     }
     const sendable = deliveries.filter((d) => !d.held);
     if (sendable.length) {
-      await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0 })), { db: bossDb(client) });
+      await deps.boss.insert(QUEUES.deliver, sendable.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: 0, webhookId: d.webhookId, maxInFlight: d.maxInFlight })), { db: bossDb(client) });
     }
     changes.push(...deliveries.map((d): LiveUpdate => ({ kind: 'delivery', tenantId, id: d.id, webhookId: d.webhookId, integratorId: d.integratorId })));
     wakeWorkers = sendable.length > 0;

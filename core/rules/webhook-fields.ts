@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.ts';
 import { EVENT_TYPE_NAME } from './text.ts';
+import { MAX_IN_FLIGHT_RANGE } from '../jobs.ts';
 
 /** Default retry schedule: the delays before attempts 2..8 (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
 export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000];
@@ -65,4 +66,23 @@ export function checkRateLimit(field: string, perSecond: number | null): number 
     throw new ValidationError(field, `the rate limit is deliveries per second, a whole number from 1 to ${MAX_RATE_LIMIT}, or null for none; got ${perSecond}`);
   }
   return perSecond;
+}
+
+export const DEFAULT_CIRCUIT_THRESHOLD = 10;
+export const MAX_CIRCUIT_THRESHOLD = 1000;
+
+/** Requests open at once to the webhook's endpoint. */
+export function checkMaxInFlight(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < MAX_IN_FLIGHT_RANGE.min || value > MAX_IN_FLIGHT_RANGE.max) {
+    throw new ValidationError(field, `maxInFlight is how many requests may be open at once to the endpoint, a whole number from ${MAX_IN_FLIGHT_RANGE.min} to ${MAX_IN_FLIGHT_RANGE.max}; got ${value}`);
+  }
+  return value;
+}
+
+/** Failed attempts in a row that open the webhook's circuit. */
+export function checkCircuitThreshold(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_CIRCUIT_THRESHOLD) {
+    throw new ValidationError(field, `the circuit opens after this many failed attempts in a row, a whole number from 1 to ${MAX_CIRCUIT_THRESHOLD}; got ${value}`);
+  }
+  return value;
 }

@@ -21,43 +21,68 @@ export interface DeliveryRow {
   retry_schedule_seconds: number[];
   timeout_ms: number;
   rate_limit_per_second: number | null;
-  event_type: string;
-  source: string;
-  payload: unknown;
-  occurred_at: Date;
+  max_in_flight: number;
+  circuit_state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+  circuit_probe_delivery_id: string | null;
+  deliveries_enabled: boolean;
 }
 
-/** Everything a batch needs to send: the delivery, its webhook and its event, in one join. */
+/** Everything a batch needs to send but the events: the delivery, its webhook and its tenant's switch. */
 export function loadBatch(ids: string[]) {
   return {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
                   w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
-                  e.type as event_type, e.source, e.payload, e.occurred_at
+                  w.max_in_flight, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
              from delivery d
              join webhook w on w.id = d.webhook_id
-             join event e on e.id = d.event_id
+             join tenant t on t.id = d.tenant_id
             where d.id = any($1::text[])`,
     values: [ids],
   };
 }
 
+export interface EventRow {
+  id: string;
+  type: string;
+  source: string;
+  payload: unknown;
+  occurred_at: Date;
+}
+
+/** The events of a batch, each once however many of its deliveries the batch holds. */
+export function loadEvents(ids: string[]) {
+  return { text: `select id, type, source, payload, occurred_at from event where id = any($1::text[])`, values: [ids] };
+}
+
 /**
- * Locks the webhooks that are still paused or disabled (FOR SHARE), so a concurrent
- * resume either commits first (and we see ACTIVE) or waits for our hold to commit
- * (and then releases what we held).
+ * Of these deliveries' webhooks, those that still hold them, locked FOR SHARE: paused or
+ * disabled, circuit not closed, or their tenant's deliveries switched off. A concurrent
+ * resume, circuit close or switch-on either commits first (and the delivery is not held)
+ * or waits for the hold to commit (and then releases what was held).
  */
 export function lockHoldingWebhooks(webhookIds: string[]) {
   return {
-    text: `select id from webhook where id = any($1::text[]) and status in ('PAUSED', 'DISABLED') for share`,
+    text: `select w.id from webhook w join tenant t on t.id = w.tenant_id
+            where w.id = any($1::text[])
+              and (w.status in ('PAUSED', 'DISABLED') or w.circuit_state <> 'CLOSED' or not t.deliveries_enabled)
+              for share of w, t`,
     values: [webhookIds],
   };
 }
 
-/** Marks deliveries held: no job and no next attempt until their webhook is resumed. */
+/** Marks open deliveries held: no job and no next attempt until what holds them lets go. */
 export function holdDeliveries(ids: string[]) {
   return {
     text: `update delivery set next_attempt_at = null where id = any($1::text[]) and status in ('PENDING', 'RETRYING')`,
+    values: [ids],
+  };
+}
+
+/** Keeps an operator's resend for when the tenant's deliveries are switched on again. */
+export function holdManualRequests(ids: string[]) {
+  return {
+    text: `update delivery set manual_requested_at = coalesce(manual_requested_at, now()) where id = any($1::text[])`,
     values: [ids],
   };
 }
@@ -78,26 +103,31 @@ export interface Outcome {
   nextAttemptAt: Date | null;
   responseStatus: number | null;
   error: string | null;
+  manual: boolean;
 }
 
 /**
  * Applies attempt outcomes to their deliveries. The attempt-count guard makes it
  * idempotent: when two workers ran the same job (a lease expired), only one records.
+ * A delivery cancelled while its attempt was in flight (its webhook deleted) keeps
+ * CANCELLED: the attempt is counted and logged, and nothing more is scheduled.
+ * Returns each recorded delivery with the status it ended in.
  */
 export function applyOutcomes(outcomes: Outcome[]) {
   return {
     text: `update delivery d set
-             status = u.status,
+             status = case when d.status = 'CANCELLED' then 'CANCELLED' else u.status end,
              attempt_count = u.previous_count + 1,
              last_attempt_at = u.attempted_at,
-             next_attempt_at = u.next_attempt_at,
-             delivered_at = case when u.status = 'SUCCEEDED' then coalesce(d.delivered_at, u.attempted_at) else null end,
+             next_attempt_at = case when d.status = 'CANCELLED' then null else u.next_attempt_at end,
+             delivered_at = case when d.status <> 'CANCELLED' and u.status = 'SUCCEEDED' then coalesce(d.delivered_at, u.attempted_at) else d.delivered_at end,
              last_response_status = u.response_status,
-             last_error = u.error
-           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[])
-             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error)
+             last_error = u.error,
+             manual_requested_at = case when u.manual then null else d.manual_requested_at end
+           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::boolean[])
+             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error, manual)
            where d.id = u.id and d.attempt_count = u.previous_count
-           returning d.id`,
+           returning d.id, d.status`,
     values: [
       outcomes.map((o) => o.deliveryId),
       outcomes.map((o) => o.previousCount),
@@ -106,6 +136,7 @@ export function applyOutcomes(outcomes: Outcome[]) {
       outcomes.map((o) => o.nextAttemptAt),
       outcomes.map((o) => o.responseStatus),
       outcomes.map((o) => o.error),
+      outcomes.map((o) => o.manual),
     ],
   };
 }
@@ -120,7 +151,8 @@ export interface AttemptRow {
   succeeded: boolean;
   requestUrl: string;
   requestHeaders: Record<string, string>;
-  requestBody: string;
+  /** null: the event's envelope as stored was sent (one copy per event) */
+  requestBody: string | null;
   responseStatus: number | null;
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
@@ -223,5 +255,15 @@ export function lastManualAttempts(deliveries: { id: string; tenantId: string }[
             where a.trigger = 'MANUAL'
             group by a.delivery_id`,
     values: [deliveries.map((d) => d.tenantId), deliveries.map((d) => d.id)],
+  };
+}
+
+/** Open deliveries whose webhook was deleted: nothing will ever send them. */
+export function cancelDeliveries(ids: string[]) {
+  return {
+    text: `update delivery set status = 'CANCELLED', next_attempt_at = null, manual_requested_at = null
+            where id = any($1::text[]) and status in ('PENDING', 'RETRYING')
+        returning id, tenant_id, webhook_id, integrator_id`,
+    values: [ids],
   };
 }

@@ -13,7 +13,8 @@ export function publishContext(tenantId: string, typeNames: string[]) {
              (select coalesce(json_agg(json_build_object('name', name, 'schema', payload_schema)), '[]')
                 from event_type where tenant_id = $1 and name = any($2::text[])) as event_types,
              (select coalesce(json_agg(json_build_object('id', id, 'integratorId', integrator_id, 'status', status,
-                                                         'eventTypes', event_types, 'channels', channels)), '[]')
+                                                         'eventTypes', event_types, 'channels', channels,
+                                                         'maxInFlight', max_in_flight)), '[]')
                 from webhook where tenant_id = $1 and status in ('ACTIVE', 'PAUSED')) as webhooks`,
     values: [tenantId, typeNames],
   };
@@ -22,7 +23,7 @@ export function publishContext(tenantId: string, typeNames: string[]) {
 export interface PublishContextRow {
   deliveries_enabled: boolean | null;
   event_types: { name: string; schema: unknown }[];
-  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[] }[];
+  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[]; maxInFlight: number }[];
 }
 
 /**
@@ -61,6 +62,8 @@ export interface NewDelivery {
   tenantId: string;
   eventId: string;
   webhookId: string;
+  /** the webhook's, for its job's concurrency group */
+  maxInFlight: number;
   integratorId: string;
   eventType: string;
   /** Held for a PAUSED webhook: no next attempt until it is resumed. */

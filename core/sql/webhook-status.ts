@@ -13,6 +13,13 @@ export function transitionWebhook(args: { tenantId: string; webhookId: string; f
           disabled_at = case when $4 = 'DISABLED' then now() when $4 = 'ACTIVE' then null else w.disabled_at end,
           deleted_at = case when $4 = 'DELETED' then now() else w.deleted_at end,
           failing_since = case when $4 = 'ACTIVE' then null else w.failing_since end,
+          -- An operator's resume is a fresh start: the circuit closes too.
+          circuit_state = case when $4 = 'ACTIVE' then 'CLOSED' else w.circuit_state end,
+          circuit_failures = case when $4 = 'ACTIVE' then 0 else w.circuit_failures end,
+          circuit_open_count = case when $4 = 'ACTIVE' then 0 else w.circuit_open_count end,
+          circuit_opened_at = case when $4 = 'ACTIVE' then null else w.circuit_opened_at end,
+          circuit_next_probe_at = case when $4 = 'ACTIVE' then null else w.circuit_next_probe_at end,
+          circuit_probe_delivery_id = case when $4 = 'ACTIVE' then null else w.circuit_probe_delivery_id end,
           updated_at = now()
         from webhook old
         where w.id = $2 and w.tenant_id = $1 and old.id = w.id and w.status = any($3::text[])
@@ -26,19 +33,9 @@ export function transitionWebhook(args: { tenantId: string; webhookId: string; f
   };
 }
 
-/** Deliveries a paused or disabled webhook held (next_attempt_at null), released for sending now. */
-export function releaseHeldDeliveries(tenantId: string, webhookId: string) {
-  return {
-    text: `update delivery set next_attempt_at = now()
-            where tenant_id = $1 and webhook_id = $2 and status in ('PENDING', 'RETRYING') and next_attempt_at is null
-        returning id, tenant_id, attempt_count`,
-    values: [tenantId, webhookId],
-  };
-}
-
 export function cancelOpenDeliveries(tenantId: string, webhookId: string) {
   return {
-    text: `update delivery set status = 'CANCELLED', next_attempt_at = null
+    text: `update delivery set status = 'CANCELLED', next_attempt_at = null, manual_requested_at = null
             where tenant_id = $1 and webhook_id = $2 and status in ('PENDING', 'RETRYING')
         returning id, integrator_id`,
     values: [tenantId, webhookId],

@@ -2,8 +2,7 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { WebhookStatus } from '../../schema/entities/Webhook.ts';
 import { newId } from '../ids.ts';
-import { QUEUES, deliverJob } from '../jobs.ts';
-import { bossDb } from '../../infra/transaction.ts';
+import { releaseHeldDeliveries } from '../delivery/holds.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
 import { notifyUpdatesSql } from '../sql/live-updates.ts';
 import * as sql from '../sql/webhook-status.ts';
@@ -21,20 +20,15 @@ export async function transitionWebhook(
   const { rows } = await client.query(sql.transitionWebhook({ ...args, historyId: newId('WebhookStatusChange') }));
   if (rows.length === 0) return false;
   const changes: LiveUpdate[] = [{ kind: 'webhook', tenantId: args.tenantId, id: args.webhookId, webhookId: args.webhookId }];
-  let wakeWorkers = false;
-  if (args.to === 'ACTIVE') {
-    const held = await client.query<{ id: string; tenant_id: string; attempt_count: number }>(sql.releaseHeldDeliveries(args.tenantId, args.webhookId));
-    if (held.rows.length) {
-      await boss.insert(QUEUES.deliver, held.rows.map((d) => deliverJob({ id: d.id, tenantId: d.tenant_id, attemptCount: d.attempt_count })), { db: bossDb(client) });
-      wakeWorkers = true;
-    }
-  }
+  // Released deliveries wake the workers (releaseHeldDeliveries), unless something else
+  // still holds them (an open circuit, the tenant's switch).
+  if (args.to === 'ACTIVE') await releaseHeldDeliveries(client, boss, { tenantId: args.tenantId, webhookIds: [args.webhookId], manual: false });
   if (args.to === 'DELETED') {
     const cancelled = await client.query<{ id: string; integrator_id: string }>(sql.cancelOpenDeliveries(args.tenantId, args.webhookId));
     for (const d of cancelled.rows) {
       changes.push({ kind: 'delivery', tenantId: args.tenantId, id: d.id, webhookId: args.webhookId, integratorId: d.integrator_id });
     }
   }
-  await client.query(notifyUpdatesSql(changes, { wakeWorkers }));
+  await client.query(notifyUpdatesSql(changes));
   return true;
 }

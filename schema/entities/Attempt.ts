@@ -6,7 +6,14 @@ export const ATTEMPT_TRIGGERS = ['SCHEDULED', 'MANUAL'] as const;
 export type AttemptTrigger = (typeof ATTEMPT_TRIGGERS)[number];
 
 export const BODY_ENCODINGS = ['utf8', 'base64'] as const;
-export const ATTEMPT_ERROR_KINDS = ['timeout', 'dns', 'refused', 'tls', 'reset', 'blocked', 'other'] as const;
+/**
+ * Why an attempt failed without a usable response. Besides the network's own kinds:
+ * `headers_overflow` (the response headers passed undici's limit), `secret` (the webhook's
+ * secret cannot be decrypted with HOOKYARD_SECRET_KEY), `signing` (the request could not
+ * be signed), `payload` (the event could not be encoded) and `unstorable` (the response
+ * could not be stored as received; only its status was kept).
+ */
+export const ATTEMPT_ERROR_KINDS = ['timeout', 'dns', 'refused', 'tls', 'reset', 'blocked', 'headers_overflow', 'secret', 'signing', 'payload', 'unstorable', 'other'] as const;
 export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
 
 /** One HTTP try of a delivery: the request as sent and the response or error as received. */
@@ -24,7 +31,8 @@ export const AttemptSchema = defineEntity({
     requestUrl: p.text(),
     requestMethod: p.text().default('POST'),
     requestHeaders: p.json<Record<string, string>>(),
-    requestBody: p.text(),
+    // Null when the body sent was the event's envelope as stored (one copy per event, not per attempt).
+    requestBody: p.text().nullable(),
     responseStatus: p.integer().nullable(),
     responseHeaders: p.json<Record<string, string>>().nullable(),
     responseBody: p.text().nullable(),

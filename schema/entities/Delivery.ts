@@ -30,6 +30,8 @@ export const DeliverySchema = defineEntity({
     deliveredAt: p.datetime().nullable(),
     lastResponseStatus: p.integer().nullable(),
     lastError: p.text().nullable(),
+    // An operator's resend asked for while the tenant's deliveries were off: sent when switched on.
+    manualRequestedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   // One index per delivery-log filter and sort, each led by tenant_id and ended by
@@ -53,6 +55,15 @@ export const DeliverySchema = defineEntity({
     { properties: ['tenantId', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'eventType', 'createdAt', 'id'] },
     { properties: ['eventId'] },
+    // The sweeper's way to open deliveries (core/sql/sweeper.ts).
+    {
+      name: 'delivery_open_next_attempt_index',
+      expression: `create index "delivery_open_next_attempt_index" on "delivery" ("next_attempt_at") where status in ('PENDING', 'RETRYING')`,
+    },
+    {
+      name: 'delivery_manual_requested_index',
+      expression: `create index "delivery_manual_requested_index" on "delivery" ("tenant_id") where manual_requested_at is not null`,
+    },
   ],
 });
 

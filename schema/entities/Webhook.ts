@@ -4,6 +4,8 @@ import { Integrator } from './Integrator.ts';
 
 export const WEBHOOK_STATUSES = ['ACTIVE', 'PAUSED', 'DISABLED', 'DELETED'] as const;
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+export const CIRCUIT_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export type CircuitState = (typeof CIRCUIT_STATES)[number];
 
 /**
  * An integrator's subscription. Secrets, and the values of secret custom headers, are
@@ -41,6 +43,17 @@ export const WebhookSchema = defineEntity({
     // Endpoint health: the 5-day auto-disable counts from the first failure after the last success.
     lastSuccessAt: p.datetime().nullable(),
     failingSince: p.datetime().nullable(),
+    // At most this many requests to the endpoint are open at once (pg-boss group concurrency).
+    maxInFlight: p.integer().default(10),
+    // Circuit breaker (worker/delivery/circuit-breaker.ts): opens after `circuitThreshold`
+    // failed attempts in a row; no attempts until `circuitNextProbeAt`, then one probe.
+    circuitThreshold: p.integer().default(10),
+    circuitState: p.enum(CIRCUIT_STATES).default('CLOSED'),
+    circuitFailures: p.integer().default(0),
+    circuitOpenCount: p.integer().default(0),
+    circuitOpenedAt: p.datetime().nullable(),
+    circuitNextProbeAt: p.datetime().nullable(),
+    circuitProbeDeliveryId: p.text().nullable(),
   },
   indexes: [
     { properties: ['tenantId', 'createdAt'] },

@@ -68,7 +68,7 @@ export async function startCluster(options: { respond?: Responder; env?: Record<
     api = await startHookyardProcess({ ...shared, HOOKYARD_ROLE: 'api', PORT: String(port) });
     processes.push(api);
     // The default schedule is minutes apart; a failure in these tests must be retried within them.
-    ({ webhookId } = await createWebhookSetup(admin, receiver.url, { webhook: { retrySchedule: [1, 1, 1, 1, 1] } }));
+    ({ webhookId } = await createWebhookSetup(admin, receiver.url, { webhook: { retrySchedule: [1, 1, 1, 1, 1], maxInFlight: 100 } }));
   } catch (error) {
     await teardown();
     throw error;

@@ -20,7 +20,7 @@ describe('a worker stopped with SIGTERM mid-run', () => {
 
   it('finishes and records the deliveries in flight, exits 0, and leaves the rest to the next worker', { timeout: 60_000 }, async () => {
     await cluster.publishMany(DELIVERIES);
-    const first = await cluster.startWorker({ HOOKYARD_WORKER_BATCH_SIZE: '50', HOOKYARD_WORKER_CONCURRENCY: '4' });
+    const first = await cluster.startWorker({ HOOKYARD_WORKER_BATCH_SIZE: '50', HOOKYARD_WORKER_MAX_IN_FLIGHT: '200' });
     await cluster.receiver.waitFor(100, 30_000);
     const signalledAt = Date.now();
     first.kill('SIGTERM');

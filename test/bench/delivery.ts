@@ -6,7 +6,7 @@
 //
 // Hookyard runs as real processes (`node start.ts`): one API process (HOOKYARD_ROLE=api)
 // and one worker process (HOOKYARD_ROLE=worker); the receiver runs in a third process.
-// HOOKYARD_WORKER_BATCH_SIZE and HOOKYARD_WORKER_CONCURRENCY pass through to the worker.
+// HOOKYARD_WORKER_BATCH_SIZE and HOOKYARD_WORKER_MAX_IN_FLIGHT pass through to the worker.
 // BENCH_DELIVERIES (10000), BENCH_RATES (100,500) and BENCH_RATE_SECONDS (10) resize the
 // run; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the API and worker processes there;
 // BENCH_SAMPLE_ACTIVITY=1 samples pg_stat_activity and BENCH_PG_STATS=1 loads
@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import pg from 'pg';
 import { Agent, request } from 'undici';
-import { cloudEventBody } from '../../worker/delivery/cloud-event.ts';
+import { cloudEventBody } from '../../core/delivery/cloud-event.ts';
 import { newId } from '../../core/ids.ts';
 import type http from 'node:http';
 import { createWebhookSetup } from '../support/fixtures.ts';
@@ -125,7 +125,7 @@ async function main() {
     HOOKYARD_URL_POLICY: 'permissive',
     LOG_LEVEL: 'warn',
   };
-  for (const name of ['HOOKYARD_WORKER_BATCH_SIZE', 'HOOKYARD_WORKER_CONCURRENCY']) if (process.env[name]) shared[name] = process.env[name]!;
+  for (const name of ['HOOKYARD_WORKER_BATCH_SIZE', 'HOOKYARD_WORKER_MAX_IN_FLIGHT']) if (process.env[name]) shared[name] = process.env[name]!;
   const processes: HookyardProcess[] = [];
   onCleanup(async () => {
     for (const p of processes) await p.stop(15_000);
@@ -246,9 +246,9 @@ async function main() {
 
   const defaults = loadConfig({});
   const batch = shared.HOOKYARD_WORKER_BATCH_SIZE ?? `${defaults.workerBatchSize} (default)`;
-  const concurrency = shared.HOOKYARD_WORKER_CONCURRENCY ?? `${defaults.workerConcurrency} (default)`;
+  const concurrency = shared.HOOKYARD_WORKER_MAX_IN_FLIGHT ?? `${defaults.workerMaxInFlight} (default)`;
   console.log(`\nDelivery benchmark: ${os.cpus().length} CPUs, Node ${process.version}, ${database.where}; load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`);
-  console.log(`Hookyard: API process + worker process (batch ${batch}, concurrency ${concurrency}); receiver in its own process; body ${ceiling.bodyBytes} bytes\n`);
+  console.log(`Hookyard: API process + worker process (batch ${batch}, max in flight ${concurrency}); receiver in its own process; body ${ceiling.bodyBytes} bytes\n`);
   const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
   const table: string[][] = [['measure', 'value', 'target', 'result']];
   table.push([`ceiling: raw undici POST, ${CEILING_IN_FLIGHT} in flight (median of ${CEILING_RUNS})`, `${Math.round(ceiling.perSecond)} req/s`, `${Math.round(ceiling.min)}-${Math.round(ceiling.max)}`, '']);

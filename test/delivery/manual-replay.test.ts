@@ -1,15 +1,9 @@
 // A manual attempt's job that runs a second time (its completion lost in a crash, or its
 // lease expired) must not send again; a manual request made while another attempt was
 // recorded meanwhile still sends.
-import { PgBoss, type Job } from 'pg-boss';
-import pg from 'pg';
-import { Agent } from 'undici';
-import { createDeliverHandler } from '../../worker/delivery/delivery-job.ts';
-import { createWebhookRateLimiter } from '../../worker/delivery/webhook-rate-limiter.ts';
-import { parseSecretKey } from '../../infra/secret-key.ts';
-import { createLogger } from '../../infra/logger.ts';
+import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES, deliverJob, type DeliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
+import { QUEUES, deliverJob as makeDeliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
 
 const SECRET_KEY = '11'.repeat(32);
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
@@ -36,11 +30,17 @@ describe('manual attempt jobs run again', () => {
     return db.one<{ id: string; attempt_count: number }>('select id, attempt_count from delivery where event_id = $1', [eventId]);
   }
 
+  /** A deliver job as the API makes it, in its webhook's concurrency group. */
+  function deliverJob(delivery: { id: string; tenantId: string; attemptCount: number }, options: { manual?: boolean } = {}) {
+    return makeDeliverJob({ ...delivery, webhookId, maxInFlight: 10 }, options);
+  }
+  let webhookId: string;
+
   beforeAll(async () => {
     hy = await startTestHookyard({ HOOKYARD_SECRET_KEY: SECRET_KEY });
     receiver = await startReceiver();
     db = sqlClient(hy.databaseUrl);
-    await createWebhookSetup(hy.admin, receiver.url);
+    webhookId = (await createWebhookSetup(hy.admin, receiver.url)).webhookId;
     tenantId = (await db.one<{ id: string }>('select id from tenant limit 1')).id;
     boss = new PgBoss({ connectionString: hy.databaseUrl, schema: BOSS_SCHEMA, supervise: false, schedule: false, migrate: false });
     await boss.start();
@@ -100,23 +100,19 @@ describe('manual attempt jobs run again', () => {
     for (const event of events) await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempts recorded');
     const [scheduledFirst, manualFirst] = await Promise.all(events.map((e) => deliveryOf(e.event.id)));
     const before = receiver.requests.length;
-    // One batch, handed to the deliver handler as pg-boss would: a scheduled job (spent, the
+    // Committed together, so one fetch takes them all: a scheduled job (spent, the
     // deliveries have succeeded) and a manual request for each delivery, in both orders.
-    const pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 2 });
-    const dispatcher = new Agent();
-    try {
-      const deliverBatch = createDeliverHandler({ pool, boss, log: createLogger('warn'), secretKey: parseSecretKey(SECRET_KEY), dispatcher, rateLimiter: createWebhookRateLimiter(pool) });
-      const jobs = [
-        deliverJob({ id: scheduledFirst.id, tenantId, attemptCount: 1 }),
-        deliverJob({ id: scheduledFirst.id, tenantId, attemptCount: 1 }, { manual: true }),
-        deliverJob({ id: manualFirst.id, tenantId, attemptCount: 1 }, { manual: true }),
-        deliverJob({ id: manualFirst.id, tenantId, attemptCount: 1 }),
-      ];
-      await deliverBatch(jobs.map((job, i) => ({ id: `job-${i}`, name: QUEUES.deliver, data: job.data }) as Job<DeliverJob>));
-    } finally {
-      await dispatcher.close();
-      await pool.end();
-    }
+    await insertJobs([
+      deliverJob({ id: scheduledFirst.id, tenantId, attemptCount: 1 }),
+      deliverJob({ id: scheduledFirst.id, tenantId, attemptCount: 1 }, { manual: true }),
+      deliverJob({ id: manualFirst.id, tenantId, attemptCount: 1 }, { manual: true }),
+      deliverJob({ id: manualFirst.id, tenantId, attemptCount: 1 }),
+    ]);
+    await eventually(
+      async () => ((await db.one<{ n: number }>(`select count(*)::int as n from ${BOSS_SCHEMA}.job where name = $1 and state < 'completed'`, [QUEUES.deliver])).n === 0 ? true : null),
+      10_000,
+      'every deliver job completed',
+    );
     for (const d of [scheduledFirst, manualFirst]) {
       const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [d.id]);
       expect(triggers.map((t) => t.trigger), d.id === scheduledFirst.id ? 'scheduled job first' : 'manual job first').toEqual(['SCHEDULED', 'MANUAL']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudEventBody } from '../../worker/delivery/cloud-event.ts';
+import { cloudEventBody } from '../../core/delivery/cloud-event.ts';
 
 const event = {
   id: 'evt_123',

@@ -3,7 +3,8 @@
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 
-export type AttemptErrorKind = 'timeout' | 'dns' | 'refused' | 'tls' | 'reset' | 'blocked' | 'other';
+/** The kinds of schema/entities/Attempt.ts; the last five are set before or after the request (delivery-request.ts, outcome-recorder.ts). */
+export type AttemptErrorKind = 'timeout' | 'dns' | 'refused' | 'tls' | 'reset' | 'blocked' | 'headers_overflow' | 'secret' | 'signing' | 'payload' | 'unstorable' | 'other';
 
 /** How a response body is stored and shown: as text, or as base64 of its bytes. */
 export type BodyEncoding = 'utf8' | 'base64';
@@ -147,6 +148,7 @@ const CODES_BY_KIND: Partial<Record<AttemptErrorKind, string[]>> = {
   dns: ['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME'],
   refused: ['ECONNREFUSED'],
   reset: ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'],
+  headers_overflow: ['UND_ERR_HEADERS_OVERFLOW', 'HPE_HEADER_OVERFLOW'],
 };
 const KIND_BY_CODE = new Map(
   Object.entries(CODES_BY_KIND).flatMap(([kind, codes]) => codes.map((code) => [code, kind as AttemptErrorKind] as const)),

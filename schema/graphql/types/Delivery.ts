@@ -50,8 +50,13 @@ export const DeliveryRef = builder.node(Delivery, {
   }),
 });
 
-const DeliveryPayload = builder.objectRef<{ delivery: Delivery }>('DeliveryPayload').implement({
-  fields: (f) => ({ delivery: f.field({ type: DeliveryRef, resolve: (p) => p.delivery }) }),
+const DeliveryPayload = builder.objectRef<{ delivery: Delivery; held: boolean }>('DeliveryPayload').implement({
+  fields: (f) => ({
+    delivery: f.field({ type: DeliveryRef, resolve: (p) => p.delivery }),
+    held: f.exposeBoolean('held', {
+      description: "True while the tenant's deliveries are switched off: the attempt is kept and goes out when they are switched on (setDeliveriesEnabled).",
+    }),
+  }),
 });
 
 const RetryDeliveryInput = builder.inputType('RetryDeliveryInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
@@ -65,8 +70,8 @@ builder.mutationField('retryDelivery', (t) =>
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       const id = String(input.id);
-      await retryDelivery(ctx.services, ctx.viewer.tenantId, id);
-      return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }) };
+      const { held } = await retryDelivery(ctx.services, ctx.viewer.tenantId, id);
+      return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }), held };
     },
   }),
 );
@@ -81,8 +86,8 @@ builder.mutationField('sendTestEvent', (t) =>
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
-      const id = await sendTestEvent(ctx.services, ctx.viewer.tenantId, String(input.webhookId));
-      return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }) };
+      const { deliveryId: id, held } = await sendTestEvent(ctx.services, ctx.viewer.tenantId, String(input.webhookId));
+      return { delivery: await ctx.em.findOneOrFail(Delivery, { id, tenantId: ctx.viewer.tenantId }), held };
     },
   }),
 );

@@ -1,6 +1,7 @@
 // The delivery log query: `deliveries(filter, orderBy)` with keyset cursors both ways, and
 // `retryDeliveries(filter)`, which sends again what a filter of the log matches.
 import { builder } from '../builder.ts';
+import { Tenant } from '../../entities/Tenant.ts';
 import { retryDeliveries } from '../../../core/delivery/manual-attempts.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
@@ -122,10 +123,11 @@ const RetryDeliveriesInput = builder.inputType('RetryDeliveriesInput', {
 
 builder.mutationField('retryDeliveries', (t) =>
   t.field({
-    type: builder.objectRef<{ count: number; dryRun: boolean }>('RetryDeliveriesPayload').implement({
+    type: builder.objectRef<{ count: number; dryRun: boolean; held: boolean }>('RetryDeliveriesPayload').implement({
       fields: (f) => ({
         count: f.exposeInt('count', { description: 'Deliveries queued for a new attempt (or, in a dry run, that would be).' }),
         dryRun: f.exposeBoolean('dryRun'),
+        held: f.exposeBoolean('held', { description: "True while the tenant's deliveries are switched off: the attempts are kept and go out when they are switched on." }),
       }),
     }),
     description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped.',
@@ -135,7 +137,9 @@ builder.mutationField('retryDeliveries', (t) =>
       requireAdmin(ctx);
       const log = await openDeliveryLog(ctx.services.pool, ctx.viewer.tenantId, { filter: filterInput(input.filter) }, { filter: 'input.filter' });
       const dryRun = input.dryRun ?? false;
-      return { count: await retryDeliveries(ctx.services, log, dryRun), dryRun };
+      const count = await retryDeliveries(ctx.services, log, dryRun);
+      const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { fields: ['deliveriesEnabled'] });
+      return { count, dryRun, held: !tenant.deliveriesEnabled };
     },
   }),
 );

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { setDeliveriesEnabled } from '../../../core/delivery/holds.ts';
 import { requireAdmin } from '../context.ts';
 import { Tenant } from '../../entities/Tenant.ts';
 import { ApiKeyRoleEnum } from './ApiKey.ts';
@@ -9,7 +10,7 @@ export const TenantRef = builder.objectRef<Tenant>('Tenant').implement({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     webhookLimit: t.exposeInt('webhookLimit'),
-    deliveriesEnabled: t.exposeBoolean('deliveriesEnabled', { description: 'The global switch: while false, publishing is refused and nothing is sent.' }),
+    deliveriesEnabled: t.exposeBoolean('deliveriesEnabled', { description: 'The global switch: while false, publishing is refused and nothing is sent; scheduled retries, resends and test events are held and go out when it is switched on.' }),
     createdAt: t.field({ type: 'DateTime', resolve: (x) => x.createdAt }),
   }),
 });
@@ -53,10 +54,9 @@ builder.mutationField('setDeliveriesEnabled', (t) =>
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
-      const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId });
-      tenant.deliveriesEnabled = input.enabled;
-      await ctx.em.flush();
-      ctx.services.log.info({ tenantId: tenant.id, enabled: input.enabled }, 'deliveries switched');
+      const released = await setDeliveriesEnabled(ctx.services, ctx.viewer.tenantId, input.enabled);
+      const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { refresh: true });
+      ctx.services.log.info({ tenantId: tenant.id, enabled: input.enabled, released }, 'deliveries switched');
       return { tenant };
     },
   }),

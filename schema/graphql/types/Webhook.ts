@@ -10,6 +10,7 @@ import { EventType } from '../../entities/EventType.ts';
 import { Webhook } from '../../entities/Webhook.ts';
 import { WebhookStatusChange } from '../../entities/WebhookStatusChange.ts';
 import { newId } from '../../../core/ids.ts';
+import { MAX_IN_FLIGHT_RANGE } from '../../../core/jobs.ts';
 import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
 import { optionalText, requiredText } from '../../../core/rules/text.ts';
 import { checkWebhookUrl } from '../../../core/rules/url-policy.ts';
@@ -21,6 +22,10 @@ import {
   checkChannels,
   checkEventTypePatterns,
   checkRateLimit,
+  checkMaxInFlight,
+  checkCircuitThreshold,
+  DEFAULT_CIRCUIT_THRESHOLD,
+  MAX_CIRCUIT_THRESHOLD,
   checkRetrySchedule,
   checkTimeoutSeconds,
 } from '../../../core/rules/webhook-fields.ts';
@@ -77,6 +82,8 @@ export const WebhookRef = builder.node(Webhook, {
     retrySchedule: t.field({ type: ['Int'], description: 'Seconds before each retry; its length + 1 is the number of attempts.', resolve: (w) => w.retryScheduleSeconds }),
     timeoutSeconds: t.int({ resolve: (w) => Math.round(w.timeoutMs / 1000) }),
     rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', { nullable: true }),
+    maxInFlight: t.exposeInt('maxInFlight', { description: 'Requests open at once to the endpoint at most, across every worker; more deliveries wait their turn in the queue.' }),
+    circuit: t.field({ type: WebhookCircuitRef, description: "The endpoint's circuit breaker.", resolve: (w) => w }),
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -93,6 +100,25 @@ export const WebhookRef = builder.node(Webhook, {
       description: 'Every status change, oldest first: created, paused, resumed, disabled, deleted.',
       resolve: (w, _args, ctx) => ctx.em.find(WebhookStatusChange, { tenantId: ctx.viewer.tenantId, webhookId: w.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
     }),
+  }),
+});
+
+const CircuitStateEnum = builder.enumType('CircuitState', {
+  values: {
+    CLOSED: { value: 'CLOSED', description: 'Attempts go out as scheduled.' },
+    OPEN: { value: 'OPEN', description: 'Too many failed attempts in a row: deliveries wait (without spending retries) until nextProbeAt.' },
+    HALF_OPEN: { value: 'HALF_OPEN', description: 'The cool-down is over: one delivery probes the endpoint; a success closes the circuit, a failure opens it again for twice as long.' },
+  } as const,
+});
+
+const WebhookCircuitRef = builder.objectRef<Webhook>('WebhookCircuit').implement({
+  description: `After threshold failed attempts in a row the circuit opens: no attempts for a cool-down (HOOKYARD_CIRCUIT_COOLDOWN_SECONDS, 30 s by default, doubling with each reopening up to 1 h), then one probe. Any successful attempt closes it. The 410 and 5-day disable rules apply as well.`,
+  fields: (t) => ({
+    state: t.field({ type: CircuitStateEnum, resolve: (w) => w.circuitState }),
+    threshold: t.int({ description: 'Failed attempts in a row that open the circuit.', resolve: (w) => w.circuitThreshold }),
+    failures: t.int({ description: 'Failed attempts in a row so far.', resolve: (w) => w.circuitFailures }),
+    openedAt: t.field({ type: 'DateTime', nullable: true, description: 'When it last opened; null while closed.', resolve: (w) => (w.circuitState === 'CLOSED' ? null : (w.circuitOpenedAt ?? null)) }),
+    nextProbeAt: t.field({ type: 'DateTime', nullable: true, description: 'When the probe goes (OPEN) or went (HALF_OPEN); null while closed.', resolve: (w) => (w.circuitState === 'CLOSED' ? null : (w.circuitNextProbeAt ?? null)) }),
   }),
 });
 
@@ -226,6 +252,8 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     retrySchedule: t.intList({ description: 'Seconds before each retry; default 5, 300, 1800, 7200, 18000, 36000, 36000.' }),
     timeoutSeconds: t.int({ description: `Per-attempt timeout, default ${DEFAULT_TIMEOUT_SECONDS}.` }),
     rateLimitPerSecond: t.int({ description: 'Deliveries per second; extra deliveries wait, none are dropped.' }),
+    maxInFlight: t.int({ description: `Requests open at once to the endpoint at most, 1 to ${MAX_IN_FLIGHT_RANGE.max}; default ${MAX_IN_FLIGHT_RANGE.default}.` }),
+    circuitThreshold: t.int({ description: `Failed attempts in a row that open the circuit, 1 to ${MAX_CIRCUIT_THRESHOLD}; default ${DEFAULT_CIRCUIT_THRESHOLD}.` }),
   }),
 });
 
@@ -248,6 +276,8 @@ builder.mutationField('createWebhook', (t) =>
         retryScheduleSeconds: checkRetrySchedule('input.retrySchedule', input.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS),
         timeoutMs: checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         rateLimitPerSecond: checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond ?? null),
+        maxInFlight: checkMaxInFlight('input.maxInFlight', input.maxInFlight ?? MAX_IN_FLIGHT_RANGE.default),
+        circuitThreshold: checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold ?? DEFAULT_CIRCUIT_THRESHOLD),
       };
       const secretHeaders = checkAllHeaders(ctx, fields.headers, {}, input.secretHeaders);
       const webhook = await ctx.em.transactional(async (em) => {
@@ -308,6 +338,8 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     retrySchedule: t.intList(),
     timeoutSeconds: t.int(),
     rateLimitPerSecond: t.int({ description: 'null removes the limit.' }),
+    maxInFlight: t.int({ description: 'Applies to deliveries queued from now on.' }),
+    circuitThreshold: t.int(),
   }),
 });
 
@@ -333,6 +365,8 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.retrySchedule != null) webhook.retryScheduleSeconds = checkRetrySchedule('input.retrySchedule', input.retrySchedule);
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
+      if (input.maxInFlight != null) webhook.maxInFlight = checkMaxInFlight('input.maxInFlight', input.maxInFlight);
+      if (input.circuitThreshold != null) webhook.circuitThreshold = checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold);
       await ctx.em.flush();
       await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       return { webhook };

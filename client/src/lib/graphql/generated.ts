@@ -5,8 +5,8 @@ import { gql } from '@urql/core';
 export type ApiKeyRole = 'ADMIN' | 'VIEWER';
 export const ApiKeyRoleValues: readonly ApiKeyRole[] = ['ADMIN', 'VIEWER'];
 
-export type AttemptErrorKind = 'BLOCKED' | 'DNS' | 'OTHER' | 'REFUSED' | 'RESET' | 'TIMEOUT' | 'TLS';
-export const AttemptErrorKindValues: readonly AttemptErrorKind[] = ['BLOCKED', 'DNS', 'OTHER', 'REFUSED', 'RESET', 'TIMEOUT', 'TLS'];
+export type AttemptErrorKind = 'BLOCKED' | 'DNS' | 'HEADERS_OVERFLOW' | 'OTHER' | 'PAYLOAD' | 'REFUSED' | 'RESET' | 'SECRET' | 'SIGNING' | 'TIMEOUT' | 'TLS' | 'UNSTORABLE';
+export const AttemptErrorKindValues: readonly AttemptErrorKind[] = ['BLOCKED', 'DNS', 'HEADERS_OVERFLOW', 'OTHER', 'PAYLOAD', 'REFUSED', 'RESET', 'SECRET', 'SIGNING', 'TIMEOUT', 'TLS', 'UNSTORABLE'];
 
 export interface AttemptFilter {
   deliveryId?: string | null;
@@ -19,6 +19,9 @@ export const AttemptTriggerValues: readonly AttemptTrigger[] = ['MANUAL', 'SCHED
 
 export type BodyEncoding = 'BASE64' | 'UTF8';
 export const BodyEncodingValues: readonly BodyEncoding[] = ['BASE64', 'UTF8'];
+
+export type CircuitState = 'CLOSED' | 'HALF_OPEN' | 'OPEN';
+export const CircuitStateValues: readonly CircuitState[] = ['CLOSED', 'HALF_OPEN', 'OPEN'];
 
 export interface CreateApiKeyInput {
   name: string;
@@ -33,10 +36,12 @@ export interface CreateIntegratorInput {
 
 export interface CreateWebhookInput {
   channels?: Array<string> | null;
+  circuitThreshold?: number | null;
   description?: string | null;
   eventTypes: Array<string>;
   headers?: unknown | null;
   integratorId: string;
+  maxInFlight?: number | null;
   name: string;
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
@@ -151,10 +156,12 @@ export interface UpdateIntegratorInput {
 
 export interface UpdateWebhookInput {
   channels?: Array<string> | null;
+  circuitThreshold?: number | null;
   description?: string | null;
   eventTypes?: Array<string> | null;
   headers?: unknown | null;
   id: string;
+  maxInFlight?: number | null;
   name?: string | null;
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;

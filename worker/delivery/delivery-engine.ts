@@ -1,0 +1,332 @@
+// The delivery engine of one worker process. One loop fetches delivery jobs from pg-boss
+// while the process has room (HOOKYARD_WORKER_MAX_IN_FLIGHT); each delivery then goes on
+// its own: its request, and its record (outcome-recorder.ts), never wait for another's.
+// pg-boss's group concurrency keeps each webhook under its maxInFlight across every
+// worker process, so a slow endpoint's backlog waits in PostgreSQL, not here.
+import type pg from 'pg';
+import type { Job, JobAttempt, PgBoss } from 'pg-boss';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../../infra/logger.ts';
+import { DELIVER_GROUP_CONCURRENCY, QUEUES, deliverJob, readDeliverJob, type DeliverJob, type DeliverJobV1 } from '../../core/jobs.ts';
+import { bossDb, withTransaction } from '../../infra/transaction.ts';
+import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
+import { notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
+import { cloudEventBody } from '../../core/delivery/cloud-event.ts';
+import * as sql from '../../core/sql/deliveries.ts';
+import { claimProbe } from '../../core/sql/circuit.ts';
+import { deliveriesInFlight, recordDeliveryFinished } from '../../infra/metrics.ts';
+import { sendAttempt } from './send-attempt.ts';
+import { prepareRequest } from './delivery-request.ts';
+import { createOutcomeRecorder } from './outcome-recorder.ts';
+import type { WebhookRateLimiter } from './webhook-rate-limiter.ts';
+
+export interface DeliveryEngineDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  log: Logger;
+  secretKey: Buffer;
+  dispatcher: Dispatcher;
+  rateLimiter: WebhookRateLimiter;
+  /** Delivery jobs one process holds at most (fetched and not yet recorded). */
+  maxInFlight: number;
+  /** Jobs fetched at once at most. */
+  batchSize: number;
+  /** How often an idle engine looks for due jobs (retries; new ones wake it at once). */
+  pollMs: number;
+  circuitCooldownSeconds: number;
+}
+
+const OPEN = new Set(['PENDING', 'RETRYING']);
+
+/** What becomes of a fetched job before any request. */
+type Plan =
+  | { kind: 'send'; row: sql.DeliveryRow; manual: boolean }
+  | { kind: 'spent' }
+  | { kind: 'cancel'; row: sql.DeliveryRow }
+  | { kind: 'hold'; row: sql.DeliveryRow; manual: boolean }
+  | { kind: 'probe'; row: sql.DeliveryRow };
+
+export function createDeliveryEngine(deps: DeliveryEngineDeps) {
+  const recorder = createOutcomeRecorder(deps);
+  let inFlight = 0;
+  let stopping = false;
+  let woken = false;
+  let wakeUp: (() => void) | null = null;
+  let running: Promise<void> | null = null;
+  const handling = new Set<Promise<void>>();
+
+  /** Wakes the loop: new jobs were queued, or room was made. */
+  function wake(): void {
+    woken = true;
+    wakeUp?.();
+  }
+
+  function pause(ms: number): Promise<void> {
+    if (woken) {
+      woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        woken = false;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  function release(count: number): void {
+    inFlight -= count;
+    deliveriesInFlight.set(inFlight);
+    wake();
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!stopping) {
+      const room = deps.maxInFlight - inFlight;
+      if (room <= 0) {
+        await pause(deps.pollMs);
+        continue;
+      }
+      const asked = Math.min(room, deps.batchSize);
+      let jobs: Job<DeliverJob | DeliverJobV1>[];
+      try {
+        jobs = await deps.boss.fetch<DeliverJob | DeliverJobV1>(QUEUES.deliver, { batchSize: asked, groupConcurrency: DELIVER_GROUP_CONCURRENCY });
+        failures = 0;
+      } catch (error) {
+        failures++;
+        deps.log.warn({ err: error }, 'cannot fetch delivery jobs; trying again');
+        await pause(Math.min(500 * 2 ** failures, 10_000));
+        continue;
+      }
+      if (jobs.length === 0) {
+        await pause(deps.pollMs);
+        continue;
+      }
+      inFlight += jobs.length;
+      deliveriesInFlight.set(inFlight);
+      const handled = handleJobs(jobs).catch((error) => deps.log.error({ err: error }, 'delivery jobs failed; they run again when the lease ends'));
+      handling.add(handled);
+      void handled.finally(() => handling.delete(handled));
+      // Fewer than asked: nothing more is due now; wait for a wake-up or the next poll.
+      if (jobs.length < asked) await pause(deps.pollMs);
+    }
+  }
+
+  /** One fetch's jobs: loaded together, then each sent and recorded on its own. */
+  async function handleJobs(jobs: Job<DeliverJob | DeliverJobV1>[]): Promise<void> {
+    let released = 0;
+    const releaseOne = (n = 1) => {
+      released += n;
+      release(n);
+    };
+    try {
+      // One attempt per delivery per fetch; a manual request wins over a scheduled one.
+      const wanted = new Map<string, { job: Job<DeliverJob | DeliverJobV1>; data: DeliverJob }>();
+      const spentJobs: JobAttempt[] = [];
+      for (const job of jobs) {
+        const data = readDeliverJob(job.data);
+        const previous = wanted.get(data.deliveryId);
+        if (!previous || (data.manual && !previous.data.manual)) {
+          if (previous) spentJobs.push(previous.job);
+          wanted.set(data.deliveryId, { job, data });
+        } else spentJobs.push(job);
+      }
+      const rows = (await deps.pool.query<sql.DeliveryRow>(sql.loadBatch([...wanted.keys()]))).rows;
+      const rowOf = new Map(rows.map((r) => [r.id, r]));
+      const manualDone = await lastManualAttempts(rows.filter((r) => wanted.get(r.id)!.data.manual));
+
+      const plans = new Map<string, Plan>();
+      for (const [id, { data }] of wanted) plans.set(id, plan(rowOf.get(id), data, manualDone));
+      const sends = await settle(wanted, plans, spentJobs);
+      releaseOne(jobs.length - sends.length);
+
+      const eventIds = [...new Set(sends.map((s) => s.row.event_id))];
+      const events = new Map(eventIds.length ? (await deps.pool.query<sql.EventRow>(sql.loadEvents(eventIds))).rows.map((e) => [e.id, e]) : []);
+      const bodies = new Map<string, string>();
+      const bodyOf = (event: sql.EventRow) => {
+        let body = bodies.get(event.id);
+        if (body === undefined) {
+          body = cloudEventBody({ id: event.id, source: event.source, type: event.type, occurredAt: event.occurred_at, payload: event.payload });
+          bodies.set(event.id, body);
+        }
+        return body;
+      };
+      await Promise.all(
+        sends.map(async ({ row, manual, job }) => {
+          try {
+            const startedAt = new Date();
+            const prepared = prepareRequest(row, bodyOf, events.get(row.event_id), deps.secretKey, startedAt);
+            if (!prepared.ok) {
+              await recorder.record({ job, row, manual, startedAt, loggedHeaders: prepared.loggedHeaders, requestBody: prepared.body, outcome: prepared.outcome });
+              return;
+            }
+            const { request } = prepared;
+            const outcome = await sendAttempt({ url: row.url, headers: request.headers, body: request.body, timeoutMs: row.timeout_ms, dispatcher: deps.dispatcher });
+            // The envelope is the event's own: stored once with it, not with every attempt.
+            await recorder.record({ job, row, manual, startedAt, loggedHeaders: request.loggedHeaders, requestBody: null, outcome });
+          } finally {
+            releaseOne();
+          }
+        }),
+      );
+    } finally {
+      // Whatever failed above leaves its jobs active: the lease runs them again.
+      if (released < jobs.length) release(jobs.length - released);
+    }
+  }
+
+  /** What to do with one job, from its delivery as loaded. */
+  function plan(row: sql.DeliveryRow | undefined, job: DeliverJob, manualDone: Map<string, number>): Plan {
+    // The delivery is gone (retention): nothing to do.
+    if (!row) return { kind: 'spent' };
+    // Another attempt happened since a scheduled job was made: it is spent. A manual
+    // request stands until a manual attempt after it was recorded (one scheduled may
+    // have been in flight when it was asked for; a job run again must not resend).
+    if (job.manual ? (manualDone.get(row.id) ?? 0) > job.attemptCount : job.attemptCount !== row.attempt_count) return { kind: 'spent' };
+    if (row.status === 'CANCELLED') return { kind: 'spent' };
+    if (row.webhook_status === 'DELETED') return OPEN.has(row.status) ? { kind: 'cancel', row } : { kind: 'spent' };
+    if (!job.manual && !OPEN.has(row.status)) return { kind: 'spent' };
+    // The tenant's switch holds everything, resends included; they go out when it is on.
+    if (!row.deliveries_enabled) return { kind: 'hold', row, manual: Boolean(job.manual) };
+    // An operator's resend goes out whatever the webhook's state or circuit.
+    if (job.manual) return { kind: 'send', row, manual: true };
+    if (row.webhook_status !== 'ACTIVE') return { kind: 'hold', row, manual: false };
+    if (row.circuit_state === 'OPEN') return { kind: 'hold', row, manual: false };
+    if (row.circuit_state === 'HALF_OPEN') {
+      if (row.circuit_probe_delivery_id === row.id) return { kind: 'send', row, manual: false };
+      return row.circuit_probe_delivery_id ? { kind: 'hold', row, manual: false } : { kind: 'probe', row };
+    }
+    return { kind: 'send', row, manual: false };
+  }
+
+  /**
+   * Settles, in one transaction, every job that sends nothing now: spent ones, deliveries
+   * of deleted webhooks (cancelled), held ones and throttled ones (delayed, with a new
+   * job); completes their jobs. Returns what to send.
+   */
+  async function settle(
+    wanted: Map<string, { job: Job<DeliverJob | DeliverJobV1>; data: DeliverJob }>,
+    plans: Map<string, Plan>,
+    spentJobs: JobAttempt[],
+  ): Promise<{ row: sql.DeliveryRow; manual: boolean; job: JobAttempt }[]> {
+    const sends: { row: sql.DeliveryRow; manual: boolean; job: JobAttempt }[] = [];
+    const holds: { row: sql.DeliveryRow; manual: boolean }[] = [];
+    const probes: sql.DeliveryRow[] = [];
+    const cancels: sql.DeliveryRow[] = [];
+    const done: JobAttempt[] = [...spentJobs];
+    for (const [id, p] of plans) {
+      const { job } = wanted.get(id)!;
+      if (p.kind === 'send') sends.push({ row: p.row, manual: p.manual, job });
+      else {
+        if (p.kind === 'hold') holds.push(p);
+        else if (p.kind === 'probe') probes.push(p.row);
+        else if (p.kind === 'cancel') cancels.push(p.row);
+        done.push(job);
+      }
+    }
+    const scheduled = sends.filter((s) => !s.manual);
+    const delayed = await throttle(scheduled.map((s) => s.row));
+    const delayedIds = new Set(delayed.map((d) => d.row.id));
+    const toSend = sends.filter((s) => s.manual || !delayedIds.has(s.row.id));
+    if (done.length === 0 && delayed.length === 0) return toSend;
+    for (const d of delayed) done.push(wanted.get(d.row.id)!.job);
+    const deliveryOf = new Map<JobAttempt, string>([...wanted].map(([id, w]) => [w.job, id]));
+
+    const changes: LiveUpdate[] = [];
+    const freed = await withTransaction(deps.pool, async (client) => {
+      const freed: { row: sql.DeliveryRow; manual: boolean }[] = [];
+      // Webhooks first (FOR SHARE), so a resume, circuit close or switch-on either commits
+      // before (and is seen here) or waits for this hold (and then releases it).
+      const holding = holds.length
+        ? new Set((await client.query(sql.lockHoldingWebhooks([...new Set(holds.map((h) => h.row.webhook_id))].sort()))).rows.map((r) => r.id as string))
+        : new Set<string>();
+      const held = holds.filter((h) => holding.has(h.row.webhook_id));
+      freed.push(...holds.filter((h) => !holding.has(h.row.webhook_id)));
+      for (const row of probes) {
+        if ((await client.query(claimProbe(row.webhook_id, row.id))).rows.length) freed.push({ row, manual: false });
+        else held.push({ row, manual: false });
+      }
+      const heldScheduled = held.filter((h) => !h.manual).map((h) => h.row.id);
+      const heldManual = held.filter((h) => h.manual).map((h) => h.row.id);
+      if (heldScheduled.length) await client.query(sql.holdDeliveries(heldScheduled));
+      if (heldManual.length) await client.query(sql.holdManualRequests(heldManual));
+      if (cancels.length) {
+        for (const c of (await client.query(sql.cancelDeliveries(cancels.map((r) => r.id)))).rows) {
+          changes.push({ kind: 'delivery', tenantId: c.tenant_id, id: c.id, webhookId: c.webhook_id, integratorId: c.integrator_id });
+          recordDeliveryFinished('CANCELLED');
+        }
+      }
+      if (delayed.length) {
+        await client.query(sql.rescheduleDeliveries(delayed.map((d) => d.row.id), delayed.map((d) => d.at)));
+        await deps.boss.insert(
+          QUEUES.deliver,
+          delayed.map(({ row, at }) => deliverJob({ id: row.id, tenantId: row.tenant_id, attemptCount: row.attempt_count, webhookId: row.webhook_id, maxInFlight: row.max_in_flight }, { startAfter: at })),
+          { db: bossDb(client) },
+        );
+        await client.query(sql.countThrottled(throttledCounts(delayed.map((d) => d.row))));
+      }
+      // Jobs whose delivery is sent after all (what held it let go) stay active with it.
+      const freedIds = new Set(freed.map((f) => f.row.id));
+      const settled = done.filter((j) => !freedIds.has(deliveryOf.get(j) ?? ''));
+      if (settled.length) await deps.boss.complete(QUEUES.deliver, settled, null, { db: bossDb(client) });
+      return freed;
+    });
+    if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
+    for (const { row, manual } of freed) toSend.push({ row, manual, job: wanted.get(row.id)!.job });
+    return toSend;
+  }
+
+  /** Per-webhook rate limits: deliveries over the limit wait (never dropped) and count as throttled. */
+  async function throttle(rows: sql.DeliveryRow[]): Promise<{ row: sql.DeliveryRow; at: Date }[]> {
+    const delayed: { row: sql.DeliveryRow; at: Date }[] = [];
+    const perWebhook = new Map<string, number>();
+    for (const row of rows) {
+      if (!row.rate_limit_per_second) continue;
+      const waitMs = await deps.rateLimiter.waitMs(row.webhook_id, row.rate_limit_per_second);
+      if (waitMs > 0) {
+        // Spread the backlog over the following seconds instead of retrying it all at once.
+        const queued = perWebhook.get(row.webhook_id) ?? 0;
+        perWebhook.set(row.webhook_id, queued + 1);
+        delayed.push({ row, at: new Date(Date.now() + waitMs + Math.floor(queued / row.rate_limit_per_second) * 1000) });
+      }
+    }
+    return delayed;
+  }
+
+  async function lastManualAttempts(rows: sql.DeliveryRow[]): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
+    const found = await deps.pool.query<{ delivery_id: string; attempt_number: number }>(sql.lastManualAttempts(rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }))));
+    return new Map(found.rows.map((r) => [r.delivery_id, r.attempt_number]));
+  }
+
+  return {
+    start(): void {
+      running ??= loop();
+    },
+    wake,
+    /** Stops fetching, and resolves once every job in hand is recorded. */
+    async stop(): Promise<void> {
+      stopping = true;
+      wake();
+      await running;
+      while (handling.size) await Promise.allSettled([...handling]);
+      await recorder.drain();
+    },
+    inFlight: () => inFlight,
+  };
+}
+
+function throttledCounts(rows: sql.DeliveryRow[]): { tenantId: string; webhookId: string; count: number }[] {
+  const counts = new Map<string, { tenantId: string; webhookId: string; count: number }>();
+  for (const row of rows) {
+    const entry = counts.get(row.webhook_id) ?? { tenantId: row.tenant_id, webhookId: row.webhook_id, count: 0 };
+    entry.count++;
+    counts.set(row.webhook_id, entry);
+  }
+  return [...counts.values()];
+}
