@@ -11,7 +11,7 @@ import { sqlClient } from '../support/sql.ts';
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
 import { QUEUES } from '../../core/jobs.ts';
 
-const DELIVERY = `query($id: ID!) { node(id: $id) { ... on Delivery { id status attemptCount nextAttemptAt attempts { attemptNumber trigger succeeded createdAt } } } }`;
+const DELIVERY = `query($id: ID!) { node(id: $id) { ... on Delivery { id status attemptCount nextAttemptAt deliveredAt attempts { attemptNumber trigger succeeded createdAt } } } }`;
 const PUBLISH_MANY = `mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename ... on PublishEventsPayload { results { deliveryCount event { id } } } ${ERROR} } }`;
 
 describe('holds, the last retry step, resends and rate limits', () => {
@@ -93,12 +93,14 @@ describe('holds, the last retry step, resends and rate limits', () => {
     expect(third - second).toBeGreaterThanOrEqual(2300);
   });
 
-  it.each(['SUCCEEDED', 'FAILED'] as const)('records a failed manual resend of a %s delivery as final, without restarting its schedule', async (closed) => {
+  it.each(['SUCCEEDED', 'FAILED'] as const)('records a failed manual resend of a %s delivery, keeping its status (a success is never undone) without restarting its schedule', async (closed) => {
     const r = await receiver((_req, res) => void res.writeHead(closed === 'SUCCEEDED' ? 200 : 500).end());
     const { eventType, webhookId } = await setup(r.url, { retrySchedule: [1] });
     const id = await deliveryOf((await publish(hy.admin, { type: eventType, payload: {} })).event.id);
-    const attempts = (await settled(id, closed)).attemptCount;
+    const before = await settled(id, closed);
+    const attempts = before.attemptCount;
     expect(attempts).toBe(closed === 'SUCCEEDED' ? 1 : 2);
+    expect(before.deliveredAt === null).toBe(closed === 'FAILED');
     // A longer schedule now: steps remain that a restarted schedule would take.
     await mutate(hy.admin, `mutation { updateWebhook(input: { id: "${webhookId}", retrySchedule: [1, 1, 1, 1, 1] }) { __typename } }`);
     r.respondWith((_req, res) => void res.writeHead(500).end());
@@ -109,7 +111,9 @@ describe('holds, the last retry step, resends and rate limits', () => {
       const d = await delivery(id);
       return d.attemptCount === attempts + 1 ? d : null;
     }, 20_000, 'the manual attempt');
-    expect(after).toMatchObject({ status: 'FAILED', nextAttemptAt: null });
+    // The failed attempt is in the log, and the delivery is what it was: SUCCEEDED keeps its delivered_at.
+    expect(after).toMatchObject({ status: closed, nextAttemptAt: null, deliveredAt: before.deliveredAt });
+    expect(after.attempts.at(-1)).toMatchObject({ trigger: 'MANUAL', succeeded: false });
     // The job that recorded the attempt completes just after that commit; a queued retry never would.
     await eventually(async () => (await openJobs(id)) === 0, 10_000, 'no job left to run for the delivery');
     // A second resend that succeeds is the next attempt: no scheduled one came in between.

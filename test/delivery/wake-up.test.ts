@@ -1,4 +1,4 @@
-// New deliveries wake the worker's loops at once (core/live-updates/channels.ts), not
+// New deliveries wake the worker's delivery engine at once (core/live-updates/channels.ts), not
 // at their next poll: with the poll set to a minute, everything below still arrives in
 // seconds, or the test times out.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,18 +15,18 @@ describe('waking the delivery loops', () => {
   let receiver: Receiver;
   let webhookId: string;
   beforeAll(async () => {
-    // Records the PgBoss instance this process starts (Hookyard runs in-process here).
-    const bossStarts = vi.spyOn(PgBoss.prototype, 'start');
+    // Records the delivery engine's fetches (Hookyard runs in-process here).
+    const fetches = vi.spyOn(PgBoss.prototype, 'fetch');
     hy = await startTestHookyard({ HOOKYARD_WORKER_POLL_MS: '60000' });
     receiver = await startReceiver();
     ({ webhookId } = await createWebhookSetup(hy.admin, receiver.url));
-    // pg-boss polls once as each loop starts: wait until every delivery loop has made that
-    // poll (its lastFetchedOn is set), so from here only a wake-up can deliver.
-    const [boss] = bossStarts.mock.contexts as PgBoss[];
+    // The engine fetches once as it starts, then sleeps for the poll: wait until that first
+    // fetch has returned (nothing was queued), so from here only a wake-up can deliver.
     await eventually(async () => {
-      const loops = boss.getWipData().filter((w) => w.name === QUEUES.deliver);
-      return loops.length > 0 && loops.every((w) => w.lastFetchedOn !== null);
-    }, 10_000, "every delivery loop's first poll");
+      const first = fetches.mock.calls.findIndex((call) => call[0] === QUEUES.deliver);
+      if (first < 0) return false;
+      return (await fetches.mock.results[first].value).length === 0;
+    }, 10_000, "the engine's first fetch");
   });
   afterAll(async () => {
     vi.restoreAllMocks();

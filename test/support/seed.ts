@@ -41,8 +41,11 @@ export async function insertDeliveries(client: pg.Client | pg.PoolClient, rows: 
     [rows.map((r) => r.eventId), rows.map((r) => r.tenantId), rows.map((r) => r.eventType), rows.map((r) => r.createdAt)],
   );
   await client.query(
-    `insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, last_attempt_at, delivered_at, last_error, created_at)
-     select id, t, e, w, i, ty, s, n, la::timestamptz, da::timestamptz, le, c::timestamptz
+    // Open ones are scheduled a month ahead: rows the engine leaves alone, and that the
+    // sweeper does not take for deliveries with no way forward (they are not due).
+    `insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, last_attempt_at, delivered_at, last_error, created_at, next_attempt_at)
+     select id, t, e, w, i, ty, s, n, la::timestamptz, da::timestamptz, le, c::timestamptz,
+            case when s in ('PENDING', 'RETRYING') then now() + interval '30 days' end
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[])
          as u(id, t, e, w, i, ty, s, n, la, da, le, c)`,
     [
