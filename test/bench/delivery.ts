@@ -7,8 +7,9 @@
 // Hookyard runs as real processes (`node start.ts`): one API process (HOOKYARD_ROLE=api)
 // and one worker process (HOOKYARD_ROLE=worker); the receiver runs in a third process.
 // HOOKYARD_WORKER_BATCH_SIZE and HOOKYARD_WORKER_MAX_IN_FLIGHT pass through to the worker.
-// BENCH_DELIVERIES (10000), BENCH_RATES (100,500) and BENCH_RATE_SECONDS (10) resize the
-// run; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the API and worker processes there;
+// BENCH_DELIVERIES (20000), BENCH_RATES (100,500) and BENCH_RATE_SECONDS (10) resize the
+// run; BENCH_WORKERS=2 drains a second backlog with two worker processes and prints it
+// beside one worker's; BENCH_CPU_PROF=<dir> writes V8 CPU profiles of the API and worker processes there;
 // BENCH_SAMPLE_ACTIVITY=1 samples pg_stat_activity and BENCH_PG_STATS=1 loads
 // pg_stat_statements: each prints the statements PostgreSQL spent its time on, by phase.
 // The drain runs from the first attempt's start to the moment every attempt row exists.
@@ -36,7 +37,8 @@ import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';
 import { coresUsed, cpuMs, cpuSnapshot, formatCores } from './support/cpu.ts';
 import { benchDatabase, onCleanup, printTable, quantile, runBench, sampleActivity, sleep, startReceiverProcess, topStatements } from './support/bench-env.ts';
 
-const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 10_000);
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const RATES = (process.env.BENCH_RATES ?? '100,500').split(',').filter(Boolean).map(Number);
 const CEILING_IN_FLIGHT = 64;
@@ -44,7 +46,7 @@ const CEILING_SECONDS = 2;
 const CEILING_RUNS = 3;
 const LEASE_SECONDS = 5;
 // The lease and a few supervisor passes (every lease / 3 s), far below the default 120 s lease.
-const TARGETS = { drainPerSecond: 3000, ceilingRatio: 0.12, p99: new Map([[100, 25], [500, 100]]), leaseResendSeconds: 15 };
+const TARGETS = { drainPerSecond: 3000, ceilingRatio: 0.2, p99: new Map([[100, 25], [500, 100]]), leaseResendSeconds: 15 };
 const ADMIN_TOKEN = `hy_bench_${randomBytes(16).toString('hex')}`;
 
 /** A typical business event: what a billing system would publish. */
@@ -141,15 +143,29 @@ async function main() {
   const apiProcess = await start({ HOOKYARD_ROLE: 'api', PORT: String(port) });
   const apiUrl = `http://127.0.0.1:${port}`;
   const admin = gqlClient(apiUrl, ADMIN_TOKEN);
-  await createWebhookSetup(admin, receiver.url);
+  // One endpoint with the most requests in flight a webhook may have: the drain measures the engine, not the bound.
+  await createWebhookSetup(admin, receiver.url, { webhook: { maxInFlight: 100 } });
+  const publishBacklog = async () => {
+    for (let from = 0; from < DELIVERIES; from += 1000) {
+      const events = Array.from({ length: Math.min(1000, DELIVERIES - from) }, (_, i) => ({ type: 'invoice.created', source: '/billing', payload: samplePayload(from + i) }));
+      const result = await mutate(admin, `mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename ... on Error { message } } }`, { input: { events } });
+      if (result.__typename !== 'PublishEventsPayload') throw new Error(`publishEvents failed: ${result.message}`);
+    }
+  };
+
+  // 0. With BENCH_WORKERS=2: a backlog drained by two worker processes, first.
+  let drainTwoWorkers: number | null = null;
+  if (WORKERS === 2) {
+    await publishBacklog();
+    const workers = [await start({ HOOKYARD_ROLE: 'worker' }), await start({ HOOKYARD_ROLE: 'worker' })];
+    drainTwoWorkers = await measureDrain(rows, DELIVERIES, workers);
+    for (const w of workers) await w.stop(15_000);
+    await rows('truncate attempt, delivery, event cascade');
+  }
 
   // 1. Drain: publish the backlog with no worker running, then start one.
   const publishStarted = performance.now();
-  for (let from = 0; from < DELIVERIES; from += 1000) {
-    const events = Array.from({ length: Math.min(1000, DELIVERIES - from) }, (_, i) => ({ type: 'invoice.created', source: '/billing', payload: samplePayload(from + i) }));
-    const result = await mutate(admin, `mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename ... on Error { message } } }`, { input: { events } });
-    if (result.__typename !== 'PublishEventsPayload') throw new Error(`publishEvents failed: ${result.message}`);
-  }
+  await publishBacklog();
   const publishSeconds = (performance.now() - publishStarted) / 1000;
   if (database.statementStats) await topStatements(database.url);
   const worker = await start({ HOOKYARD_ROLE: 'worker' });
@@ -257,6 +273,7 @@ async function main() {
   const ratio = drainPerSecond / ceiling.perSecond;
   if (database.postgresPid) table.push(['  CPU per delivery: worker / PostgreSQL', `${cpuMsPerDelivery[0].toFixed(3)} / ${cpuMsPerDelivery[1].toFixed(3)} ms`, '', '']);
   table.push(['drain / ceiling', `${(ratio * 100).toFixed(1)} %`, `>= ${TARGETS.ceilingRatio * 100} %`, verdict(ratio >= TARGETS.ceilingRatio)]);
+  if (drainTwoWorkers !== null) table.push([`drain ${DELIVERIES} deliveries with 2 worker processes (beside 1 above)`, `${Math.round(drainTwoWorkers)} /s`, '', '']);
   for (const l of latencies) {
     const target = TARGETS.p99.get(l.rate);
     const engineP99 = quantile(l.engine, 0.99);
@@ -309,6 +326,20 @@ async function measureLease(admin: GqlClient, start: (env: Record<string, string
   const [sent, resent] = receiver.requests;
   if (resent.headers['webhook-id'] !== sent.headers['webhook-id']) throw new Error(`lease: another delivery arrived (${resent.headers['webhook-id']}), not ${sent.headers['webhook-id']} again`);
   return { replacementSeconds: (replacementAt - killedAt) / 1000, resentSeconds: (resent.at - killedAt) / 1000 };
+}
+
+/** Deliveries/s from the first attempt's start until `count` attempts are recorded. */
+async function measureDrain(rows: <T extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => Promise<T[]>, count: number, workers: HookyardProcess[]): Promise<number> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const [{ n }] = await rows(`select count(*)::int as n from attempt`);
+    if (n >= count) break;
+    if (Date.now() > deadline || workers.some((w) => !w.alive())) throw new Error(`drain stalled at ${n} of ${count} attempts`);
+    await sleep(20);
+  }
+  const endedAt = Date.now();
+  const [{ first_ms }] = await rows(`select extract(epoch from min(created_at)) * 1000 as first_ms from attempt`);
+  return count / ((endedAt - Number(first_ms)) / 1000);
 }
 
 /** Each event's first attempt (ms since the epoch) and the event row's created_at. */
