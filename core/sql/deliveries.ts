@@ -87,9 +87,17 @@ export function holdManualRequests(ids: string[]) {
   };
 }
 
+/**
+ * Delays deliveries over their webhook's rate limit. Returns each with `counted`: true
+ * when it was not delayed before in this hour, so usage counts each delayed delivery
+ * once per hour however many times it waits.
+ */
 export function rescheduleDeliveries(ids: string[], at: Date[]) {
   return {
-    text: `update delivery d set next_attempt_at = u.at from unnest($1::text[], $2::timestamptz[]) as u(id, at) where d.id = u.id`,
+    text: `update delivery d set next_attempt_at = u.at, throttled_at = now()
+             from unnest($1::text[], $2::timestamptz[]) as u(id, at), delivery old
+            where d.id = u.id and old.id = d.id
+        returning d.id, d.tenant_id, d.webhook_id, (old.throttled_at is null or old.throttled_at < date_trunc('hour', now())) as counted`,
     values: [ids, at],
   };
 }

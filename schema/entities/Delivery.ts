@@ -32,6 +32,8 @@ export const DeliverySchema = defineEntity({
     lastError: p.text().nullable(),
     // An operator's resend asked for while the tenant's deliveries were off: sent when switched on.
     manualRequestedAt: p.datetime().nullable(),
+    // When its webhook's rate limit last delayed it: usage counts each delayed delivery once per hour.
+    throttledAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   // One index per delivery-log filter and sort, each led by tenant_id and ended by

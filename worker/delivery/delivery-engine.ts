@@ -136,17 +136,36 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
           wanted.set(data.deliveryId, { job, data });
         } else spentJobs.push(job);
       }
-      const rows = (await deps.pool.query<sql.DeliveryRow>(sql.loadBatch([...wanted.keys()]))).rows;
+      let rows: sql.DeliveryRow[];
+      let manualDone: Map<string, number>;
+      try {
+        rows = (await deps.pool.query<sql.DeliveryRow>(sql.loadBatch([...wanted.keys()]))).rows;
+        manualDone = await lastManualAttempts(rows.filter((r) => wanted.get(r.id)!.data.manual));
+      } catch (error) {
+        await failJobs(jobs);
+        throw error;
+      }
       const rowOf = new Map(rows.map((r) => [r.id, r]));
-      const manualDone = await lastManualAttempts(rows.filter((r) => wanted.get(r.id)!.data.manual));
 
       const plans = new Map<string, Plan>();
       for (const [id, { data }] of wanted) plans.set(id, plan(rowOf.get(id), data, manualDone));
-      const sends = await settle(wanted, plans, spentJobs);
+      let sends: Awaited<ReturnType<typeof settle>>;
+      try {
+        sends = await settle(wanted, plans, spentJobs);
+      } catch (error) {
+        await failJobs(jobs);
+        throw error;
+      }
       releaseOne(jobs.length - sends.length);
 
       const eventIds = [...new Set(sends.map((s) => s.row.event_id))];
-      const events = new Map(eventIds.length ? (await deps.pool.query<sql.EventRow>(sql.loadEvents(eventIds))).rows.map((e) => [e.id, e]) : []);
+      let events: Map<string, sql.EventRow>;
+      try {
+        events = new Map(eventIds.length ? (await deps.pool.query<sql.EventRow>(sql.loadEvents(eventIds))).rows.map((e) => [e.id, e]) : []);
+      } catch (error) {
+        await failJobs(sends.map((s) => s.job));
+        throw error;
+      }
       const bodies = new Map<string, string>();
       const bodyOf = (event: sql.EventRow) => {
         let body = bodies.get(event.id);
@@ -178,6 +197,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       // Whatever failed above leaves its jobs active: the lease runs them again.
       if (released < jobs.length) release(jobs.length - released);
     }
+  }
+
+  /**
+   * Hands jobs back to pg-boss after a database error, so they run again after its retry
+   * delay (a second or so) instead of waiting out the lease; if that fails too, the lease.
+   */
+  async function failJobs(jobs: JobAttempt[]): Promise<void> {
+    if (jobs.length) await deps.boss.fail(QUEUES.deliver, jobs, { message: 'the database failed before the attempt; it runs again' }).catch(() => undefined);
   }
 
   /** What to do with one job, from its delivery as loaded. */
@@ -262,13 +289,15 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         }
       }
       if (delayed.length) {
-        await client.query(sql.rescheduleDeliveries(delayed.map((d) => d.row.id), delayed.map((d) => d.at)));
+        const rescheduled = (await client.query<{ id: string; counted: boolean }>(sql.rescheduleDeliveries(delayed.map((d) => d.row.id), delayed.map((d) => d.at)))).rows;
+        const counted = new Set(rescheduled.filter((r) => r.counted).map((r) => r.id));
         await deps.boss.insert(
           QUEUES.deliver,
           delayed.map(({ row, at }) => deliverJob({ id: row.id, tenantId: row.tenant_id, attemptCount: row.attempt_count, webhookId: row.webhook_id, maxInFlight: row.max_in_flight }, { startAfter: at })),
           { db: bossDb(client) },
         );
-        await client.query(sql.countThrottled(throttledCounts(delayed.map((d) => d.row))));
+        const firstDelays = delayed.filter((d) => counted.has(d.row.id)).map((d) => d.row);
+        if (firstDelays.length) await client.query(sql.countThrottled(throttledCounts(firstDelays)));
       }
       // Jobs whose delivery is sent after all (what held it let go) stay active with it.
       const freedIds = new Set(freed.map((f) => f.row.id));

@@ -23,7 +23,7 @@ const WebhookUsageRef = builder.objectRef<Usage>('WebhookUsage').implement({
     delivered: t.exposeInt('delivered', { description: 'Successful attempts in the range (deliveries delivered, manual resends included).' }),
     failed: t.exposeInt('failed', { description: 'Deliveries given up in the range (status FAILED, last attempt in the range).' }),
     attempts: t.exposeInt('attempts', { description: 'Attempts made in the range, whatever their outcome.' }),
-    throttled: t.exposeInt('throttled', { description: "Deliveries the webhook's rate limit delayed, counted by the hour: hours overlapping the range count whole." }),
+    throttled: t.exposeInt('throttled', { description: "Deliveries the webhook's rate limit delayed, each once per hour however often it waited, counted by the hour: hours overlapping the range count whole." }),
   }),
 });
 
