@@ -1,5 +1,6 @@
 // SQL of the delivery loop. One statement per step for a whole batch (unnest of
 // arrays), so recording 100 attempts costs the same round trips as recording one.
+import { BEHIND_IN_LINE } from './holds.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -22,6 +23,8 @@ export interface DeliveryRow {
   timeout_ms: number;
   rate_limit_per_second: number | null;
   max_in_flight: number;
+  ordering: 'UNORDERED' | 'FIFO';
+  created_at: Date;
   circuit_state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   circuit_probe_delivery_id: string | null;
   deliveries_enabled: boolean;
@@ -33,7 +36,7 @@ export function loadBatch(ids: string[]) {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
                   w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
-                  w.max_in_flight, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
+                  w.max_in_flight, w.ordering, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
              from delivery d
              join webhook w on w.id = d.webhook_id
              join tenant t on t.id = d.tenant_id
@@ -272,6 +275,19 @@ export function cancelDeliveries(ids: string[]) {
     text: `update delivery set status = 'CANCELLED', next_attempt_at = null, manual_requested_at = null
             where id = any($1::text[]) and status in ('PENDING', 'RETRYING')
         returning id, tenant_id, webhook_id, integrator_id`,
+    values: [ids],
+  };
+}
+
+/** Locks FIFO webhooks (FOR UPDATE): a line's hold and its release after a final outcome never interleave. */
+export function lockLines(webhookIds: string[]) {
+  return { text: `select id from webhook where id = any($1::text[]) and ordering = 'FIFO' order by id for update`, values: [webhookIds] };
+}
+
+/** Of these deliveries of FIFO webhooks, those with an older open delivery in their line: they wait. */
+export function behindInLine(ids: string[]) {
+  return {
+    text: `select d.id from delivery d where d.id = any($1::text[]) and ${BEHIND_IN_LINE}`,
     values: [ids],
   };
 }

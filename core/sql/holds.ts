@@ -11,8 +11,13 @@ export interface ReleasedRow {
   max_in_flight: number;
 }
 
+/** A FIFO webhook's delivery waits for every older open one of the line (d: the delivery). */
+export const BEHIND_IN_LINE = `exists (select 1 from delivery o where o.webhook_id = d.webhook_id and o.status in ('PENDING', 'RETRYING')
+                                    and (o.created_at, o.id) < (d.created_at, d.id))`;
+
 const NOTHING_HOLDS = `w.id = d.webhook_id and t.id = d.tenant_id and t.deliveries_enabled and w.status = 'ACTIVE'
-                and (w.circuit_state = 'CLOSED' or d.id = w.circuit_probe_delivery_id)`;
+                and (w.circuit_state = 'CLOSED' or d.id = w.circuit_probe_delivery_id)
+                and (w.ordering <> 'FIFO' or not ${BEHIND_IN_LINE})`;
 
 /**
  * Held deliveries of the tenant (of `webhookIds`, or all) that nothing holds any more,

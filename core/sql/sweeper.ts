@@ -1,6 +1,7 @@
 // SQL of the sweeper: open deliveries with no way forward (no queued job, no hold), and
 // circuits whose probe was lost. Each statement repairs at most `limit` rows per run.
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
+import { BEHIND_IN_LINE } from './holds.ts';
 
 /** Open deliveries of deleted webhooks, cancelled. */
 export function cancelOrphans(limit: number) {
@@ -43,7 +44,8 @@ export function tenantsWithUnheldDeliveries(limit: number) {
              join tenant t on t.id = d.tenant_id
             where t.deliveries_enabled
               and ((d.status in ('PENDING', 'RETRYING') and d.next_attempt_at is null and d.manual_requested_at is null
-                    and w.status = 'ACTIVE' and (w.circuit_state = 'CLOSED' or d.id = w.circuit_probe_delivery_id))
+                    and w.status = 'ACTIVE' and (w.circuit_state = 'CLOSED' or d.id = w.circuit_probe_delivery_id)
+                    and (w.ordering <> 'FIFO' or not ${BEHIND_IN_LINE}))
                    or (d.manual_requested_at is not null and d.status <> 'CANCELLED' and w.status <> 'DELETED'))
             limit $1`,
     values: [limit],

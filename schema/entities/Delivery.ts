@@ -62,6 +62,11 @@ export const DeliverySchema = defineEntity({
       name: 'delivery_open_next_attempt_index',
       expression: `create index "delivery_open_next_attempt_index" on "delivery" ("next_attempt_at") where status in ('PENDING', 'RETRYING')`,
     },
+    // A FIFO webhook's line: its open deliveries in publish order.
+    {
+      name: 'delivery_open_line_index',
+      expression: `create index "delivery_open_line_index" on "delivery" ("webhook_id", "created_at", "id") where status in ('PENDING', 'RETRYING')`,
+    },
     {
       name: 'delivery_manual_requested_index',
       expression: `create index "delivery_manual_requested_index" on "delivery" ("tenant_id") where manual_requested_at is not null`,

@@ -6,6 +6,8 @@ export const WEBHOOK_STATUSES = ['ACTIVE', 'PAUSED', 'DISABLED', 'DELETED'] as c
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 export const CIRCUIT_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export type CircuitState = (typeof CIRCUIT_STATES)[number];
+export const WEBHOOK_ORDERINGS = ['UNORDERED', 'FIFO'] as const;
+export type WebhookOrdering = (typeof WEBHOOK_ORDERINGS)[number];
 
 /**
  * An integrator's subscription. Secrets, and the values of secret custom headers, are
@@ -45,6 +47,8 @@ export const WebhookSchema = defineEntity({
     failingSince: p.datetime().nullable(),
     // At most this many requests to the endpoint are open at once (pg-boss group concurrency).
     maxInFlight: p.integer().default(10),
+    // FIFO: one delivery at a time in publish order, a failing one holding the line (maxInFlight is 1).
+    ordering: p.enum(WEBHOOK_ORDERINGS).default('UNORDERED'),
     // Circuit breaker (worker/delivery/circuit-breaker.ts): opens after `circuitThreshold`
     // failed attempts in a row; no attempts until `circuitNextProbeAt`, then one probe.
     circuitThreshold: p.integer().default(10),

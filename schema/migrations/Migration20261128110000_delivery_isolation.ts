@@ -12,6 +12,9 @@ export class Migration20261128110000_delivery_isolation extends Migration {
   override up(): void | Promise<void> {
     this.addSql(`alter table "webhook" add "max_in_flight" int not null default 10, add "circuit_threshold" int not null default 10, add "circuit_state" text not null default 'CLOSED', add "circuit_failures" int not null default 0, add "circuit_open_count" int not null default 0, add "circuit_opened_at" timestamptz null, add "circuit_next_probe_at" timestamptz null, add "circuit_probe_delivery_id" text null;`);
     this.addSql(`alter table "webhook" add constraint "webhook_circuit_state_check" check ("circuit_state" in ('CLOSED', 'OPEN', 'HALF_OPEN'));`);
+    this.addSql(`alter table "webhook" add "ordering" text not null default 'UNORDERED';`);
+    this.addSql(`alter table "webhook" add constraint "webhook_ordering_check" check ("ordering" in ('UNORDERED', 'FIFO'));`);
+    this.addSql(`create index "delivery_open_line_index" on "delivery" ("webhook_id", "created_at", "id") where status in ('PENDING', 'RETRYING');`);
     this.addSql(`alter table "delivery" add "manual_requested_at" timestamptz null, add "throttled_at" timestamptz null;`);
     this.addSql(`create index "delivery_open_next_attempt_index" on "delivery" ("next_attempt_at") where status in ('PENDING', 'RETRYING');`);
     this.addSql(`create index "delivery_manual_requested_index" on "delivery" ("tenant_id") where manual_requested_at is not null;`);
@@ -26,6 +29,9 @@ export class Migration20261128110000_delivery_isolation extends Migration {
     this.addSql(`alter table "attempt" alter column "request_body" set not null;`);
     this.addSql(`alter table "attempt" drop constraint "attempt_error_kind_check";`);
     this.addSql(`alter table "attempt" add constraint "attempt_error_kind_check" check ("error_kind" in ('timeout', 'dns', 'refused', 'tls', 'reset', 'blocked', 'other'));`);
+    this.addSql(`drop index "delivery_open_line_index";`);
+    this.addSql(`alter table "webhook" drop constraint "webhook_ordering_check";`);
+    this.addSql(`alter table "webhook" drop column "ordering";`);
     this.addSql(`drop index "delivery_manual_requested_index";`);
     this.addSql(`drop index "delivery_open_next_attempt_index";`);
     this.addSql(`alter table "delivery" drop column "manual_requested_at", drop column "throttled_at";`);

@@ -256,23 +256,38 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         done.push(job);
       }
     }
-    const scheduled = sends.filter((s) => !s.manual);
+    // Scheduled deliveries of FIFO webhooks are checked against their line in the transaction below.
+    const inLine = sends.filter((s) => !s.manual && s.row.ordering === 'FIFO').map((s) => s.row);
+    const inLineIds = new Set(inLine.map((r) => r.id));
+    const scheduled = sends.filter((s) => !s.manual && !inLineIds.has(s.row.id));
     const delayed = await throttle(scheduled.map((s) => s.row));
     const delayedIds = new Set(delayed.map((d) => d.row.id));
-    const toSend = sends.filter((s) => s.manual || !delayedIds.has(s.row.id));
-    if (done.length === 0 && delayed.length === 0) return toSend;
+    const toSend = sends.filter((s) => (s.manual || !delayedIds.has(s.row.id)) && !inLineIds.has(s.row.id));
+    if (done.length === 0 && delayed.length === 0 && inLine.length === 0) return toSend;
     for (const d of delayed) done.push(wanted.get(d.row.id)!.job);
+    for (const row of inLine) done.push(wanted.get(row.id)!.job);
     const deliveryOf = new Map<JobAttempt, string>([...wanted].map(([id, w]) => [w.job, id]));
 
     const changes: LiveUpdate[] = [];
     const freed = await withTransaction(deps.pool, async (client) => {
       const freed: { row: sql.DeliveryRow; manual: boolean }[] = [];
+      // A FIFO webhook's delivery with an older one still open waits its turn (held); the
+      // line's lock makes the older one's release, when it ends, see this hold.
+      const waitingInLine: { row: sql.DeliveryRow; manual: boolean }[] = [];
+      if (inLine.length) {
+        await client.query(sql.lockLines([...new Set(inLine.map((r) => r.webhook_id))]));
+        const behind = new Set((await client.query(sql.behindInLine(inLine.map((r) => r.id)))).rows.map((r) => r.id as string));
+        for (const row of inLine) {
+          if (behind.has(row.id)) waitingInLine.push({ row, manual: false });
+          else freed.push({ row, manual: false });
+        }
+      }
       // Webhooks first (FOR SHARE), so a resume, circuit close or switch-on either commits
       // before (and is seen here) or waits for this hold (and then releases it).
       const holding = holds.length
         ? new Set((await client.query(sql.lockHoldingWebhooks([...new Set(holds.map((h) => h.row.webhook_id))].sort()))).rows.map((r) => r.id as string))
         : new Set<string>();
-      const held = holds.filter((h) => holding.has(h.row.webhook_id));
+      const held = [...waitingInLine, ...holds.filter((h) => holding.has(h.row.webhook_id))];
       freed.push(...holds.filter((h) => !holding.has(h.row.webhook_id)));
       for (const row of probes) {
         if ((await client.query(claimProbe(row.webhook_id, row.id))).rows.length) freed.push({ row, manual: false });

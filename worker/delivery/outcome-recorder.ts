@@ -18,6 +18,7 @@ import { recordAttempt, recordDeliveryFinished } from '../../infra/metrics.ts';
 import type { AttemptOutcome } from './send-attempt.ts';
 import { retryDelayMs } from './retry-delay.ts';
 import { updateCircuits } from './circuit-breaker.ts';
+import { releaseHeldDeliveries } from '../../core/delivery/holds.ts';
 
 /** A webhook with no success for this long while attempts keep failing is disabled. */
 export const DISABLE_AFTER_FAILING_HOURS = 5 * 24;
@@ -151,6 +152,8 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
         // Webhook rows first, delivery rows second: the same lock order as a webhook's own
         // status changes (delete cancels deliveries), so the two never deadlock.
         const changes: LiveUpdate[] = [];
+        const lines = [...new Set(items.filter((i) => i.row.ordering === 'FIFO').map((i) => i.row.webhook_id))].sort();
+        if (lines.length) await client.query(sql.lockLines(lines));
         await updateEndpointHealth(client, items, gone);
         changes.push(...(await updateCircuits(client, deps.boss, deps.log, items.map((i) => ({ webhookId: i.row.webhook_id, deliveryId: i.row.id, ok: i.outcome.ok })), deps.circuitCooldownSeconds)));
         const ended = new Map((await client.query<{ id: string; status: string }>(sql.applyOutcomes(outcomes))).rows.map((r) => [r.id, r.status]));
@@ -188,6 +191,12 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
             }),
             { db: bossDb(client) },
           );
+        }
+        // A FIFO line moves on when its delivery ends (succeeded, failed for good or cancelled): the next one goes.
+        const moved = [...new Set(recorded.filter((i) => i.row.ordering === 'FIFO' && ended.get(i.row.id) !== 'RETRYING').map((i) => `${i.row.tenant_id} ${i.row.webhook_id}`))];
+        for (const line of moved) {
+          const [tenantId, webhookId] = line.split(' ');
+          await releaseHeldDeliveries(client, deps.boss, { tenantId, webhookIds: [webhookId], manual: false });
         }
         // The jobs end with their record: a crash before this commit runs them again.
         await deps.boss.complete(QUEUES.deliver, items.map((i) => i.job), null, { db: bossDb(client) });

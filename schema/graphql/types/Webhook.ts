@@ -83,6 +83,7 @@ export const WebhookRef = builder.node(Webhook, {
     timeoutSeconds: t.int({ resolve: (w) => Math.round(w.timeoutMs / 1000) }),
     rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', { nullable: true }),
     maxInFlight: t.exposeInt('maxInFlight', { description: 'Requests open at once to the endpoint at most, across every worker; more deliveries wait their turn in the queue.' }),
+    ordering: t.field({ type: WebhookOrderingEnum, resolve: (w) => w.ordering }),
     circuit: t.field({ type: WebhookCircuitRef, description: "The endpoint's circuit breaker.", resolve: (w) => w }),
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
@@ -102,6 +103,23 @@ export const WebhookRef = builder.node(Webhook, {
     }),
   }),
 });
+
+const WebhookOrderingEnum = builder.enumType('WebhookOrdering', {
+  values: {
+    UNORDERED: { value: 'UNORDERED', description: 'Deliveries go out as they come due, up to maxInFlight at once.' },
+    FIFO: {
+      value: 'FIFO',
+      description: 'One delivery at a time, in publish order: a failing delivery holds the ones behind it until it succeeds or exhausts its schedule. Pause, the circuit breaker and the deliveries switch hold the line without reordering it. maxInFlight is 1.',
+    },
+  } as const,
+});
+
+/** A FIFO webhook sends one delivery at a time: its maxInFlight is 1, and may not be set otherwise. */
+function checkOrdering(ordering: 'UNORDERED' | 'FIFO', maxInFlight: number | null | undefined, field: string): number | undefined {
+  if (ordering !== 'FIFO') return maxInFlight ?? undefined;
+  if (maxInFlight != null && maxInFlight !== 1) throw new ValidationError(field, 'a FIFO webhook sends one delivery at a time: leave maxInFlight out or set it to 1');
+  return 1;
+}
 
 const CircuitStateEnum = builder.enumType('CircuitState', {
   values: {
@@ -254,6 +272,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     rateLimitPerSecond: t.int({ description: 'Deliveries per second; extra deliveries wait, none are dropped.' }),
     maxInFlight: t.int({ description: `Requests open at once to the endpoint at most, 1 to ${MAX_IN_FLIGHT_RANGE.max}; default ${MAX_IN_FLIGHT_RANGE.default}.` }),
     circuitThreshold: t.int({ description: `Failed attempts in a row that open the circuit, 1 to ${MAX_CIRCUIT_THRESHOLD}; default ${DEFAULT_CIRCUIT_THRESHOLD}.` }),
+    ordering: t.field({ type: WebhookOrderingEnum, description: 'UNORDERED by default; FIFO sends one at a time in publish order.' }),
   }),
 });
 
@@ -276,7 +295,8 @@ builder.mutationField('createWebhook', (t) =>
         retryScheduleSeconds: checkRetrySchedule('input.retrySchedule', input.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS),
         timeoutMs: checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         rateLimitPerSecond: checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond ?? null),
-        maxInFlight: checkMaxInFlight('input.maxInFlight', input.maxInFlight ?? MAX_IN_FLIGHT_RANGE.default),
+        maxInFlight: checkMaxInFlight('input.maxInFlight', checkOrdering(input.ordering ?? 'UNORDERED', input.maxInFlight, 'input.maxInFlight') ?? MAX_IN_FLIGHT_RANGE.default),
+        ordering: input.ordering ?? 'UNORDERED',
         circuitThreshold: checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold ?? DEFAULT_CIRCUIT_THRESHOLD),
       };
       const secretHeaders = checkAllHeaders(ctx, fields.headers, {}, input.secretHeaders);
@@ -340,6 +360,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     rateLimitPerSecond: t.int({ description: 'null removes the limit.' }),
     maxInFlight: t.int({ description: 'Applies to deliveries queued from now on.' }),
     circuitThreshold: t.int(),
+    ordering: t.field({ type: WebhookOrderingEnum, description: 'FIFO applies at once, to deliveries already queued too (sets maxInFlight to 1).' }),
   }),
 });
 
@@ -365,7 +386,9 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.retrySchedule != null) webhook.retryScheduleSeconds = checkRetrySchedule('input.retrySchedule', input.retrySchedule);
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
-      if (input.maxInFlight != null) webhook.maxInFlight = checkMaxInFlight('input.maxInFlight', input.maxInFlight);
+      if (input.ordering != null) webhook.ordering = input.ordering;
+      const maxInFlight = checkOrdering(webhook.ordering, input.maxInFlight ?? (input.ordering === 'FIFO' ? null : undefined), 'input.maxInFlight');
+      if (maxInFlight != null) webhook.maxInFlight = checkMaxInFlight('input.maxInFlight', maxInFlight);
       if (input.circuitThreshold != null) webhook.circuitThreshold = checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold);
       await ctx.em.flush();
       await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
