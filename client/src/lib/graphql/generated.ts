@@ -43,6 +43,7 @@ export interface CreateWebhookInput {
   integratorId: string;
   maxInFlight?: number | null;
   name: string;
+  ordering?: WebhookOrdering | null;
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
   secret?: string | null;
@@ -163,6 +164,7 @@ export interface UpdateWebhookInput {
   id: string;
   maxInFlight?: number | null;
   name?: string | null;
+  ordering?: WebhookOrdering | null;
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
   secretHeaders?: unknown | null;
@@ -180,6 +182,9 @@ export interface WebhookFilter {
   search?: string | null;
   status?: Array<WebhookStatus> | null;
 }
+
+export type WebhookOrdering = 'FIFO' | 'UNORDERED';
+export const WebhookOrderingValues: readonly WebhookOrdering[] = ['FIFO', 'UNORDERED'];
 
 export type WebhookStatus = 'ACTIVE' | 'DELETED' | 'DISABLED' | 'PAUSED';
 export const WebhookStatusValues: readonly WebhookStatus[] = ['ACTIVE', 'DELETED', 'DISABLED', 'PAUSED'];
