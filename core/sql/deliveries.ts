@@ -27,7 +27,6 @@ export interface DeliveryRow {
   created_at: Date;
   circuit_state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   circuit_probe_delivery_id: string | null;
-  circuit_failures: number;
   deliveries_enabled: boolean;
 }
 
@@ -37,7 +36,7 @@ export function loadBatch(ids: string[]) {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
                   w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
-                  w.max_in_flight, w.ordering, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, w.circuit_failures, t.deliveries_enabled
+                  w.max_in_flight, w.ordering, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
              from delivery d
              join webhook w on w.id = d.webhook_id
              join tenant t on t.id = d.tenant_id
