@@ -50,6 +50,7 @@ describe('the circuit breaker', () => {
       'both deliveries held',
     );
     expect((await db.one('select attempt_count from delivery where id = $1', [firstId])).attempt_count).toBe(3);
+    expect((await hy.admin(`{ node(id: "${secondId}") { ... on Delivery { heldBy } } }`)).data.node.heldBy).toBe('CIRCUIT_OPEN');
     expect((await db.one('select attempt_count from delivery where id = $1', [secondId])).attempt_count).toBe(0);
 
     // The cool-down ends: exactly one probe (the oldest held delivery), which fails: open again, for twice as long.

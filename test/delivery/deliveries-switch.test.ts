@@ -52,6 +52,8 @@ describe("the tenant's deliveries switch", () => {
       20_000,
       'the retry held',
     );
+    const shown = (await hy.admin(`{ node(id: "${retryingId}") { ... on Delivery { status nextAttemptAt heldBy } } }`)).data.node;
+    expect(shown).toEqual({ status: 'RETRYING', nextAttemptAt: null, heldBy: 'DELIVERIES_OFF' });
     // Manual actions say they are held.
     const resend = await mutate(hy.admin, `mutation { retryDelivery(input: { id: "${doneId}" }) { __typename ... on DeliveryPayload { held } } }`);
     expect(resend).toEqual({ __typename: 'DeliveryPayload', held: true });

@@ -11,7 +11,7 @@ import { sqlClient } from '../support/sql.ts';
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
 import { QUEUES } from '../../core/jobs.ts';
 
-const DELIVERY = `query($id: ID!) { node(id: $id) { ... on Delivery { id status attemptCount nextAttemptAt deliveredAt attempts { attemptNumber trigger succeeded createdAt } } } }`;
+const DELIVERY = `query($id: ID!) { node(id: $id) { ... on Delivery { id status attemptCount nextAttemptAt deliveredAt heldBy attempts { attemptNumber trigger succeeded createdAt } } } }`;
 const PUBLISH_MANY = `mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename ... on PublishEventsPayload { results { deliveryCount event { id } } } ${ERROR} } }`;
 
 describe('holds, the last retry step, resends and rate limits', () => {
@@ -63,7 +63,7 @@ describe('holds, the last retry step, resends and rate limits', () => {
     // The retry's job runs while the webhook is held: it parks the delivery (no next attempt) instead of sending.
     await eventually(async () => (await delivery(id)).nextAttemptAt === null && (await openJobs(id)) === 0, 20_000, 'the retry held');
     const held = await delivery(id);
-    expect(held).toMatchObject({ status: 'RETRYING', attemptCount: 1 });
+    expect(held).toMatchObject({ status: 'RETRYING', attemptCount: 1, heldBy: hold === 'PAUSED' ? 'WEBHOOK_PAUSED' : 'WEBHOOK_DISABLED' });
     expect(r.requests.length).toBe(requestsBefore);
     expect(r.requests.filter((q) => q.headers['webhook-id'] === id)).toHaveLength(1);
 

@@ -1,10 +1,11 @@
 import { builder } from '../builder.ts';
-import { requireAdmin } from '../context.ts';
+import { requireAdmin, type Context } from '../context.ts';
 import { retryDelivery, sendTestEvent, TEST_EVENT_TYPE } from '../../../core/delivery/manual-attempts.ts';
 import { Delivery, DELIVERY_STATUSES } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Event } from '../../entities/Event.ts';
 import { Webhook } from '../../entities/Webhook.ts';
+import { Tenant } from '../../entities/Tenant.ts';
 import { Integrator } from '../../entities/Integrator.ts';
 import { EventRef } from './Event.ts';
 import { AttemptRef } from './Attempt.ts';
@@ -21,6 +22,32 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
     CANCELLED: { description: 'The webhook was deleted before this delivery succeeded.' },
   } as const,
 });
+
+const DeliveryHoldEnum = builder.enumType('DeliveryHold', {
+  description: 'What holds an open delivery that has no next attempt.',
+  values: {
+    WEBHOOK_PAUSED: { description: 'Its webhook is paused: it goes out on resumeWebhook.' },
+    WEBHOOK_DISABLED: { description: 'Its webhook was disabled (410 Gone, or failing for 5 days): it goes out on resumeWebhook.' },
+    CIRCUIT_OPEN: { description: "Its webhook's circuit is open: it goes out once a probe succeeds." },
+    DELIVERIES_OFF: { description: "The tenant's deliveries are switched off: it goes out when they are switched on." },
+    EARLIER_IN_LINE: { description: 'Its webhook is FIFO and an earlier delivery is still open: it goes out after that one.' },
+  } as const,
+});
+
+type Hold = 'WEBHOOK_PAUSED' | 'WEBHOOK_DISABLED' | 'CIRCUIT_OPEN' | 'DELIVERIES_OFF' | 'EARLIER_IN_LINE';
+
+/** What holds a delivery (open, with no next attempt), from its webhook and tenant as they are now. */
+async function heldBy(d: Delivery, ctx: Context): Promise<Hold | null> {
+  if ((d.status !== 'PENDING' && d.status !== 'RETRYING') || d.nextAttemptAt) return null;
+  const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId });
+  if (!tenant.deliveriesEnabled) return 'DELIVERIES_OFF';
+  const webhook = await loadById(ctx, Webhook, d.webhookId, 'webhook');
+  if (webhook.status === 'PAUSED') return 'WEBHOOK_PAUSED';
+  if (webhook.status === 'DISABLED') return 'WEBHOOK_DISABLED';
+  if (webhook.circuitState !== 'CLOSED' && webhook.circuitProbeDeliveryId !== d.id) return 'CIRCUIT_OPEN';
+  if (webhook.ordering === 'FIFO') return 'EARLIER_IN_LINE';
+  return null;
+}
 
 export const DeliveryRef = builder.node(Delivery, {
   name: 'Delivery',
@@ -41,6 +68,12 @@ export const DeliveryRef = builder.node(Delivery, {
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.deliveredAt ?? null }),
     lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true }),
     lastError: t.exposeString('lastError', { nullable: true }),
+    heldBy: t.field({
+      type: DeliveryHoldEnum,
+      nullable: true,
+      description: 'Why an open delivery with no next attempt waits; null when it is scheduled, in flight or final.',
+      resolve: (d, _a, ctx) => heldBy(d, ctx),
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
     attempts: t.field({
       type: [AttemptRef],

@@ -72,6 +72,9 @@ export interface DeliveryFilter {
   webhookId?: string | null;
 }
 
+export type DeliveryHold = 'CIRCUIT_OPEN' | 'DELIVERIES_OFF' | 'EARLIER_IN_LINE' | 'WEBHOOK_DISABLED' | 'WEBHOOK_PAUSED';
+export const DeliveryHoldValues: readonly DeliveryHold[] = ['CIRCUIT_OPEN', 'DELIVERIES_OFF', 'EARLIER_IN_LINE', 'WEBHOOK_DISABLED', 'WEBHOOK_PAUSED'];
+
 export interface DeliveryOrder {
   direction: SortDirection;
   field: DeliveryOrderField;
