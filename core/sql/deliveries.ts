@@ -24,6 +24,9 @@ export interface DeliveryRow {
   rate_limit_per_second: number | null;
   max_in_flight: number;
   ordering: 'UNORDERED' | 'FIFO';
+  body_format: 'CLOUDEVENTS_STRUCTURED' | 'CLOUDEVENTS_BINARY';
+  signature_scheme: 'STANDARD_WEBHOOKS' | 'HMAC_HEADER';
+  signature_hmac: { header: string; algorithm: 'sha256' | 'sha512'; encoding: 'hex' | 'base64'; prefix: string; signed: 'BODY' | 'TIMESTAMP_BODY'; timestampHeader: string | null } | null;
   created_at: Date;
   circuit_state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   circuit_probe_delivery_id: string | null;
@@ -36,7 +39,7 @@ export function loadBatch(ids: string[]) {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
                   w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
-                  w.max_in_flight, w.ordering, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
+                  w.max_in_flight, w.ordering, w.body_format, w.signature_scheme, w.signature_hmac, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
              from delivery d
              join webhook w on w.id = d.webhook_id
              join tenant t on t.id = d.tenant_id

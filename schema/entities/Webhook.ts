@@ -6,6 +6,23 @@ export const WEBHOOK_STATUSES = ['ACTIVE', 'PAUSED', 'DISABLED', 'DELETED'] as c
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
 export const CIRCUIT_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
 export type CircuitState = (typeof CIRCUIT_STATES)[number];
+export const BODY_FORMATS = ['CLOUDEVENTS_STRUCTURED', 'CLOUDEVENTS_BINARY'] as const;
+export type BodyFormat = (typeof BODY_FORMATS)[number];
+export const SIGNATURE_SCHEMES = ['STANDARD_WEBHOOKS', 'HMAC_HEADER'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+/** One HMAC header, as GitHub- or Qlik-style receivers check it (signature scheme HMAC_HEADER). */
+export interface HmacHeader {
+  /** lower case, e.g. x-hub-signature-256 */
+  header: string;
+  algorithm: 'sha256' | 'sha512';
+  encoding: 'hex' | 'base64';
+  /** written before the value, e.g. sha256= */
+  prefix: string;
+  /** BODY: the body alone; TIMESTAMP_BODY: `<unix seconds>.<body>`, the seconds sent in `timestampHeader` */
+  signed: 'BODY' | 'TIMESTAMP_BODY';
+  timestampHeader: string | null;
+}
 export const WEBHOOK_ORDERINGS = ['UNORDERED', 'FIFO'] as const;
 export type WebhookOrdering = (typeof WEBHOOK_ORDERINGS)[number];
 
@@ -49,6 +66,10 @@ export const WebhookSchema = defineEntity({
     maxInFlight: p.integer().default(10),
     // FIFO: one delivery at a time in publish order, a failing one holding the line (maxInFlight is 1).
     ordering: p.enum(WEBHOOK_ORDERINGS).default('UNORDERED'),
+    // How requests are built and signed (worker/delivery/delivery-request.ts).
+    bodyFormat: p.enum(BODY_FORMATS).default('CLOUDEVENTS_STRUCTURED'),
+    signatureScheme: p.enum(SIGNATURE_SCHEMES).default('STANDARD_WEBHOOKS'),
+    signatureHmac: p.json<HmacHeader>().nullable(),
     // Circuit breaker (worker/delivery/circuit-breaker.ts): opens after `circuitThreshold`
     // failed attempts in a row; no attempts until `circuitNextProbeAt`, then one probe.
     circuitThreshold: p.integer().default(10),

@@ -14,6 +14,9 @@ export class Migration20261128110000_delivery_isolation extends Migration {
     this.addSql(`alter table "webhook" add constraint "webhook_circuit_state_check" check ("circuit_state" in ('CLOSED', 'OPEN', 'HALF_OPEN'));`);
     this.addSql(`alter table "webhook" add "ordering" text not null default 'UNORDERED';`);
     this.addSql(`alter table "webhook" add constraint "webhook_ordering_check" check ("ordering" in ('UNORDERED', 'FIFO'));`);
+    this.addSql(`alter table "webhook" add "body_format" text not null default 'CLOUDEVENTS_STRUCTURED', add "signature_scheme" text not null default 'STANDARD_WEBHOOKS', add "signature_hmac" jsonb null;`);
+    this.addSql(`alter table "webhook" add constraint "webhook_body_format_check" check ("body_format" in ('CLOUDEVENTS_STRUCTURED', 'CLOUDEVENTS_BINARY'));`);
+    this.addSql(`alter table "webhook" add constraint "webhook_signature_scheme_check" check ("signature_scheme" in ('STANDARD_WEBHOOKS', 'HMAC_HEADER'));`);
     this.addSql(`create index "delivery_open_line_index" on "delivery" ("webhook_id", "created_at", "id") where status in ('PENDING', 'RETRYING');`);
     this.addSql(`alter table "delivery" add "manual_requested_at" timestamptz null, add "throttled_at" timestamptz null;`);
     this.addSql(`create index "delivery_open_next_attempt_index" on "delivery" ("next_attempt_at") where status in ('PENDING', 'RETRYING');`);
@@ -30,6 +33,8 @@ export class Migration20261128110000_delivery_isolation extends Migration {
     this.addSql(`alter table "attempt" drop constraint "attempt_error_kind_check";`);
     this.addSql(`alter table "attempt" add constraint "attempt_error_kind_check" check ("error_kind" in ('timeout', 'dns', 'refused', 'tls', 'reset', 'blocked', 'other'));`);
     this.addSql(`drop index "delivery_open_line_index";`);
+    this.addSql(`alter table "webhook" drop constraint "webhook_body_format_check", drop constraint "webhook_signature_scheme_check";`);
+    this.addSql(`alter table "webhook" drop column "body_format", drop column "signature_scheme", drop column "signature_hmac";`);
     this.addSql(`alter table "webhook" drop constraint "webhook_ordering_check";`);
     this.addSql(`alter table "webhook" drop column "ordering";`);
     this.addSql(`drop index "delivery_manual_requested_index";`);

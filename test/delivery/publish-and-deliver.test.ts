@@ -33,7 +33,7 @@ describe('publishing and delivering', () => {
     expect(() => new SvixWebhook(secret).verify(request.body, headers)).not.toThrow();
     expect(() => new SvixWebhook(secret).verify(request.body.replace('42', '43'), headers)).toThrow();
     expect(JSON.parse(request.body)).toMatchObject({ specversion: '1.0', source: '/billing', type: 'invoice.created', datacontenttype: 'application/json' });
-    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
     expect(request.headers['user-agent']).toMatch(/^Hookyard\//);
 
     const delivery = await eventually(async () => {

@@ -11,7 +11,7 @@ import { DELIVER_GROUP_CONCURRENCY, QUEUES, deliverJob, readDeliverJob, type Del
 import { bossDb, withTransaction } from '../../infra/transaction.ts';
 import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
 import { notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
-import { cloudEventBody } from '../../core/delivery/cloud-event.ts';
+import { cloudEventBody, cloudEventData } from '../../core/delivery/cloud-event.ts';
 import * as sql from '../../core/sql/deliveries.ts';
 import { claimProbe } from '../../core/sql/circuit.ts';
 import { deliveriesInFlight, recordDeliveryFinished } from '../../infra/metrics.ts';
@@ -167,11 +167,15 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         throw error;
       }
       const bodies = new Map<string, string>();
-      const bodyOf = (event: sql.EventRow) => {
-        let body = bodies.get(event.id);
+      const bodyOf = (event: sql.EventRow, format: sql.DeliveryRow['body_format']) => {
+        const key = `${format} ${event.id}`;
+        let body = bodies.get(key);
         if (body === undefined) {
-          body = cloudEventBody({ id: event.id, source: event.source, type: event.type, occurredAt: event.occurred_at, payload: event.payload });
-          bodies.set(event.id, body);
+          body =
+            format === 'CLOUDEVENTS_BINARY'
+              ? cloudEventData(event.payload)
+              : cloudEventBody({ id: event.id, source: event.source, type: event.type, occurredAt: event.occurred_at, payload: event.payload });
+          bodies.set(key, body);
         }
         return body;
       };
@@ -186,7 +190,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
             }
             const { request } = prepared;
             const outcome = await sendAttempt({ url: row.url, headers: request.headers, body: request.body, timeoutMs: row.timeout_ms, dispatcher: deps.dispatcher });
-            // The envelope is the event's own: stored once with it, not with every attempt.
+            // The body is the event's own (its envelope, or its data in binary mode): stored once with it, not with every attempt.
             await recorder.record({ job, row, manual, startedAt, loggedHeaders: request.loggedHeaders, requestBody: null, outcome });
           } finally {
             releaseOne();

@@ -4,8 +4,8 @@
 import { VERSION } from '../../core/version.ts';
 import { decryptSecret } from '../../core/rules/secret.ts';
 import type { DeliveryRow, EventRow } from '../../core/sql/deliveries.ts';
-import { cloudEventBody } from '../../core/delivery/cloud-event.ts';
-import { signPayload, webhookTimestamp } from './signature.ts';
+import { BINARY_CONTENT_TYPE, STRUCTURED_CONTENT_TYPE, cloudEventHeaders } from '../../core/delivery/cloud-event.ts';
+import { hmacHeaders, signPayload, webhookTimestamp } from './signature.ts';
 import type { AttemptErrorKind, AttemptOutcome } from './send-attempt.ts';
 
 /** What the attempt log shows in place of a secret header's value. */
@@ -27,17 +27,29 @@ export function failedBeforeSending(errorKind: AttemptErrorKind, errorMessage: s
 }
 
 /**
- * Builds the request of `row` for `event` at `now`. `bodyOf` gives the event's envelope,
- * built once per event and shared by its deliveries. Secrets are decrypted here and
- * dropped with the request: none is cached.
+ * Builds the request of `row` for `event` at `now`, in the webhook's body format and
+ * signature scheme. `bodyOf` gives the event's body in a format, built once per event
+ * and shared by its deliveries. Secrets are decrypted here and dropped with the request:
+ * none is cached.
  */
-export function prepareRequest(row: DeliveryRow, bodyOf: (event: EventRow) => string, event: EventRow | undefined, secretKey: Buffer, now: Date): PreparedRequest {
-  const fixed = { 'content-type': 'application/json', 'user-agent': `Hookyard/${VERSION}`, 'webhook-id': row.id };
-  const plainHeaders = { ...row.headers, ...fixed };
+export function prepareRequest(
+  row: DeliveryRow,
+  bodyOf: (event: EventRow, format: DeliveryRow['body_format']) => string,
+  event: EventRow | undefined,
+  secretKey: Buffer,
+  now: Date,
+): PreparedRequest {
+  const binary = row.body_format === 'CLOUDEVENTS_BINARY';
+  let fixed: Record<string, string> = { 'content-type': binary ? BINARY_CONTENT_TYPE : STRUCTURED_CONTENT_TYPE, 'user-agent': `Hookyard/${VERSION}`, 'webhook-id': row.id };
+  let plainHeaders = { ...row.headers, ...fixed };
   let body = '';
   try {
     if (!event) throw new Error(`event ${row.event_id} no longer exists`);
-    body = bodyOf(event);
+    body = bodyOf(event, row.body_format);
+    if (binary) {
+      fixed = { ...fixed, ...cloudEventHeaders({ id: event.id, source: event.source, type: event.type, occurredAt: event.occurred_at, payload: event.payload }) };
+      plainHeaders = { ...row.headers, ...fixed };
+    }
   } catch (error) {
     return { ok: false, body, loggedHeaders: plainHeaders, outcome: failedBeforeSending('payload', `the event could not be encoded as a CloudEvent: ${message(error)}`) };
   }
@@ -60,13 +72,15 @@ export function prepareRequest(row: DeliveryRow, bodyOf: (event: EventRow) => st
       ),
     };
   }
-  let signature: string;
+  let signed: Record<string, string>;
   try {
-    signature = signPayload({ secrets, messageId: row.id, timestamp: now, body });
+    signed =
+      row.signature_scheme === 'HMAC_HEADER' && row.signature_hmac
+        ? hmacHeaders({ scheme: row.signature_hmac, secrets, timestamp: now, body })
+        : { 'webhook-timestamp': String(webhookTimestamp(now)), 'webhook-signature': signPayload({ secrets, messageId: row.id, timestamp: now, body }) };
   } catch (error) {
     return { ok: false, body, loggedHeaders: plainHeaders, outcome: failedBeforeSending('signing', `the request could not be signed: ${message(error)}; give the webhook a new secret (rotateWebhookSecret)`) };
   }
-  const signed = { 'webhook-timestamp': String(webhookTimestamp(now)), 'webhook-signature': signature };
   const masked = Object.fromEntries(Object.keys(secretHeaders).map((name) => [name, SECRET_HEADER_MASK]));
   return {
     ok: true,

@@ -38,3 +38,31 @@ function secretKey(secret: string): Buffer {
   if (key.length === 0) throw new Error('webhook secret has no key after "whsec_"');
   return key;
 }
+
+/** How an HMAC_HEADER webhook signs (schema/entities/Webhook.ts HmacHeader). */
+export interface HmacHeaderScheme {
+  header: string;
+  algorithm: 'sha256' | 'sha512';
+  encoding: 'hex' | 'base64';
+  prefix: string;
+  signed: 'BODY' | 'TIMESTAMP_BODY';
+  timestampHeader: string | null;
+}
+
+/**
+ * The headers of the HMAC_HEADER scheme: `<header>: <prefix><HMAC>` with one value per
+ * secret, newest first, separated by ", " (two only during the 24 h after a rotation),
+ * and with TIMESTAMP_BODY the timestamp header. The key is the secret's bytes (a whsec_
+ * secret's decoded key, as Standard Webhooks uses it).
+ */
+export function hmacHeaders(args: { scheme: HmacHeaderScheme; secrets: string[]; timestamp: Date; body: string }): Record<string, string> {
+  if (args.secrets.length === 0) throw new Error('hmacHeaders needs at least one secret');
+  const seconds = webhookTimestamp(args.timestamp);
+  const content = args.scheme.signed === 'TIMESTAMP_BODY' ? `${seconds}.${args.body}` : args.body;
+  const value = args.secrets
+    .map((secret) => args.scheme.prefix + createHmac(args.scheme.algorithm, secretKey(secret)).update(content).digest(args.scheme.encoding))
+    .join(', ');
+  const headers: Record<string, string> = { [args.scheme.header]: value };
+  if (args.scheme.signed === 'TIMESTAMP_BODY') headers[args.scheme.timestampHeader ?? 'x-webhook-timestamp'] = String(seconds);
+  return headers;
+}

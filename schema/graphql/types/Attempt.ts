@@ -2,19 +2,21 @@ import { builder } from '../builder.ts';
 import { Attempt, ATTEMPT_ERROR_KINDS, ATTEMPT_TRIGGERS } from '../../entities/Attempt.ts';
 import { Delivery } from '../../entities/Delivery.ts';
 import { Event } from '../../entities/Event.ts';
-import { cloudEventBody } from '../../../core/delivery/cloud-event.ts';
+import { cloudEventBody, cloudEventData } from '../../../core/delivery/cloud-event.ts';
 import { loadById } from '../batch-load.ts';
 import type { Context } from '../context.ts';
 
 /**
- * The body an attempt sent. Attempts store none when they sent their event's envelope as
- * stored (one copy per event, not one per attempt): it is built again from the event,
- * byte for byte as sent (the envelope's key order is fixed).
+ * The body an attempt sent. Attempts store none when they sent their event as stored (one
+ * copy per event, not one per attempt): it is built again from the event, byte for byte
+ * as sent: its data alone in binary mode (the attempt's headers carry ce-id), else its
+ * envelope (whose key order is fixed).
  */
 async function requestBody(attempt: Attempt, ctx: Context): Promise<string> {
   if (attempt.requestBody != null) return attempt.requestBody;
   const delivery = await loadById(ctx, Delivery, attempt.deliveryId, 'delivery');
   const event = await loadById(ctx, Event, delivery.eventId, 'event');
+  if (attempt.requestHeaders?.['ce-id']) return cloudEventData(event.payload);
   return cloudEventBody({ id: event.id, source: event.source, type: event.type, occurredAt: event.occurredAt, payload: event.payload });
 }
 

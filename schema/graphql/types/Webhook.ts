@@ -32,7 +32,8 @@ import {
 import { transitionWebhook } from '../../../core/webhooks/webhook-transition.ts';
 import { notifyLiveUpdates, webhookUpdate } from '../../../core/live-updates/notify.ts';
 import { withTransaction } from '../../../infra/transaction.ts';
-import type { WebhookStatus } from '../../entities/Webhook.ts';
+import type { HmacHeader, SignatureScheme, WebhookStatus } from '../../entities/Webhook.ts';
+import { checkSignatureScheme, type SignatureInput } from '../../../core/rules/signature-scheme.ts';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -84,6 +85,8 @@ export const WebhookRef = builder.node(Webhook, {
     rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', { nullable: true }),
     maxInFlight: t.exposeInt('maxInFlight', { description: 'Requests open at once to the endpoint at most, across every worker; more deliveries wait their turn in the queue.' }),
     ordering: t.field({ type: WebhookOrderingEnum, resolve: (w) => w.ordering }),
+    bodyFormat: t.field({ type: BodyFormatEnum, resolve: (w) => w.bodyFormat }),
+    signature: t.field({ type: WebhookSignatureRef, resolve: (w) => w }),
     circuit: t.field({ type: WebhookCircuitRef, description: "The endpoint's circuit breaker.", resolve: (w) => w }),
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
@@ -104,6 +107,62 @@ export const WebhookRef = builder.node(Webhook, {
   }),
 });
 
+const BodyFormatEnum = builder.enumType('WebhookBodyFormat', {
+  values: {
+    CLOUDEVENTS_STRUCTURED: { value: 'CLOUDEVENTS_STRUCTURED', description: 'The CloudEvents JSON envelope as the body, content-type application/cloudevents+json; charset=utf-8 (the default).' },
+    CLOUDEVENTS_BINARY: { value: 'CLOUDEVENTS_BINARY', description: "The event's data alone as an application/json body; its attributes in ce-specversion, ce-id, ce-source, ce-type and ce-time headers." },
+  } as const,
+});
+
+const SignatureSchemeEnum = builder.enumType('SignatureScheme', {
+  values: {
+    STANDARD_WEBHOOKS: { value: 'STANDARD_WEBHOOKS', description: 'webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256>), as Standard Webhooks and Svix libraries verify (the default).' },
+    HMAC_HEADER: { value: 'HMAC_HEADER', description: 'One header carrying <prefix><HMAC> of the body (or of <timestamp>.<body>), as GitHub- or Qlik-style receivers check it.' },
+  } as const,
+});
+const HmacPresetEnum = builder.enumType('HmacPreset', {
+  values: {
+    GITHUB: { value: 'GITHUB', description: 'x-hub-signature-256: sha256=<hex HMAC-SHA256 of the body>.' },
+    QLIK: { value: 'QLIK', description: 'qlik-signature: <hex HMAC-SHA256 of the body>.' },
+  } as const,
+});
+const HmacAlgorithmEnum = builder.enumType('HmacAlgorithm', { values: { SHA256: { value: 'sha256' }, SHA512: { value: 'sha512' } } as const });
+const HmacEncodingEnum = builder.enumType('HmacEncoding', { values: { HEX: { value: 'hex' }, BASE64: { value: 'base64' } } as const });
+const HmacSignedEnum = builder.enumType('HmacSignedContent', {
+  values: {
+    BODY: { value: 'BODY', description: 'The body exactly as sent.' },
+    TIMESTAMP_BODY: { value: 'TIMESTAMP_BODY', description: '<unix seconds>.<body>, the seconds sent in timestampHeader (default x-webhook-timestamp).' },
+  } as const,
+});
+
+const WebhookSignatureRef = builder.objectRef<Webhook>('WebhookSignature').implement({
+  description:
+    "How requests are signed. Both schemes key the HMAC with the secret's bytes (a whsec_ secret's decoded key). During the 24 h after a rotation both secrets sign: Standard Webhooks puts both v1 entries in webhook-signature (space-separated); HMAC_HEADER puts both values in its header, newest first, separated by a comma and a space.",
+  fields: (t) => ({
+    scheme: t.field({ type: SignatureSchemeEnum, resolve: (w) => w.signatureScheme }),
+    header: t.string({ nullable: true, resolve: (w) => w.signatureHmac?.header ?? null }),
+    algorithm: t.field({ type: HmacAlgorithmEnum, nullable: true, resolve: (w) => w.signatureHmac?.algorithm ?? null }),
+    encoding: t.field({ type: HmacEncodingEnum, nullable: true, resolve: (w) => w.signatureHmac?.encoding ?? null }),
+    prefix: t.string({ nullable: true, resolve: (w) => w.signatureHmac?.prefix ?? null }),
+    signed: t.field({ type: HmacSignedEnum, nullable: true, resolve: (w) => w.signatureHmac?.signed ?? null }),
+    timestampHeader: t.string({ nullable: true, resolve: (w) => w.signatureHmac?.timestampHeader ?? null }),
+  }),
+});
+
+const SignatureInputRef = builder.inputType('WebhookSignatureInput', {
+  description: 'A preset fills the HMAC fields; fields given beside it override it.',
+  fields: (t) => ({
+    scheme: t.field({ type: SignatureSchemeEnum, required: true }),
+    preset: t.field({ type: HmacPresetEnum }),
+    header: t.string(),
+    algorithm: t.field({ type: HmacAlgorithmEnum }),
+    encoding: t.field({ type: HmacEncodingEnum }),
+    prefix: t.string(),
+    signed: t.field({ type: HmacSignedEnum }),
+    timestampHeader: t.string(),
+  }),
+});
+
 const WebhookOrderingEnum = builder.enumType('WebhookOrdering', {
   values: {
     UNORDERED: { value: 'UNORDERED', description: 'Deliveries go out as they come due, up to maxInFlight at once.' },
@@ -113,6 +172,12 @@ const WebhookOrderingEnum = builder.enumType('WebhookOrdering', {
     },
   } as const,
 });
+
+/** The entity fields of a signature input (Standard Webhooks when absent). */
+function signatureFields(field: string, input: SignatureInput | null | undefined): { signatureScheme: SignatureScheme; signatureHmac: HmacHeader | null } {
+  const { scheme, hmac } = checkSignatureScheme(field, input ?? { scheme: 'STANDARD_WEBHOOKS' });
+  return { signatureScheme: scheme, signatureHmac: hmac };
+}
 
 /** A FIFO webhook sends one delivery at a time: its maxInFlight is 1, and may not be set otherwise. */
 function checkOrdering(ordering: 'UNORDERED' | 'FIFO', maxInFlight: number | null | undefined, field: string): number | undefined {
@@ -273,6 +338,8 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     maxInFlight: t.int({ description: `Requests open at once to the endpoint at most, 1 to ${MAX_IN_FLIGHT_RANGE.max}; default ${MAX_IN_FLIGHT_RANGE.default}.` }),
     circuitThreshold: t.int({ description: `Failed attempts in a row that open the circuit, 1 to ${MAX_CIRCUIT_THRESHOLD}; default ${DEFAULT_CIRCUIT_THRESHOLD}.` }),
     ordering: t.field({ type: WebhookOrderingEnum, description: 'UNORDERED by default; FIFO sends one at a time in publish order.' }),
+    bodyFormat: t.field({ type: BodyFormatEnum, description: 'CLOUDEVENTS_STRUCTURED by default.' }),
+    signature: t.field({ type: SignatureInputRef, description: 'STANDARD_WEBHOOKS by default.' }),
   }),
 });
 
@@ -298,6 +365,8 @@ builder.mutationField('createWebhook', (t) =>
         maxInFlight: checkMaxInFlight('input.maxInFlight', checkOrdering(input.ordering ?? 'UNORDERED', input.maxInFlight, 'input.maxInFlight') ?? MAX_IN_FLIGHT_RANGE.default),
         ordering: input.ordering ?? 'UNORDERED',
         circuitThreshold: checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold ?? DEFAULT_CIRCUIT_THRESHOLD),
+        bodyFormat: input.bodyFormat ?? 'CLOUDEVENTS_STRUCTURED',
+        ...signatureFields('input.signature', input.signature),
       };
       const secretHeaders = checkAllHeaders(ctx, fields.headers, {}, input.secretHeaders);
       const webhook = await ctx.em.transactional(async (em) => {
@@ -361,6 +430,8 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     maxInFlight: t.int({ description: 'Applies to deliveries queued from now on.' }),
     circuitThreshold: t.int(),
     ordering: t.field({ type: WebhookOrderingEnum, description: 'FIFO applies at once, to deliveries already queued too (sets maxInFlight to 1).' }),
+    bodyFormat: t.field({ type: BodyFormatEnum }),
+    signature: t.field({ type: SignatureInputRef, description: 'Replaces the signature scheme.' }),
   }),
 });
 
@@ -387,6 +458,8 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
       if (input.ordering != null) webhook.ordering = input.ordering;
+      if (input.bodyFormat != null) webhook.bodyFormat = input.bodyFormat;
+      if (input.signature != null) Object.assign(webhook, signatureFields('input.signature', input.signature));
       const maxInFlight = checkOrdering(webhook.ordering, input.maxInFlight ?? (input.ordering === 'FIFO' ? null : undefined), 'input.maxInFlight');
       if (maxInFlight != null) webhook.maxInFlight = checkMaxInFlight('input.maxInFlight', maxInFlight);
       if (input.circuitThreshold != null) webhook.circuitThreshold = checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold);
