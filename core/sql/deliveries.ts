@@ -9,6 +9,7 @@ export interface DeliveryRow {
   attempt_count: number;
   delivered_at: Date | null;
   event_id: string;
+  event_type: string;
   webhook_id: string;
   integrator_id: string;
   webhook_status: string;
@@ -36,7 +37,7 @@ export interface DeliveryRow {
 /** Everything a batch needs to send but the events: the delivery, its webhook and its tenant's switch. */
 export function loadBatch(ids: string[]) {
   return {
-    text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
+    text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.event_type, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
                   w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
                   w.max_in_flight, w.ordering, w.body_format, w.signature_scheme, w.signature_hmac, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled

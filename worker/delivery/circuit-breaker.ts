@@ -12,6 +12,7 @@ import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
 import { notifyUpdatesSql } from '../../core/sql/live-updates.ts';
 import { releaseHeldDeliveries } from '../../core/delivery/holds.ts';
 import * as sql from '../../core/sql/circuit.ts';
+import type { OperationalEvent } from '../../core/publishing/operational-events.ts';
 import { recordCircuitTransition } from '../../infra/metrics.ts';
 
 export const MAX_CIRCUIT_COOLDOWN_SECONDS = 3600;
@@ -75,9 +76,10 @@ export async function updateCircuits(
   log: Logger,
   results: AttemptResult[],
   cooldownBaseSeconds: number,
-): Promise<LiveUpdate[]> {
+): Promise<{ changes: LiveUpdate[]; events: OperationalEvent[] }> {
   const runs = failureRuns(results).sort((a, b) => a.webhookId.localeCompare(b.webhookId));
-  if (runs.length === 0) return [];
+  const events: OperationalEvent[] = [];
+  if (runs.length === 0) return { changes: [], events };
   const byId = new Map(runs.map((r) => [r.webhookId, r]));
   const rows = (await client.query<sql.CircuitRow>(sql.countFailureRuns(runs))).rows;
   const changes: LiveUpdate[] = [];
@@ -97,6 +99,12 @@ export async function updateCircuits(
       recordCircuitTransition('open');
       log.warn({ webhookId: row.id, failures: row.circuit_failures, cooldownMs }, 'circuit opened: attempts wait for the cool-down');
       changes.push({ kind: 'webhook', tenantId: row.tenant_id, id: row.id, webhookId: row.id });
+      events.push({
+        tenantId: row.tenant_id,
+        webhookId: row.id,
+        type: 'hookyard.webhook.circuit_opened',
+        payload: { webhookId: row.id, failures: row.circuit_failures, openings: opened.circuit_open_count, nextProbeAt: new Date(opened.circuit_next_probe_at).toISOString() },
+      });
     }
   }
   if (toClose.length) {
@@ -105,9 +113,10 @@ export async function updateCircuits(
       recordCircuitTransition('closed');
       log.info({ webhookId: closed.id }, 'circuit closed');
       changes.push({ kind: 'webhook', tenantId: closed.tenant_id, id: closed.id, webhookId: closed.id });
+      events.push({ tenantId: closed.tenant_id, webhookId: closed.id, type: 'hookyard.webhook.circuit_closed', payload: { webhookId: closed.id } });
     }
   }
-  return changes;
+  return { changes, events };
 }
 
 /** The circuit-probe job: the cool-down is over, so half-open the circuit and send its probe. */

@@ -19,6 +19,7 @@ import type { AttemptOutcome } from './send-attempt.ts';
 import { retryDelayMs } from './retry-delay.ts';
 import { updateCircuits } from './circuit-breaker.ts';
 import { releaseHeldDeliveries } from '../../core/delivery/holds.ts';
+import { isReservedEventType, publishOperationalEvents, type OperationalEvent } from '../../core/publishing/operational-events.ts';
 
 /** A webhook with no success for this long while attempts keep failing is disabled. */
 export const DISABLE_AFTER_FAILING_HOURS = 5 * 24;
@@ -146,16 +147,20 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
       });
     }
 
+    let wakeWorkers = false;
     const { recorded, changes } = await withTransaction(
       deps.pool,
       async (client) => {
         // Webhook rows first, delivery rows second: the same lock order as a webhook's own
         // status changes (delete cancels deliveries), so the two never deadlock.
         const changes: LiveUpdate[] = [];
+        const operational: OperationalEvent[] = [];
         const lines = [...new Set(items.filter((i) => i.row.ordering === 'FIFO').map((i) => i.row.webhook_id))].sort();
         if (lines.length) await client.query(sql.lockLines(lines));
-        await updateEndpointHealth(client, items, gone);
-        changes.push(...(await updateCircuits(client, deps.boss, deps.log, items.map((i) => ({ webhookId: i.row.webhook_id, deliveryId: i.row.id, ok: i.outcome.ok })), deps.circuitCooldownSeconds)));
+        operational.push(...(await updateEndpointHealth(client, items, gone)));
+        const circuits = await updateCircuits(client, deps.boss, deps.log, items.map((i) => ({ webhookId: i.row.webhook_id, deliveryId: i.row.id, ok: i.outcome.ok })), deps.circuitCooldownSeconds);
+        changes.push(...circuits.changes);
+        operational.push(...circuits.events);
         const ended = new Map((await client.query<{ id: string; status: string }>(sql.applyOutcomes(outcomes))).rows.map((r) => [r.id, r.status]));
         const recorded = items.filter((i) => ended.has(i.row.id));
         const attempts: sql.AttemptRow[] = recorded.map((i) => ({
@@ -198,6 +203,21 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
           const [tenantId, webhookId] = line.split(' ');
           await releaseHeldDeliveries(client, deps.boss, { tenantId, webhookIds: [webhookId], manual: false });
         }
+        // A scheduled delivery that failed for good is news (never one of an operational event: the loop guard).
+        for (const i of recorded) {
+          if (ended.get(i.row.id) !== 'FAILED' || !OPEN.has(i.row.status) || isReservedEventType(i.row.event_type)) continue;
+          operational.push({
+            tenantId: i.row.tenant_id,
+            webhookId: i.row.webhook_id,
+            type: 'hookyard.delivery.exhausted',
+            payload: { deliveryId: i.row.id, webhookId: i.row.webhook_id, eventId: i.row.event_id, eventType: i.row.event_type, attempts: i.row.attempt_count + 1, lastResponseStatus: i.outcome.status, lastError: i.outcome.errorMessage ?? (i.outcome.status ? `HTTP ${i.outcome.status}` : null) },
+          });
+        }
+        if (operational.length) {
+          const published = await publishOperationalEvents(client, deps.boss, operational);
+          changes.push(...published);
+          wakeWorkers ||= published.length > 0;
+        }
         // The jobs end with their record: a crash before this commit runs them again.
         await deps.boss.complete(QUEUES.deliver, items.map((i) => i.job), null, { db: bossDb(client) });
         for (const [n, i] of recorded.entries()) {
@@ -211,15 +231,16 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
     // NOTIFY after the commit, not in it: PostgreSQL serialises committing transactions
     // that notify, which halved the commit rate under load. A lost notification only
     // delays a live view; the rows are already committed.
-    if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
+    if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes, { wakeWorkers })).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
     for (const { item, status } of recorded) {
       recordAttempt(item.outcome.ok ? 'success' : (item.outcome.errorKind ?? 'http_error'), item.outcome.durationMs);
       if (status !== 'RETRYING' && OPEN.has(item.row.status)) recordDeliveryFinished(status as 'SUCCEEDED' | 'FAILED' | 'CANCELLED');
     }
   }
 
-  /** Success streaks, failure streaks, and disabling endpoints that are gone (410) or failing for 5 days. */
-  async function updateEndpointHealth(client: pg.PoolClient, items: FinishedAttempt[], gone: Set<string>): Promise<void> {
+  /** Success streaks, failure streaks, and disabling endpoints that are gone (410) or failing for 5 days; returns the disables as operational events. */
+  async function updateEndpointHealth(client: pg.PoolClient, items: FinishedAttempt[], gone: Set<string>): Promise<OperationalEvent[]> {
+    const events: OperationalEvent[] = [];
     const healthy = [...new Set(items.filter((i) => i.outcome.ok).map((i) => i.row.webhook_id))].sort();
     const failing = [...new Set(items.filter((i) => !i.outcome.ok).map((i) => i.row.webhook_id))].filter((id) => !healthy.includes(id)).sort();
     if (healthy.length) await client.query(sql.markWebhooksHealthy(healthy));
@@ -234,8 +255,10 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
     for (const [webhookId, { tenantId, reason }] of [...toDisable].sort(([a], [b]) => a.localeCompare(b))) {
       if (await transitionWebhook(client, deps.boss, { tenantId, webhookId, from: ['ACTIVE'], to: 'DISABLED', reason })) {
         deps.log.warn({ webhookId, reason }, 'webhook disabled');
+        events.push({ tenantId, webhookId, type: 'hookyard.webhook.disabled', payload: { webhookId, reason } });
       }
     }
+    return events;
   }
 
   return {

@@ -4,7 +4,8 @@ import { requireAdmin } from '../context.ts';
 import { paginate } from '../connection.ts';
 import { EventType } from '../../entities/EventType.ts';
 import { newId } from '../../../core/ids.ts';
-import { ConflictError, NotFoundError } from '../../../core/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { OPERATIONAL_EVENT_TYPES, isReservedEventType } from '../../../core/publishing/operational-events.ts';
 import { eventTypeName, optionalText } from '../../../core/rules/text.ts';
 import { compilePayloadSchema } from '../../../core/rules/payload-schema.ts';
 import { escapeLike } from '../../../core/sql/like.ts';
@@ -58,6 +59,19 @@ function alreadyRegistered(name: string): ConflictError {
   return new ConflictError(`event type ${name} is already registered; use updateEventType to change it`);
 }
 
+const OperationalEventTypeRef = builder.objectRef<{ name: string; description: string }>('OperationalEventType').implement({
+  description: "One of Hookyard's own event types: a webhook subscribes to it by its name or by hookyard.* (not by *).",
+  fields: (t) => ({ name: t.exposeString('name'), description: t.exposeString('description') }),
+});
+
+builder.queryField('operationalEventTypes', (t) =>
+  t.field({
+    type: [OperationalEventTypeRef],
+    description: "Hookyard's built-in event types, published when something happens to the tenant's webhooks and deliveries.",
+    resolve: () => Object.entries(OPERATIONAL_EVENT_TYPES).map(([name, description]) => ({ name, description })),
+  }),
+);
+
 const RegisterEventTypeInput = builder.inputType('RegisterEventTypeInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'resource.action in lower case, e.g. invoice.created' }),
@@ -74,6 +88,9 @@ builder.mutationField('registerEventType', (t) =>
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       const name = eventTypeName('input.name', input.name);
+      if (isReservedEventType(name)) {
+        throw new ValidationError('input.name', `names under hookyard. are Hookyard's own event types (see operationalEventTypes); choose another, e.g. billing.${name.split('.').slice(1).join('.')}`);
+      }
       if (input.schema != null) compilePayloadSchema('input.schema', input.schema);
       if (await ctx.em.count(EventType, { tenantId: ctx.viewer.tenantId, name })) throw alreadyRegistered(name);
       const eventType = ctx.em.create(EventType, {

@@ -34,6 +34,7 @@ import { notifyLiveUpdates, webhookUpdate } from '../../../core/live-updates/not
 import { withTransaction } from '../../../infra/transaction.ts';
 import type { HmacHeader, SignatureScheme, WebhookStatus } from '../../entities/Webhook.ts';
 import { checkSignatureScheme, type SignatureInput } from '../../../core/rules/signature-scheme.ts';
+import { isOperationalEventType } from '../../../core/publishing/operational-events.ts';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -243,9 +244,11 @@ builder.queryField('webhooks', (t) =>
 
 async function checkSubscribedTypes(ctx: Context, patterns: string[]): Promise<string[]> {
   const { exact, wildcards } = checkEventTypePatterns('input.eventTypes', patterns);
-  if (exact.length) {
-    const known = await ctx.em.find(EventType, { tenantId: ctx.viewer.tenantId, name: { $in: exact } }, { fields: ['name'] });
-    const missing = exact.filter((name) => !known.some((k) => k.name === name));
+  // Hookyard's own event types need no registration.
+  const registered = exact.filter((name) => !isOperationalEventType(name));
+  if (registered.length) {
+    const known = await ctx.em.find(EventType, { tenantId: ctx.viewer.tenantId, name: { $in: registered } }, { fields: ['name'] });
+    const missing = registered.filter((name) => !known.some((k) => k.name === name));
     if (missing.length) {
       throw new ValidationError('input.eventTypes', `event type ${missing.join(', ')} is not registered; register it first or use a wildcard`);
     }

@@ -35,6 +35,7 @@ export interface CreateIntegratorInput {
 }
 
 export interface CreateWebhookInput {
+  bodyFormat?: WebhookBodyFormat | null;
   channels?: Array<string> | null;
   circuitThreshold?: number | null;
   description?: string | null;
@@ -48,6 +49,7 @@ export interface CreateWebhookInput {
   retrySchedule?: Array<number> | null;
   secret?: string | null;
   secretHeaders?: unknown | null;
+  signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url: string;
 }
@@ -96,6 +98,18 @@ export interface EventFilter {
   type?: string | null;
 }
 
+export type HmacAlgorithm = 'SHA256' | 'SHA512';
+export const HmacAlgorithmValues: readonly HmacAlgorithm[] = ['SHA256', 'SHA512'];
+
+export type HmacEncoding = 'BASE64' | 'HEX';
+export const HmacEncodingValues: readonly HmacEncoding[] = ['BASE64', 'HEX'];
+
+export type HmacPreset = 'GITHUB' | 'QLIK';
+export const HmacPresetValues: readonly HmacPreset[] = ['GITHUB', 'QLIK'];
+
+export type HmacSignedContent = 'BODY' | 'TIMESTAMP_BODY';
+export const HmacSignedContentValues: readonly HmacSignedContent[] = ['BODY', 'TIMESTAMP_BODY'];
+
 export interface PublishEventInput {
   channel?: string | null;
   idempotencyKey?: string | null;
@@ -141,6 +155,9 @@ export interface SetDeliveriesEnabledInput {
   enabled: boolean;
 }
 
+export type SignatureScheme = 'HMAC_HEADER' | 'STANDARD_WEBHOOKS';
+export const SignatureSchemeValues: readonly SignatureScheme[] = ['HMAC_HEADER', 'STANDARD_WEBHOOKS'];
+
 export type SortDirection = 'ASC' | 'DESC';
 export const SortDirectionValues: readonly SortDirection[] = ['ASC', 'DESC'];
 
@@ -159,6 +176,7 @@ export interface UpdateIntegratorInput {
 }
 
 export interface UpdateWebhookInput {
+  bodyFormat?: WebhookBodyFormat | null;
   channels?: Array<string> | null;
   circuitThreshold?: number | null;
   description?: string | null;
@@ -171,6 +189,7 @@ export interface UpdateWebhookInput {
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
   secretHeaders?: unknown | null;
+  signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url?: string | null;
 }
@@ -180,6 +199,9 @@ export interface WebhookActionInput {
   reason?: string | null;
 }
 
+export type WebhookBodyFormat = 'CLOUDEVENTS_BINARY' | 'CLOUDEVENTS_STRUCTURED';
+export const WebhookBodyFormatValues: readonly WebhookBodyFormat[] = ['CLOUDEVENTS_BINARY', 'CLOUDEVENTS_STRUCTURED'];
+
 export interface WebhookFilter {
   integratorId?: string | null;
   search?: string | null;
@@ -188,6 +210,17 @@ export interface WebhookFilter {
 
 export type WebhookOrdering = 'FIFO' | 'UNORDERED';
 export const WebhookOrderingValues: readonly WebhookOrdering[] = ['FIFO', 'UNORDERED'];
+
+export interface WebhookSignatureInput {
+  algorithm?: HmacAlgorithm | null;
+  encoding?: HmacEncoding | null;
+  header?: string | null;
+  prefix?: string | null;
+  preset?: HmacPreset | null;
+  scheme: SignatureScheme;
+  signed?: HmacSignedContent | null;
+  timestampHeader?: string | null;
+}
 
 export type WebhookStatus = 'ACTIVE' | 'DELETED' | 'DISABLED' | 'PAUSED';
 export const WebhookStatusValues: readonly WebhookStatus[] = ['ACTIVE', 'DELETED', 'DISABLED', 'PAUSED'];
