@@ -59,6 +59,37 @@ export function createMetricsHandler(services: Services, live: PostgresLiveUpdat
       }
     },
   });
+  const oldest = cached(async () => (await services.pool.query<{ tenant_id: string; seconds: number }>(sql.oldestWaitingDelivery())).rows);
+  const held = cached(async () => Number((await services.pool.query<{ count: string }>(sql.heldDeliveries())).rows[0].count));
+  const circuits = cached(async () => (await services.pool.query<{ state: string; count: string }>(sql.circuitsNotClosed())).rows);
+  new client.Gauge({
+    name: 'hookyard_oldest_waiting_delivery_seconds',
+    help: 'Per tenant, how long the most overdue delivery has waited past its due time (0 when none waits). Grows when workers fall behind or are down.',
+    labelNames: ['tenant'] as const,
+    registers: [own],
+    async collect() {
+      this.reset();
+      for (const row of await oldest()) this.set({ tenant: row.tenant_id }, Math.max(0, Number(row.seconds)));
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_deliveries_held',
+    help: 'Open deliveries held with no next attempt: paused or disabled webhook, open circuit, deliveries switched off, or waiting in a FIFO line.',
+    registers: [own],
+    async collect() {
+      this.set(await held());
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_circuits_open',
+    help: 'Webhooks whose circuit breaker is OPEN (attempts paused for a cool-down) or HALF_OPEN (one probe out).',
+    labelNames: ['state'] as const,
+    registers: [own],
+    async collect() {
+      const rows = await circuits();
+      for (const state of ['OPEN', 'HALF_OPEN']) this.set({ state }, Number(rows.find((r) => r.state === state)?.count ?? 0));
+    },
+  });
   new client.Gauge({
     name: 'hookyard_subscribers_connected',
     help: 'Authenticated graphql-ws connections to this API process.',
