@@ -14,7 +14,7 @@ import { ConflictError, LimitExceededError, NotFoundError, ValidationError } fro
 import { optionalText, requiredText } from '../../../core/rules/text.ts';
 import { checkWebhookUrl } from '../../../core/rules/url-policy.ts';
 import { checkCustomHeaders } from '../../../core/rules/custom-headers.ts';
-import { checkWebhookSecret, encryptSecret, generateWebhookSecret } from '../../../core/rules/secret.ts';
+import { encryptSecret, generateWebhookSecret, signingSecret, webhookSecretProblem } from '../../../core/rules/secret.ts';
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
@@ -80,7 +80,8 @@ export const WebhookRef = builder.node(Webhook, {
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'While set and in the future, the previous secret signs too (after a rotation).',
+      description:
+        'While set and in the future (24 hours after the last rotateWebhookSecret), the secret that rotation replaced signs too, beside the current one; older secrets never do.',
       resolve: (w) => w.previousSecretExpiresAt ?? null,
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (w) => w.createdAt }),
@@ -183,9 +184,8 @@ function checkAllHeaders(ctx: Context, headers: Record<string, string>, storedSe
 
 function checkSecret(secret: string | null | undefined): string {
   if (secret == null) return generateWebhookSecret();
-  if (!checkWebhookSecret(secret)) {
-    throw new ValidationError('input.secret', 'a secret is whsec_ followed by the base64 of 24 to 64 random bytes; leave it out to have one generated');
-  }
+  const problem = webhookSecretProblem(secret);
+  if (problem) throw new ValidationError('input.secret', problem);
   return secret;
 }
 
@@ -220,7 +220,11 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     url: t.string({ required: true }),
     eventTypes: t.stringList({ required: true, description: 'Exact names (invoice.created) or wildcards (invoice.*, *).' }),
     channels: t.stringList({ description: 'Only events of these channels; empty or absent means all.' }),
-    secret: t.string({ description: 'whsec_ + base64 of 24 to 64 bytes; generated when absent.' }),
+    secret: t.string({
+      description:
+        'whsec_ + base64 of 24 to 64 bytes, or a plain secret of 32 to 64 printable ASCII characters (it signs with its UTF-8 bytes: ' +
+        'receivers verify with new Webhook(secret, { format: "raw" })); generated (whsec_) when absent.',
+    }),
     headers: t.field({ type: 'JSON', description: 'Custom headers, e.g. {"x-tenant": "acme"}.' }),
     secretHeaders: t.field({ type: 'JSON', description: 'Custom headers whose values are credentials, e.g. {"authorization": "Bearer ..."}: stored encrypted and never returned.' }),
     retrySchedule: t.intList({ description: 'Seconds before each retry; default 5, 300, 1800, 7200, 18000, 36000, 36000.' }),
@@ -271,7 +275,7 @@ builder.mutationField('createWebhook', (t) =>
           integratorId: integrator.id,
           ...fields,
           secretHeaders,
-          secretEncrypted: encryptSecret(secret, ctx.services.secretKey),
+          secretEncrypted: encryptSecret(signingSecret(secret), ctx.services.secretKey),
           status: 'ACTIVE',
           createdAt: now,
           updatedAt: now,
@@ -412,25 +416,35 @@ builder.mutationField('deleteWebhook', (t) =>
 const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    secret: t.string({ description: 'The new secret; generated when absent.' }),
+    secret: t.string({ description: 'The new secret, in either form createWebhook takes; generated (whsec_) when absent.' }),
   }),
 });
 
 builder.mutationField('rotateWebhookSecret', (t) =>
   t.field({
     type: WebhookWithSecretPayload,
-    description: 'Replaces the signing secret. For 24 hours both secrets sign, so receivers can switch without missing a delivery.',
+    description:
+      'Replaces the signing secret. Until previousSecretExpiresAt (24 hours after this rotation) every request is signed with two ' +
+      'secrets: the new one and the one it replaced, so receivers can switch without missing a delivery. Only the last rotation ' +
+      'counts: rotating again within those 24 hours signs with the newest secret and the one before it, and the older one stops ' +
+      'signing at once. Concurrent rotations of one webhook take turns (each replaces the secret the previous one set), so none is lost.',
     args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
-      const webhook = await loadWebhook(ctx, String(input.id));
-      refuseDeleted(webhook, 'rotated');
       const secret = checkSecret(input.secret);
-      webhook.previousSecretEncrypted = webhook.secretEncrypted;
-      webhook.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
-      webhook.secretEncrypted = encryptSecret(secret, ctx.services.secretKey);
-      await ctx.em.flush();
+      const id = String(input.id);
+      const webhook = await ctx.em.transactional(async (em) => {
+        // Lock the row and read it fresh: a concurrent rotation waits here, then moves the
+        // secret this one set to previous, instead of both replacing the same old one.
+        const locked = await em.findOne(Webhook, { id, tenantId: ctx.viewer.tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+        if (!locked) throw new NotFoundError('webhook', id);
+        refuseDeleted(locked, 'rotated');
+        locked.previousSecretEncrypted = locked.secretEncrypted;
+        locked.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
+        locked.secretEncrypted = encryptSecret(signingSecret(secret), ctx.services.secretKey);
+        return locked;
+      });
       await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       ctx.services.log.info({ webhookId: webhook.id }, 'webhook secret rotated');
       return { webhook, secret };
