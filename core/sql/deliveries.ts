@@ -1,5 +1,6 @@
 // SQL of the delivery loop. One statement per step for a whole batch (unnest of
 // arrays), so recording 100 attempts costs the same round trips as recording one.
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../rules/webhook-fields.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -27,18 +28,24 @@ export interface DeliveryRow {
   occurred_at: Date;
 }
 
-/** Everything a batch needs to send: the delivery, its webhook and its event, in one join. */
+/**
+ * Everything a batch needs to send: the delivery, its webhook and its event, in one join.
+ * The retry schedule is the webhook's own, else its event type's default, else Hookyard's.
+ */
 export function loadBatch(ids: string[]) {
   return {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
-                  w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
+                  w.headers, w.secret_headers, w.timeout_ms, w.rate_limit_per_second,
+                  coalesce(w.retry_schedule_seconds,
+                           (select et.retry_schedule_seconds from event_type et where et.tenant_id = d.tenant_id and et.name = d.event_type),
+                           $2::integer[]) as retry_schedule_seconds,
                   e.type as event_type, e.source, e.payload, e.occurred_at
              from delivery d
              join webhook w on w.id = d.webhook_id
              join event e on e.id = d.event_id
             where d.id = any($1::text[])`,
-    values: [ids],
+    values: [ids, DEFAULT_RETRY_SCHEDULE_SECONDS],
   };
 }
 

@@ -16,7 +16,6 @@ import { checkWebhookUrl } from '../../../core/rules/url-policy.ts';
 import { checkCustomHeaders } from '../../../core/rules/custom-headers.ts';
 import { encryptSecret, generateWebhookSecret, signingSecret, webhookSecretProblem } from '../../../core/rules/secret.ts';
 import {
-  DEFAULT_RETRY_SCHEDULE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
   checkChannels,
   checkEventTypePatterns,
@@ -25,6 +24,8 @@ import {
   checkTimeoutSeconds,
 } from '../../../core/rules/webhook-fields.ts';
 import { transitionWebhook } from '../../../core/webhooks/webhook-transition.ts';
+import { checkFilter, testFilter } from '../../../core/rules/payload-filter.ts';
+import { Event } from '../../entities/Event.ts';
 import { notifyLiveUpdates, webhookUpdate } from '../../../core/live-updates/notify.ts';
 import { withTransaction } from '../../../infra/transaction.ts';
 import type { WebhookStatus } from '../../entities/Webhook.ts';
@@ -74,9 +75,26 @@ export const WebhookRef = builder.node(Webhook, {
     }),
     status: t.field({ type: WebhookStatusEnum, resolve: (w) => w.status }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
-    retrySchedule: t.field({ type: ['Int'], description: 'Seconds before each retry; its length + 1 is the number of attempts.', resolve: (w) => w.retryScheduleSeconds }),
+    retrySchedule: t.field({
+      type: ['Int'],
+      nullable: true,
+      description:
+        "Its own retry schedule: seconds before each retry; its length + 1 is the number of attempts. It wins over the event type's. " +
+        "Null: each event type's default schedule applies (EventType.retrySchedule), else Hookyard's default (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).",
+      resolve: (w) => w.retryScheduleSeconds ?? null,
+    }),
     timeoutSeconds: t.int({ resolve: (w) => Math.round(w.timeoutMs / 1000) }),
     rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', { nullable: true }),
+    filter: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'Only events that match this filter, beyond its event types and channels; null: every one. A JSON object over the event\'s ' +
+        'data (its payload: data.customer.country, data.items.0.sku, data.items.sku for any element), type, channel and source, ' +
+        'with $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $contains and $and $or $not, e.g. ' +
+        '{"data.amount": {"$gte": 100}, "$or": [{"channel": "eu"}, {"data.vip": true}]}. Comparisons are strict: 10 and "10" differ.',
+      resolve: (w) => w.filter ?? null,
+    }),
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -227,9 +245,13 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     }),
     headers: t.field({ type: 'JSON', description: 'Custom headers, e.g. {"x-tenant": "acme"}.' }),
     secretHeaders: t.field({ type: 'JSON', description: 'Custom headers whose values are credentials, e.g. {"authorization": "Bearer ..."}: stored encrypted and never returned.' }),
-    retrySchedule: t.intList({ description: 'Seconds before each retry; default 5, 300, 1800, 7200, 18000, 36000, 36000.' }),
+    retrySchedule: t.intList({
+      description:
+        "Its own schedule: seconds before each retry. Absent: the event type's default schedule, else Hookyard's (5, 300, 1800, 7200, 18000, 36000, 36000).",
+    }),
     timeoutSeconds: t.int({ description: `Per-attempt timeout, default ${DEFAULT_TIMEOUT_SECONDS}.` }),
     rateLimitPerSecond: t.int({ description: 'Deliveries per second; extra deliveries wait, none are dropped.' }),
+    filter: t.field({ type: 'JSON', description: 'A payload filter (see Webhook.filter); absent: every event of its types and channels.' }),
   }),
 });
 
@@ -249,9 +271,10 @@ builder.mutationField('createWebhook', (t) =>
         eventTypes: await checkSubscribedTypes(ctx, input.eventTypes),
         channels: checkChannels('input.channels', input.channels ?? []),
         headers: checkHeaders(input.headers ?? {}),
-        retryScheduleSeconds: checkRetrySchedule('input.retrySchedule', input.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS),
+        retryScheduleSeconds: input.retrySchedule != null ? checkRetrySchedule('input.retrySchedule', input.retrySchedule) : null,
         timeoutMs: checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         rateLimitPerSecond: checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond ?? null),
+        filter: input.filter != null ? checkFilter('input.filter', input.filter) : null,
       };
       const secretHeaders = checkAllHeaders(ctx, fields.headers, {}, input.secretHeaders);
       const webhook = await ctx.em.transactional(async (em) => {
@@ -309,9 +332,10 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     channels: t.stringList(),
     headers: t.field({ type: 'JSON', description: 'Replaces the custom headers (not the secret ones).' }),
     secretHeaders: t.field({ type: 'JSON', description: 'A name with a value sets that secret header, with null removes it; secret headers not named are kept.' }),
-    retrySchedule: t.intList(),
+    retrySchedule: t.intList({ description: "Its own schedule; null removes it (the event type's default, else Hookyard's, applies)." }),
     timeoutSeconds: t.int(),
     rateLimitPerSecond: t.int({ description: 'null removes the limit.' }),
+    filter: t.field({ type: 'JSON', description: 'A new payload filter (see Webhook.filter); null removes it.' }),
   }),
 });
 
@@ -334,9 +358,12 @@ builder.mutationField('updateWebhook', (t) =>
         webhook.secretHeaders = checkAllHeaders(ctx, headers, webhook.secretHeaders ?? {}, input.secretHeaders);
         webhook.headers = headers;
       }
-      if (input.retrySchedule != null) webhook.retryScheduleSeconds = checkRetrySchedule('input.retrySchedule', input.retrySchedule);
+      if (input.retrySchedule !== undefined) {
+        webhook.retryScheduleSeconds = input.retrySchedule === null ? null : checkRetrySchedule('input.retrySchedule', input.retrySchedule);
+      }
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
+      if (input.filter !== undefined) webhook.filter = input.filter === null ? null : checkFilter('input.filter', input.filter);
       await ctx.em.flush();
       await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       return { webhook };
@@ -452,3 +479,49 @@ builder.mutationField('rotateWebhookSecret', (t) =>
   }),
 );
 
+
+const FilterTestEventInput = builder.inputType('FilterTestEventInput', {
+  description: 'An event to test a filter against, as publishEvent takes it.',
+  fields: (t) => ({
+    type: t.string({ required: true }),
+    payload: t.field({ type: 'JSON', required: true, description: 'The event\'s data.' }),
+    channel: t.string(),
+    source: t.string({ description: 'Default hookyard, as at publish.' }),
+  }),
+});
+
+const FilterTestResult = builder.objectRef<{ matched: boolean; condition: string; explanation: string }>('FilterTestResult').implement({
+  description: 'Whether an event matches a filter, and the condition that decided.',
+  fields: (t) => ({
+    matched: t.exposeBoolean('matched'),
+    condition: t.exposeString('condition', {
+      description: 'Where in the filter the deciding condition is, e.g. $or[1].data.amount.$gt; empty for an empty filter.',
+    }),
+    explanation: t.exposeString('explanation', { description: 'e.g. data.amount is 42, not greater than 100' }),
+  }),
+});
+
+builder.queryField('testWebhookFilter', (t) =>
+  t.field({
+    type: FilterTestResult,
+    description:
+      'Tests a payload filter (see Webhook.filter) against an event given here or a stored one (eventId), exactly as publishing ' +
+      'would: whether it matches, and which condition decided. A filter that could not be saved answers its ValidationError.',
+    args: {
+      filter: t.arg({ type: 'JSON', required: true }),
+      event: t.arg({ type: FilterTestEventInput }),
+      eventId: t.arg.id({ description: 'A stored event of this tenant, e.g. a recent one from the event log.' }),
+    },
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      if ((args.event == null) === (args.eventId == null)) throw new ValidationError('event', 'give either event (type, payload, channel, source) or eventId');
+      if (args.event) {
+        const e = args.event;
+        return testFilter('filter', args.filter, { type: e.type, channel: e.channel ?? null, source: e.source ?? 'hookyard', data: e.payload });
+      }
+      const stored = await ctx.em.findOne(Event, { id: String(args.eventId), tenantId: ctx.viewer.tenantId });
+      if (!stored) throw new NotFoundError('event', String(args.eventId));
+      return testFilter('filter', args.filter, { type: stored.type, channel: stored.channel ?? null, source: stored.source, data: stored.payload });
+    },
+  }),
+);
