@@ -84,17 +84,27 @@ export interface PublishCall {
   fieldOf: (index: number) => string;
 }
 
+// Compiled filters by their JSON text, so a publish does not check and compile every
+// webhook's filter again. Bounded: emptied when full (a filter compiles in microseconds).
+const compiledFilters = new Map<string, ReturnType<typeof compileFilter> | null>();
+const MAX_COMPILED_FILTERS = 10_000;
+
 /**
  * A stored filter as a function. Filters are checked when saved; one that no longer passes
  * (the rules changed since) lets every event through, and says so, rather than drop events.
  */
-function compileStoredFilter(webhookId: string, filter: unknown, log: Logger) {
+function compileStoredFilter(webhookId: string, text: string, log: Logger) {
+  let compiled = compiledFilters.get(text);
+  if (compiled !== undefined) return compiled;
   try {
-    return compileFilter(checkFilter('filter', filter));
+    compiled = compileFilter(checkFilter('filter', JSON.parse(text)));
   } catch (error) {
     log.warn({ webhookId, err: error }, 'the stored filter of this webhook is not valid; it receives every event of its types until the filter is saved again');
-    return null;
+    compiled = null;
   }
+  if (compiledFilters.size >= MAX_COMPILED_FILTERS) compiledFilters.clear();
+  compiledFilters.set(text, compiled);
+  return compiled;
 }
 
 /** Checks one call's input; throws the error to give that caller. */

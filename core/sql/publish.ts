@@ -22,7 +22,7 @@ export function publishContext(tenantId: string, typeNames: string[]) {
              (select coalesce(json_agg(json_build_object('name', name, 'schema', payload_schema)), '[]')
                 from event_type where tenant_id = $1 and name = any($2::text[])) as event_types,
              (select coalesce(json_agg(json_build_object('id', id, 'integratorId', integrator_id, 'status', status,
-                                                         'eventTypes', event_types, 'channels', channels, 'filter', filter) order by id), '[]')
+                                                         'eventTypes', event_types, 'channels', channels, 'filter', filter::text) order by id), '[]')
                 from (select id, integrator_id, status, event_types, channels, filter from webhook
                        where tenant_id = $1 and status in ('ACTIVE', 'PAUSED') order by id for share) w) as webhooks`,
     values: [tenantId, typeNames],
@@ -32,7 +32,8 @@ export function publishContext(tenantId: string, typeNames: string[]) {
 export interface PublishContextRow {
   deliveries_enabled: boolean | null;
   event_types: { name: string; schema: unknown }[];
-  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[]; filter: unknown }[];
+  /** filter: the webhook's filter as JSON text (the key of the compiled filters' cache), or null. */
+  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[]; filter: string | null }[];
 }
 
 /**
