@@ -6,7 +6,7 @@ import { sqlClient } from '../support/sql.ts';
 
 const TEST = `query($filter: JSON!, $event: FilterTestEventInput, $eventId: ID) {
   testWebhookFilter(filter: $filter, event: $event, eventId: $eventId) {
-    __typename ... on FilterTestResult { matched condition explanation }
+    __typename ... on FilterTestResult { matched condition explanation eventId }
     ... on Error { message code } ... on ValidationError { field } } }`;
 
 describe('payload filters at publish, and retry schedules per event type', () => {
@@ -78,10 +78,11 @@ describe('payload filters at publish, and retry schedules per event type', () =>
       matched: false,
       condition: '$or[1].data.rush',
       explanation: 'no branch of $or held; the last: data.rush is false, not equal to true',
+      eventId: null,
     });
     const stored = await publish(hy.admin, { type: 'order.placed', payload: { total: 120 }, channel: 'eu' });
     const fromLog = await hy.admin(TEST, { filter, eventId: stored.event.id });
-    expect(fromLog.data.testWebhookFilter).toMatchObject({ matched: true, condition: '$or[0].channel' });
+    expect(fromLog.data.testWebhookFilter).toMatchObject({ matched: true, condition: '$or[0].channel', eventId: stored.event.id });
     const bad = await hy.admin(TEST, { filter: { 'data.total': { $gt: [] } }, event: { type: 'order.placed', payload: {} } });
     expect(bad.data.testWebhookFilter).toMatchObject({ __typename: 'ValidationError', field: 'filter.data.total.$gt' });
     const neither = await hy.admin(TEST, { filter });

@@ -490,9 +490,10 @@ const FilterTestEventInput = builder.inputType('FilterTestEventInput', {
   }),
 });
 
-const FilterTestResult = builder.objectRef<{ matched: boolean; condition: string; explanation: string }>('FilterTestResult').implement({
+const FilterTestResult = builder.objectRef<{ matched: boolean; condition: string; explanation: string; eventId: string | null }>('FilterTestResult').implement({
   description: 'Whether an event matches a filter, and the condition that decided.',
   fields: (t) => ({
+    eventId: t.id({ nullable: true, description: 'The stored event tested (eventId); null for an event given in the call.', resolve: (r) => r.eventId }),
     matched: t.exposeBoolean('matched'),
     condition: t.exposeString('condition', {
       description: 'Where in the filter the deciding condition is, e.g. $or[1].data.amount.$gt; empty for an empty filter.',
@@ -517,11 +518,11 @@ builder.queryField('testWebhookFilter', (t) =>
       if ((args.event == null) === (args.eventId == null)) throw new ValidationError('event', 'give either event (type, payload, channel, source) or eventId');
       if (args.event) {
         const e = args.event;
-        return testFilter('filter', args.filter, { type: e.type, channel: e.channel ?? null, source: e.source ?? 'hookyard', data: e.payload });
+        return { ...testFilter('filter', args.filter, { type: e.type, channel: e.channel ?? null, source: e.source ?? 'hookyard', data: e.payload }), eventId: null };
       }
       const stored = await ctx.em.findOne(Event, { id: String(args.eventId), tenantId: ctx.viewer.tenantId });
       if (!stored) throw new NotFoundError('event', String(args.eventId));
-      return testFilter('filter', args.filter, { type: stored.type, channel: stored.channel ?? null, source: stored.source, data: stored.payload });
+      return { ...testFilter('filter', args.filter, { type: stored.type, channel: stored.channel ?? null, source: stored.source, data: stored.payload }), eventId: stored.id };
     },
   }),
 );
