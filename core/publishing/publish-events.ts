@@ -10,6 +10,7 @@ import { DeliveriesDisabledError, HookyardError, LimitExceededError, ValidationE
 import { EVENT_TYPE_NAME } from '../rules/text.ts';
 import { eventTypeMatches } from '../rules/webhook-fields.ts';
 import { payloadSchemaErrors } from '../rules/payload-schema.ts';
+import { checkFilter, compileFilter, type FilterEvent } from '../rules/payload-filter.ts';
 import * as sql from '../sql/publish.ts';
 import { recordPublished } from '../../infra/metrics.ts';
 
@@ -83,6 +84,29 @@ export interface PublishCall {
   fieldOf: (index: number) => string;
 }
 
+// Compiled filters by their JSON text, so a publish does not check and compile every
+// webhook's filter again. Bounded: emptied when full (a filter compiles in microseconds).
+const compiledFilters = new Map<string, ReturnType<typeof compileFilter> | null>();
+const MAX_COMPILED_FILTERS = 10_000;
+
+/**
+ * A stored filter as a function. Filters are checked when saved; one that no longer passes
+ * (the rules changed since) lets every event through, and says so, rather than drop events.
+ */
+function compileStoredFilter(webhookId: string, text: string, log: Logger) {
+  let compiled = compiledFilters.get(text);
+  if (compiled !== undefined) return compiled;
+  try {
+    compiled = compileFilter(checkFilter('filter', JSON.parse(text)));
+  } catch (error) {
+    log.warn({ webhookId, err: error }, 'the stored filter of this webhook is not valid; it receives every event of its types until the filter is saved again');
+    compiled = null;
+  }
+  if (compiledFilters.size >= MAX_COMPILED_FILTERS) compiledFilters.clear();
+  compiledFilters.set(text, compiled);
+  return compiled;
+}
+
 /** Checks one call's input; throws the error to give that caller. */
 export function checkCall(requests: PublishRequest[], fieldOf: (index: number) => string, payloadLimitBytes: number): PublishCall {
   if (requests.length === 0) throw new ValidationError('input.events', 'publish at least one event');
@@ -138,14 +162,21 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
     }
     const fresh = checked.filter((c) => !c.idempotencyKey || (claimed.has(c.idempotencyKey) && firstByKey.get(c.idempotencyKey) === c));
 
-    const webhooks = context.webhooks;
+    // Each webhook's filter compiled once for the whole publish; an event's payload parsed
+    // once, and only when a webhook that it reaches has a filter.
+    const webhooks = context.webhooks.map((w) => ({ ...w, matches: w.filter ? compileStoredFilter(w.id, w.filter, deps.log) : null }));
     const deliveries: sql.NewDelivery[] = [];
     const counts = new Map<string, number>();
     for (const event of fresh) {
       let count = 0;
+      let filtered: FilterEvent | null = null;
       for (const w of webhooks) {
         if (!eventTypeMatches(w.eventTypes, event.type)) continue;
         if (w.channels.length && (!event.channel || !w.channels.includes(event.channel))) continue;
+        if (w.matches) {
+          filtered ??= { type: event.type, channel: event.channel, source: event.source, data: JSON.parse(event.payload) };
+          if (!w.matches(filtered).matched) continue;
+        }
         deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, maxInFlight: w.maxInFlight, integratorId: w.integratorId, eventType: event.type, held: w.status !== 'ACTIVE' });
         count++;
       }

@@ -32,6 +32,52 @@ export function checkWebhookSecret(secret: string): boolean {
   return key.length >= MIN_SECRET_BYTES && key.length <= MAX_SECRET_BYTES;
 }
 
+export const MIN_PLAIN_SECRET_CHARS = 32;
+export const MAX_PLAIN_SECRET_CHARS = 64;
+// Printable ASCII (space to ~), not starting or ending with a space. ASCII only: the
+// standardwebhooks and svix verifiers, given a string with { format: "raw" }, take one byte
+// per character (its char code), which is its UTF-8 byte only below U+0080.
+const PLAIN_SECRET = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/**
+ * The two forms a signing secret may take: `whsec_` + base64 of 24 to 64 bytes (Standard
+ * Webhooks), or a plain secret of 32 to 64 printable ASCII characters, as some systems
+ * Hookyard replaces issue them, signing with its UTF-8 bytes. A value starting with
+ * `whsec_` is always read as the first form. Null when it is neither.
+ */
+export function webhookSecretFormat(secret: string): 'whsec' | 'plain' | null {
+  if (typeof secret !== 'string') return null;
+  if (secret.startsWith(SECRET_PREFIX)) return checkWebhookSecret(secret) ? 'whsec' : null;
+  if (secret.length < MIN_PLAIN_SECRET_CHARS || secret.length > MAX_PLAIN_SECRET_CHARS) return null;
+  return PLAIN_SECRET.test(secret) ? 'plain' : null;
+}
+
+/** What to fix in a secret that webhookSecretFormat refuses, or null when it is accepted. */
+export function webhookSecretProblem(secret: string): string | null {
+  if (webhookSecretFormat(secret)) return null;
+  if (typeof secret === 'string' && secret.startsWith(SECRET_PREFIX)) {
+    return `a secret starting with whsec_ must go on with the standard base64 (padded) of ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} random bytes; leave it out to have one generated`;
+  }
+  return (
+    `a secret is whsec_ followed by the base64 of ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} random bytes, or a plain secret of ` +
+    `${MIN_PLAIN_SECRET_CHARS} to ${MAX_PLAIN_SECRET_CHARS} printable ASCII characters (space to ~, not starting or ending with a space); ` +
+    `this one has ${typeof secret === 'string' ? [...secret].length : 0} characters${typeof secret === 'string' && /[^\x20-\x7e]/.test(secret) ? ' and some outside printable ASCII' : ''}. ` +
+    'Leave it out to have one generated'
+  );
+}
+
+/**
+ * The secret in the form it is stored and signed with: `whsec_` secrets as they are; a
+ * plain one as `whsec_` + the base64 of its UTF-8 bytes, the same key (the signer decodes
+ * `whsec_` secrets to their bytes), so every signer and verifier of Standard Webhooks
+ * treats both forms alike. Throws for a secret webhookSecretFormat refuses.
+ */
+export function signingSecret(secret: string): string {
+  const format = webhookSecretFormat(secret);
+  if (!format) throw new Error(webhookSecretProblem(secret) ?? 'invalid webhook secret');
+  return format === 'whsec' ? secret : SECRET_PREFIX + Buffer.from(secret, 'utf8').toString('base64');
+}
+
 /** AES-256-GCM with a fresh IV: `v1:<iv b64>:<tag b64>:<ciphertext b64>`. */
 export function encryptSecret(plain: string, key: Buffer): string {
   assertKey(key);

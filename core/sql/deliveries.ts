@@ -1,6 +1,7 @@
 // SQL of the delivery loop. One statement per step for a whole batch (unnest of
 // arrays), so recording 100 attempts costs the same round trips as recording one.
 import { BEHIND_IN_LINE } from './holds.ts';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS } from '../rules/webhook-fields.ts';
 
 export interface DeliveryRow {
   id: string;
@@ -34,18 +35,25 @@ export interface DeliveryRow {
   deliveries_enabled: boolean;
 }
 
-/** Everything a batch needs to send but the events: the delivery, its webhook and its tenant's switch. */
+/**
+ * Everything a batch needs to send but the events: the delivery, its webhook and its
+ * tenant's switch. The retry schedule is the webhook's own, else its event type's
+ * default, else Hookyard's.
+ */
 export function loadBatch(ids: string[]) {
   return {
     text: `select d.id, d.tenant_id, d.status, d.attempt_count, d.delivered_at, d.event_id, d.event_type, d.webhook_id, d.integrator_id,
                   w.status as webhook_status, w.url, w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at,
-                  w.headers, w.secret_headers, w.retry_schedule_seconds, w.timeout_ms, w.rate_limit_per_second,
+                  w.headers, w.secret_headers, w.timeout_ms, w.rate_limit_per_second,
+                  coalesce(w.retry_schedule_seconds,
+                           (select et.retry_schedule_seconds from event_type et where et.tenant_id = d.tenant_id and et.name = d.event_type),
+                           $2::integer[]) as retry_schedule_seconds,
                   w.max_in_flight, w.ordering, w.body_format, w.signature_scheme, w.signature_hmac, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
              from delivery d
              join webhook w on w.id = d.webhook_id
              join tenant t on t.id = d.tenant_id
             where d.id = any($1::text[])`,
-    values: [ids],
+    values: [ids, DEFAULT_RETRY_SCHEDULE_SECONDS],
   };
 }
 

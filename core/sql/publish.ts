@@ -5,6 +5,15 @@
  * Everything publishing reads, in one round trip: the tenant's switch, the named event
  * types with their schemas, and the webhooks that receive new events (ACTIVE ones, and
  * PAUSED ones, which hold them).
+ *
+ * The webhooks are locked FOR SHARE, in id order, until the publish commits: a resume,
+ * pause or delete (core/webhooks/webhook-transition.ts: one webhook row, locked by its
+ * UPDATE before it touches any delivery) waits for the publish, then releases or cancels
+ * the deliveries it made; or it commits first, and the publish reads the new status
+ * (READ COMMITTED re-reads a row it waited for). Without the lock a publish could make a
+ * PENDING delivery under a webhook just DELETED, or a held one under a webhook just
+ * resumed. Publishes do not block one another (share locks), and every locker takes
+ * webhooks before deliveries, so the two cannot deadlock.
  */
 export function publishContext(tenantId: string, typeNames: string[]) {
   return {
@@ -13,9 +22,10 @@ export function publishContext(tenantId: string, typeNames: string[]) {
              (select coalesce(json_agg(json_build_object('name', name, 'schema', payload_schema)), '[]')
                 from event_type where tenant_id = $1 and name = any($2::text[])) as event_types,
              (select coalesce(json_agg(json_build_object('id', id, 'integratorId', integrator_id, 'status', status,
-                                                         'eventTypes', event_types, 'channels', channels,
-                                                         'maxInFlight', max_in_flight)), '[]')
-                from webhook where tenant_id = $1 and status in ('ACTIVE', 'PAUSED')) as webhooks`,
+                                                         'eventTypes', event_types, 'channels', channels, 'filter', filter::text,
+                                                         'maxInFlight', max_in_flight) order by id), '[]')
+                from (select id, integrator_id, status, event_types, channels, filter, max_in_flight from webhook
+                       where tenant_id = $1 and status in ('ACTIVE', 'PAUSED') order by id for share) w) as webhooks`,
     values: [tenantId, typeNames],
   };
 }
@@ -23,7 +33,8 @@ export function publishContext(tenantId: string, typeNames: string[]) {
 export interface PublishContextRow {
   deliveries_enabled: boolean | null;
   event_types: { name: string; schema: unknown }[];
-  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[]; maxInFlight: number }[];
+  /** filter: the webhook's filter as JSON text (the key of the compiled filters' cache), or null. */
+  webhooks: { id: string; integratorId: string; status: string; eventTypes: string[]; channels: string[]; filter: string | null; maxInFlight: number }[];
 }
 
 /**

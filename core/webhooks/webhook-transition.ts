@@ -11,6 +11,11 @@ import * as sql from '../sql/webhook-status.ts';
  * Moves a webhook from one of `from` to `to` inside the caller's transaction, with
  * its consequences: resuming releases held deliveries, deleting cancels open ones,
  * and subscribers are told. Returns false when the webhook was not in `from`.
+ *
+ * Lock order: the webhook row first (its UPDATE), then its deliveries, as publishing
+ * does (core/sql/publish.ts publishContext locks the webhooks it reads FOR SHARE before
+ * inserting deliveries). A publish in flight makes this wait until it commits, so the
+ * deliveries it made are released or cancelled here too.
  */
 export async function transitionWebhook(
   client: pg.PoolClient,

@@ -16,7 +16,12 @@ export const EventSchema = defineEntity({
     occurredAt: p.datetime(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
-  indexes: [{ properties: ['tenantId', 'createdAt', 'id'] }, { properties: ['tenantId', 'type', 'createdAt'] }],
+  indexes: [
+    { properties: ['tenantId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'type', 'createdAt'] },
+    // Retention's walk, oldest first across tenants.
+    { properties: ['createdAt', 'id'] },
+  ],
 });
 
 export class Event extends EventSchema.class {}

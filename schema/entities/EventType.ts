@@ -12,6 +12,8 @@ export const EventTypeSchema = defineEntity({
     description: p.text().default(''),
     payloadSchema: p.json<Record<string, unknown>>().nullable(),
     deprecated: p.boolean().default(false),
+    // The default retry schedule of webhooks without their own; null: Hookyard's default.
+    retryScheduleSeconds: p.array((i) => Number(i), (i) => String(i)).columnType('integer[]').nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -51,7 +51,10 @@ export const WebhookSchema = defineEntity({
     secretHeaders: p.json<Record<string, string>>().defaultRaw(`'{}'`),
     status: p.enum(WEBHOOK_STATUSES).default('ACTIVE'),
     statusReason: p.text().nullable(),
-    retryScheduleSeconds: p.array((i) => Number(i), (i) => String(i)).columnType('integer[]'),
+    // Its own retry schedule; null: its event type's default schedule, else Hookyard's.
+    retryScheduleSeconds: p.array((i) => Number(i), (i) => String(i)).columnType('integer[]').nullable(),
+    // A payload filter (core/rules/payload-filter.ts); null: every event of its types and channels.
+    filter: p.json<Record<string, unknown>>().nullable(),
     timeoutMs: p.integer().default(15000),
     rateLimitPerSecond: p.integer().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

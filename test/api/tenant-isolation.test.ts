@@ -58,6 +58,7 @@ function valueFor(field: string, type: GraphQLNamedType, receiverUrl: string): u
     idempotencyKey: SHARED_KEY,
     enabled: true,
     from: new Date(Date.now() - 24 * 3600_000).toISOString(),
+    filter: {},
   };
   if (field in byName) return byName[field];
   if (isEnumType(type)) return type.getValues()[0].value;

@@ -87,8 +87,13 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await until(() => nameError.textContent()).toContain('resource.action');
     expect(await page.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Name').fill('invoice.created');
+    await page.getByLabel('Default retry schedule').fill('5s, 1m, soon');
+    await page.getByRole('button', { name: 'Register event type' }).last().click();
+    await until(() => page.locator('#et-retrySchedule-error').textContent()).toContain('"soon" is not a duration');
+    await page.getByLabel('Default retry schedule').fill('5s, 1m');
     await page.getByRole('button', { name: 'Register event type' }).last().click();
     await page.locator('tr[data-event-type="invoice.created"]').waitFor();
+    expect(await page.locator('tr[data-event-type="invoice.created"]').textContent()).toContain('5s, 1m');
     await page.getByLabel('Search event types').fill('refund');
     await page.getByText('No event type matches.').waitFor();
     await until(() => page.url()).toContain('q=refund');
@@ -106,13 +111,27 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await page.getByLabel('Channels').fill('eu, us');
     await page.getByLabel('Custom headers').fill('x-tenant: acme');
     await page.getByLabel('Secret headers').fill('Authorization: Bearer dashboard-secret');
+    await page.getByRole('checkbox', { name: 'Its own schedule' }).check();
     await page.getByLabel('Retry schedule').fill('1s, 2s');
     await page.getByLabel('Timeout (seconds)').fill('5');
     await page.getByLabel('Rate limit (per second)').fill('50');
+    await page.getByLabel('Filter (JSON)').fill('{"data.total": {"$gtt": 100}}');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await until(() => page.locator('#wh-url-error').textContent()).toContain('https://');
 
     await page.getByLabel('URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    // The server's refusal of the filter, with the path inside it, next to the filter.
+    await until(() => page.locator('#wh-filter-error').textContent()).toContain('data.total.$gtt: $gtt is not an operator');
+    await page.getByLabel('Filter (JSON)').fill('{"data.total": {"$gte": 100}}');
+    // Tested against a pasted event before saving.
+    await page.locator('#wh-test-event').fill('{"type": "invoice.created", "payload": {"total": 99}}');
+    await page.getByRole('button', { name: 'Test filter' }).click();
+    await until(() => page.locator('[data-filter-outcome]').textContent()).toBe('does not match');
+    expect(await page.locator('[data-filter-explanation]').textContent()).toBe('data.total is 99, not at least 100 (data.total.$gte)');
+    await page.locator('#wh-test-event').fill('{"type": "invoice.created", "payload": {"total": 100}}');
+    await page.getByRole('button', { name: 'Test filter' }).click();
+    await until(() => page.locator('[data-filter-outcome]').textContent()).toBe('matches');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     const secret = await page.getByTestId('secret-value').textContent();
     expect(secret).toMatch(/^whsec_/);
@@ -122,7 +141,8 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await until(() => page.getByText('Secret headers (values hidden): Authorization').count()).toBe(1);
     expect(await page.content()).not.toContain('dashboard-secret');
 
-    const { data } = await hy.admin('{ webhooks(first: 10) { edges { node { name url channels headers secretHeaderNames retrySchedule timeoutSeconds rateLimitPerSecond eventTypes } } } }');
+    await until(() => page.locator('[data-webhook-filter]').textContent()).toContain('"$gte": 100');
+    const { data } = await hy.admin('{ webhooks(first: 10) { edges { node { name url channels headers secretHeaderNames retrySchedule timeoutSeconds rateLimitPerSecond eventTypes filter } } } }');
     expect(data.webhooks.edges[0].node).toEqual({
       name: 'Billing',
       url: receiver.url,
@@ -133,6 +153,7 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
       timeoutSeconds: 5,
       rateLimitPerSecond: 50,
       eventTypes: ['invoice.created'],
+      filter: { 'data.total': { $gte: 100 } },
     });
   });
 

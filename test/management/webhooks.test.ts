@@ -34,7 +34,8 @@ describe('webhooks', () => {
         headers: {},
         status: 'ACTIVE',
         statusReason: null,
-        retrySchedule: [5, 300, 1800, 7200, 18000, 36000, 36000],
+        retrySchedule: null, // none of its own: the event type's default, else Hookyard's (5 s … 10 h)
+        filter: null,
         timeoutSeconds: 15,
         rateLimitPerSecond: null,
         previousSecretExpiresAt: null,

@@ -11,9 +11,9 @@ import { sql } from './sql.ts';
 export const ERROR = '... on Error { __typename message code } ... on ValidationError { field } ... on LimitExceededError { limit }';
 
 export const INTEGRATOR = 'id name description contactEmail createdAt updatedAt deletedAt';
-export const EVENT_TYPE = 'id name description schema deprecated createdAt updatedAt';
+export const EVENT_TYPE = 'id name description schema deprecated retrySchedule createdAt updatedAt';
 export const WEBHOOK = `id name description url eventTypes channels headers status statusReason retrySchedule timeoutSeconds
-  rateLimitPerSecond previousSecretExpiresAt createdAt updatedAt pausedAt disabledAt deletedAt integrator { id name }
+  rateLimitPerSecond filter previousSecretExpiresAt createdAt updatedAt pausedAt disabledAt deletedAt integrator { id name }
   history { fromStatus toStatus reason createdAt }`;
 
 export const MUTATIONS = {

@@ -5,6 +5,9 @@ import {
   decryptSecret,
   encryptSecret,
   generateWebhookSecret,
+  signingSecret,
+  webhookSecretFormat,
+  webhookSecretProblem,
 } from '../../core/rules/secret.ts';
 import { parseSecretKey } from '../../infra/secret-key.ts';
 
@@ -139,5 +142,51 @@ describe('parseSecretKey', () => {
     }
     expect(message).toMatch(/^HOOKYARD_SECRET_KEY: must be 32 bytes/);
     if (value) expect(message).not.toContain(value);
+  });
+});
+
+describe('plain secrets (32 to 64 printable ASCII characters)', () => {
+  const plain = (n: number, char = 'k') => char.repeat(n);
+
+  it('accepts 32 and 64 characters, and refuses 31 and 65', () => {
+    expect(webhookSecretFormat(plain(32))).toBe('plain');
+    expect(webhookSecretFormat(plain(64))).toBe('plain');
+    expect(webhookSecretFormat(plain(31))).toBeNull();
+    expect(webhookSecretFormat(plain(65))).toBeNull();
+    expect(webhookSecretProblem(plain(31))).toMatch(/32 to 64 printable ASCII characters.*this one has 31 characters/);
+    expect(webhookSecretProblem(plain(64))).toBeNull();
+  });
+
+  it('accepts every printable ASCII character, spaces inside, and refuses a space at either end', () => {
+    const all = Array.from({ length: 0x7e - 0x20 + 1 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    expect(webhookSecretFormat(`!${all.slice(0, 62)}!`)).toBe('plain');
+    expect(webhookSecretFormat(`x${all.slice(62)}${'y'.repeat(10)}`)).toBe('plain');
+    expect(webhookSecretFormat(`a${' '.repeat(30)}b`)).toBe('plain');
+    expect(webhookSecretFormat(` ${plain(32)}`)).toBeNull();
+    expect(webhookSecretFormat(`${plain(32)} `)).toBeNull();
+  });
+
+  it('refuses control characters and anything outside ASCII (the verifiers read a raw string one byte per character)', () => {
+    expect(webhookSecretFormat(`${plain(31)}\t`)).toBeNull();
+    expect(webhookSecretFormat(`${plain(31)}\x7f`)).toBeNull();
+    expect(webhookSecretFormat(`${plain(31)}é`)).toBeNull();
+    expect(webhookSecretFormat(`${plain(30)}😀`)).toBeNull();
+    expect(webhookSecretProblem(`${plain(31)}é`)).toMatch(/some outside printable ASCII/);
+  });
+
+  it('reads anything starting with whsec_ as a Standard Webhooks secret, never as plain', () => {
+    expect(webhookSecretFormat(secretOf(32))).toBe('whsec');
+    expect(webhookSecretFormat(`whsec_${'x'.repeat(41)}`)).toBeNull();
+    expect(webhookSecretProblem(`whsec_${'x'.repeat(41)}`)).toMatch(/starting with whsec_ must go on with the standard base64/);
+    for (const value of [42, null, undefined]) expect(webhookSecretFormat(value as unknown as string)).toBeNull();
+  });
+
+  it('signs a plain secret with its UTF-8 bytes (stored as whsec_ + their base64), and keeps whsec_ secrets as they are', () => {
+    const secret = 'Tz8#q rS!v~{}|' + 'a'.repeat(18);
+    expect(signingSecret(secret)).toBe(`whsec_${Buffer.from(secret, 'utf8').toString('base64')}`);
+    expect(checkWebhookSecret(signingSecret(secret))).toBe(true);
+    const whsec = secretOf(24);
+    expect(signingSecret(whsec)).toBe(whsec);
+    expect(() => signingSecret(plain(31))).toThrow(/32 to 64/);
   });
 });

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../core/err
 import { OPERATIONAL_EVENT_TYPES, isReservedEventType } from '../../../core/publishing/operational-events.ts';
 import { eventTypeName, optionalText } from '../../../core/rules/text.ts';
 import { compilePayloadSchema } from '../../../core/rules/payload-schema.ts';
+import { checkRetrySchedule } from '../../../core/rules/webhook-fields.ts';
 import { escapeLike } from '../../../core/sql/like.ts';
 
 export const EventTypeRef = builder.node(EventType, {
@@ -20,6 +21,14 @@ export const EventTypeRef = builder.node(EventType, {
     description: t.exposeString('description'),
     schema: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.payloadSchema ?? null }),
     deprecated: t.exposeBoolean('deprecated'),
+    retrySchedule: t.field({
+      type: ['Int'],
+      nullable: true,
+      description:
+        "The default retry schedule (seconds before each retry) of this type's deliveries to webhooks without their own schedule; " +
+        "a webhook's own schedule wins. Null: Hookyard's default (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).",
+      resolve: (e) => e.retryScheduleSeconds ?? null,
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (e) => e.updatedAt }),
   }),
@@ -77,6 +86,7 @@ const RegisterEventTypeInput = builder.inputType('RegisterEventTypeInput', {
     name: t.string({ required: true, description: 'resource.action in lower case, e.g. invoice.created' }),
     description: t.string(),
     schema: t.field({ type: 'JSON', description: 'A JSON Schema that every published payload must satisfy.' }),
+    retrySchedule: t.intList({ description: 'Default retry schedule (seconds) for webhooks without their own; absent: Hookyard\'s default.' }),
   }),
 });
 
@@ -99,6 +109,7 @@ builder.mutationField('registerEventType', (t) =>
         name,
         description: optionalText('input.description', input.description),
         payloadSchema: (input.schema as Record<string, unknown> | null | undefined) ?? null,
+        retryScheduleSeconds: input.retrySchedule != null ? checkRetrySchedule('input.retrySchedule', input.retrySchedule) : null,
       });
       try {
         await ctx.em.flush();
@@ -119,6 +130,7 @@ const UpdateEventTypeInput = builder.inputType('UpdateEventTypeInput', {
     description: t.string(),
     schema: t.field({ type: 'JSON', description: 'A new JSON Schema; null removes it.' }),
     deprecated: t.boolean(),
+    retrySchedule: t.intList({ description: "A new default retry schedule (seconds) for webhooks without their own; null removes it (Hookyard's default applies)." }),
   }),
 });
 
@@ -137,6 +149,9 @@ builder.mutationField('updateEventType', (t) =>
         eventType.payloadSchema = (input.schema as Record<string, unknown> | null) ?? null;
       }
       if (input.deprecated != null) eventType.deprecated = input.deprecated;
+      if (input.retrySchedule !== undefined) {
+        eventType.retryScheduleSeconds = input.retrySchedule === null ? null : checkRetrySchedule('input.retrySchedule', input.retrySchedule);
+      }
       await ctx.em.flush();
       return { eventType };
     },

@@ -15,9 +15,8 @@ import { ConflictError, LimitExceededError, NotFoundError, ValidationError } fro
 import { optionalText, requiredText } from '../../../core/rules/text.ts';
 import { checkWebhookUrl } from '../../../core/rules/url-policy.ts';
 import { checkCustomHeaders } from '../../../core/rules/custom-headers.ts';
-import { checkWebhookSecret, encryptSecret, generateWebhookSecret } from '../../../core/rules/secret.ts';
+import { encryptSecret, generateWebhookSecret, signingSecret, webhookSecretProblem } from '../../../core/rules/secret.ts';
 import {
-  DEFAULT_RETRY_SCHEDULE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
   checkChannels,
   checkEventTypePatterns,
@@ -30,6 +29,8 @@ import {
   checkTimeoutSeconds,
 } from '../../../core/rules/webhook-fields.ts';
 import { transitionWebhook } from '../../../core/webhooks/webhook-transition.ts';
+import { checkFilter, testFilter } from '../../../core/rules/payload-filter.ts';
+import { Event } from '../../entities/Event.ts';
 import { notifyLiveUpdates, webhookUpdate } from '../../../core/live-updates/notify.ts';
 import { withTransaction } from '../../../infra/transaction.ts';
 import type { HmacHeader, SignatureScheme, WebhookStatus } from '../../entities/Webhook.ts';
@@ -81,7 +82,14 @@ export const WebhookRef = builder.node(Webhook, {
     }),
     status: t.field({ type: WebhookStatusEnum, resolve: (w) => w.status }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
-    retrySchedule: t.field({ type: ['Int'], description: 'Seconds before each retry; its length + 1 is the number of attempts.', resolve: (w) => w.retryScheduleSeconds }),
+    retrySchedule: t.field({
+      type: ['Int'],
+      nullable: true,
+      description:
+        "Its own retry schedule: seconds before each retry; its length + 1 is the number of attempts. It wins over the event type's. " +
+        "Null: each event type's default schedule applies (EventType.retrySchedule), else Hookyard's default (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).",
+      resolve: (w) => w.retryScheduleSeconds ?? null,
+    }),
     timeoutSeconds: t.int({ resolve: (w) => Math.round(w.timeoutMs / 1000) }),
     rateLimitPerSecond: t.exposeInt('rateLimitPerSecond', { nullable: true }),
     maxInFlight: t.exposeInt('maxInFlight', { description: 'Requests open at once to the endpoint at most, across every worker; more deliveries wait their turn in the queue.' }),
@@ -89,10 +97,21 @@ export const WebhookRef = builder.node(Webhook, {
     bodyFormat: t.field({ type: BodyFormatEnum, resolve: (w) => w.bodyFormat }),
     signature: t.field({ type: WebhookSignatureRef, resolve: (w) => w }),
     circuit: t.field({ type: WebhookCircuitRef, description: "The endpoint's circuit breaker.", resolve: (w) => w }),
+    filter: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'Only events that match this filter, beyond its event types and channels; null: every one. A JSON object over the event\'s ' +
+        'data (its payload: data.customer.country, data.items.0.sku, data.items.sku for any element), type, channel and source, ' +
+        'with $eq $neq $gt $gte $lt $lte $in $nin $exists $startsWith $contains and $and $or $not, e.g. ' +
+        '{"data.amount": {"$gte": 100}, "$or": [{"channel": "eu"}, {"data.vip": true}]}. Comparisons are strict: 10 and "10" differ.',
+      resolve: (w) => w.filter ?? null,
+    }),
     previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'While set and in the future, the previous secret signs too (after a rotation).',
+      description:
+        'While set and in the future (24 hours after the last rotateWebhookSecret), the secret that rotation replaced signs too, beside the current one; older secrets never do.',
       resolve: (w) => w.previousSecretExpiresAt ?? null,
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (w) => w.createdAt }),
@@ -295,9 +314,8 @@ function checkAllHeaders(ctx: Context, headers: Record<string, string>, storedSe
 
 function checkSecret(secret: string | null | undefined): string {
   if (secret == null) return generateWebhookSecret();
-  if (!checkWebhookSecret(secret)) {
-    throw new ValidationError('input.secret', 'a secret is whsec_ followed by the base64 of 24 to 64 random bytes; leave it out to have one generated');
-  }
+  const problem = webhookSecretProblem(secret);
+  if (problem) throw new ValidationError('input.secret', problem);
   return secret;
 }
 
@@ -332,10 +350,17 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     url: t.string({ required: true }),
     eventTypes: t.stringList({ required: true, description: 'Exact names (invoice.created) or wildcards (invoice.*, *).' }),
     channels: t.stringList({ description: 'Only events of these channels; empty or absent means all.' }),
-    secret: t.string({ description: 'whsec_ + base64 of 24 to 64 bytes; generated when absent.' }),
+    secret: t.string({
+      description:
+        'whsec_ + base64 of 24 to 64 bytes, or a plain secret of 32 to 64 printable ASCII characters (it signs with its UTF-8 bytes: ' +
+        'receivers verify with new Webhook(secret, { format: "raw" })); generated (whsec_) when absent.',
+    }),
     headers: t.field({ type: 'JSON', description: 'Custom headers, e.g. {"x-tenant": "acme"}.' }),
     secretHeaders: t.field({ type: 'JSON', description: 'Custom headers whose values are credentials, e.g. {"authorization": "Bearer ..."}: stored encrypted and never returned.' }),
-    retrySchedule: t.intList({ description: 'Seconds before each retry; default 5, 300, 1800, 7200, 18000, 36000, 36000.' }),
+    retrySchedule: t.intList({
+      description:
+        "Its own schedule: seconds before each retry. Absent: the event type's default schedule, else Hookyard's (5, 300, 1800, 7200, 18000, 36000, 36000).",
+    }),
     timeoutSeconds: t.int({ description: `Per-attempt timeout, default ${DEFAULT_TIMEOUT_SECONDS}.` }),
     rateLimitPerSecond: t.int({ description: 'Deliveries per second; extra deliveries wait, none are dropped.' }),
     maxInFlight: t.int({ description: `Requests open at once to the endpoint at most, 1 to ${MAX_IN_FLIGHT_RANGE.max}; default ${MAX_IN_FLIGHT_RANGE.default}.` }),
@@ -343,6 +368,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     ordering: t.field({ type: WebhookOrderingEnum, description: 'UNORDERED by default; FIFO sends one at a time in publish order.' }),
     bodyFormat: t.field({ type: BodyFormatEnum, description: 'CLOUDEVENTS_STRUCTURED by default.' }),
     signature: t.field({ type: SignatureInputRef, description: 'STANDARD_WEBHOOKS by default.' }),
+    filter: t.field({ type: 'JSON', description: 'A payload filter (see Webhook.filter); absent: every event of its types and channels.' }),
   }),
 });
 
@@ -362,7 +388,7 @@ builder.mutationField('createWebhook', (t) =>
         eventTypes: await checkSubscribedTypes(ctx, input.eventTypes),
         channels: checkChannels('input.channels', input.channels ?? []),
         headers: checkHeaders(input.headers ?? {}),
-        retryScheduleSeconds: checkRetrySchedule('input.retrySchedule', input.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS),
+        retryScheduleSeconds: input.retrySchedule != null ? checkRetrySchedule('input.retrySchedule', input.retrySchedule) : null,
         timeoutMs: checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         rateLimitPerSecond: checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond ?? null),
         maxInFlight: checkMaxInFlight('input.maxInFlight', checkOrdering(input.ordering ?? 'UNORDERED', input.maxInFlight, 'input.maxInFlight') ?? MAX_IN_FLIGHT_RANGE.default),
@@ -370,6 +396,7 @@ builder.mutationField('createWebhook', (t) =>
         circuitThreshold: checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold ?? DEFAULT_CIRCUIT_THRESHOLD),
         bodyFormat: input.bodyFormat ?? 'CLOUDEVENTS_STRUCTURED',
         ...signatureFields('input.signature', input.signature),
+        filter: input.filter != null ? checkFilter('input.filter', input.filter) : null,
       };
       const secretHeaders = checkAllHeaders(ctx, fields.headers, {}, input.secretHeaders);
       const webhook = await ctx.em.transactional(async (em) => {
@@ -393,7 +420,7 @@ builder.mutationField('createWebhook', (t) =>
           integratorId: integrator.id,
           ...fields,
           secretHeaders,
-          secretEncrypted: encryptSecret(secret, ctx.services.secretKey),
+          secretEncrypted: encryptSecret(signingSecret(secret), ctx.services.secretKey),
           status: 'ACTIVE',
           createdAt: now,
           updatedAt: now,
@@ -427,7 +454,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     channels: t.stringList(),
     headers: t.field({ type: 'JSON', description: 'Replaces the custom headers (not the secret ones).' }),
     secretHeaders: t.field({ type: 'JSON', description: 'A name with a value sets that secret header, with null removes it; secret headers not named are kept.' }),
-    retrySchedule: t.intList(),
+    retrySchedule: t.intList({ description: "Its own schedule; null removes it (the event type's default, else Hookyard's, applies)." }),
     timeoutSeconds: t.int(),
     rateLimitPerSecond: t.int({ description: 'null removes the limit.' }),
     maxInFlight: t.int({ description: 'Applies to deliveries queued from now on.' }),
@@ -435,6 +462,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     ordering: t.field({ type: WebhookOrderingEnum, description: 'FIFO applies at once, to deliveries already queued too (sets maxInFlight to 1).' }),
     bodyFormat: t.field({ type: BodyFormatEnum }),
     signature: t.field({ type: SignatureInputRef, description: 'Replaces the signature scheme.' }),
+    filter: t.field({ type: 'JSON', description: 'A new payload filter (see Webhook.filter); null removes it.' }),
   }),
 });
 
@@ -457,7 +485,9 @@ builder.mutationField('updateWebhook', (t) =>
         webhook.secretHeaders = checkAllHeaders(ctx, headers, webhook.secretHeaders ?? {}, input.secretHeaders);
         webhook.headers = headers;
       }
-      if (input.retrySchedule != null) webhook.retryScheduleSeconds = checkRetrySchedule('input.retrySchedule', input.retrySchedule);
+      if (input.retrySchedule !== undefined) {
+        webhook.retryScheduleSeconds = input.retrySchedule === null ? null : checkRetrySchedule('input.retrySchedule', input.retrySchedule);
+      }
       if (input.timeoutSeconds != null) webhook.timeoutMs = checkTimeoutSeconds('input.timeoutSeconds', input.timeoutSeconds) * 1000;
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
       if (input.ordering != null) webhook.ordering = input.ordering;
@@ -466,6 +496,7 @@ builder.mutationField('updateWebhook', (t) =>
       const maxInFlight = checkOrdering(webhook.ordering, input.maxInFlight ?? (input.ordering === 'FIFO' ? null : undefined), 'input.maxInFlight');
       if (maxInFlight != null) webhook.maxInFlight = checkMaxInFlight('input.maxInFlight', maxInFlight);
       if (input.circuitThreshold != null) webhook.circuitThreshold = checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold);
+      if (input.filter !== undefined) webhook.filter = input.filter === null ? null : checkFilter('input.filter', input.filter);
       await ctx.em.flush();
       await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       return { webhook };
@@ -545,25 +576,35 @@ builder.mutationField('deleteWebhook', (t) =>
 const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    secret: t.string({ description: 'The new secret; generated when absent.' }),
+    secret: t.string({ description: 'The new secret, in either form createWebhook takes; generated (whsec_) when absent.' }),
   }),
 });
 
 builder.mutationField('rotateWebhookSecret', (t) =>
   t.field({
     type: WebhookWithSecretPayload,
-    description: 'Replaces the signing secret. For 24 hours both secrets sign, so receivers can switch without missing a delivery.',
+    description:
+      'Replaces the signing secret. Until previousSecretExpiresAt (24 hours after this rotation) every request is signed with two ' +
+      'secrets: the new one and the one it replaced, so receivers can switch without missing a delivery. Only the last rotation ' +
+      'counts: rotating again within those 24 hours signs with the newest secret and the one before it, and the older one stops ' +
+      'signing at once. Concurrent rotations of one webhook take turns (each replaces the secret the previous one set), so none is lost.',
     args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
-      const webhook = await loadWebhook(ctx, String(input.id));
-      refuseDeleted(webhook, 'rotated');
       const secret = checkSecret(input.secret);
-      webhook.previousSecretEncrypted = webhook.secretEncrypted;
-      webhook.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
-      webhook.secretEncrypted = encryptSecret(secret, ctx.services.secretKey);
-      await ctx.em.flush();
+      const id = String(input.id);
+      const webhook = await ctx.em.transactional(async (em) => {
+        // Lock the row and read it fresh: a concurrent rotation waits here, then moves the
+        // secret this one set to previous, instead of both replacing the same old one.
+        const locked = await em.findOne(Webhook, { id, tenantId: ctx.viewer.tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+        if (!locked) throw new NotFoundError('webhook', id);
+        refuseDeleted(locked, 'rotated');
+        locked.previousSecretEncrypted = locked.secretEncrypted;
+        locked.previousSecretExpiresAt = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
+        locked.secretEncrypted = encryptSecret(signingSecret(secret), ctx.services.secretKey);
+        return locked;
+      });
       await notifyLiveUpdates(ctx.services.pool, [webhookUpdate(webhook)]);
       ctx.services.log.info({ webhookId: webhook.id }, 'webhook secret rotated');
       return { webhook, secret };
@@ -571,3 +612,50 @@ builder.mutationField('rotateWebhookSecret', (t) =>
   }),
 );
 
+
+const FilterTestEventInput = builder.inputType('FilterTestEventInput', {
+  description: 'An event to test a filter against, as publishEvent takes it.',
+  fields: (t) => ({
+    type: t.string({ required: true }),
+    payload: t.field({ type: 'JSON', required: true, description: 'The event\'s data.' }),
+    channel: t.string(),
+    source: t.string({ description: 'Default hookyard, as at publish.' }),
+  }),
+});
+
+const FilterTestResult = builder.objectRef<{ matched: boolean; condition: string; explanation: string; eventId: string | null }>('FilterTestResult').implement({
+  description: 'Whether an event matches a filter, and the condition that decided.',
+  fields: (t) => ({
+    eventId: t.id({ nullable: true, description: 'The stored event tested (eventId); null for an event given in the call.', resolve: (r) => r.eventId }),
+    matched: t.exposeBoolean('matched'),
+    condition: t.exposeString('condition', {
+      description: 'Where in the filter the deciding condition is, e.g. $or[1].data.amount.$gt; empty for an empty filter.',
+    }),
+    explanation: t.exposeString('explanation', { description: 'e.g. data.amount is 42, not greater than 100' }),
+  }),
+});
+
+builder.queryField('testWebhookFilter', (t) =>
+  t.field({
+    type: FilterTestResult,
+    description:
+      'Tests a payload filter (see Webhook.filter) against an event given here or a stored one (eventId), exactly as publishing ' +
+      'would: whether it matches, and which condition decided. A filter that could not be saved answers its ValidationError.',
+    args: {
+      filter: t.arg({ type: 'JSON', required: true }),
+      event: t.arg({ type: FilterTestEventInput }),
+      eventId: t.arg.id({ description: 'A stored event of this tenant, e.g. a recent one from the event log.' }),
+    },
+    errors: {},
+    resolve: async (_root, args, ctx) => {
+      if ((args.event == null) === (args.eventId == null)) throw new ValidationError('event', 'give either event (type, payload, channel, source) or eventId');
+      if (args.event) {
+        const e = args.event;
+        return { ...testFilter('filter', args.filter, { type: e.type, channel: e.channel ?? null, source: e.source ?? 'hookyard', data: e.payload }), eventId: null };
+      }
+      const stored = await ctx.em.findOne(Event, { id: String(args.eventId), tenantId: ctx.viewer.tenantId });
+      if (!stored) throw new NotFoundError('event', String(args.eventId));
+      return { ...testFilter('filter', args.filter, { type: stored.type, channel: stored.channel ?? null, source: stored.source, data: stored.payload }), eventId: stored.id };
+    },
+  }),
+);

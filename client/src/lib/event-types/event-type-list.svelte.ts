@@ -2,6 +2,7 @@ import type { Api } from '../graphql/api.ts';
 import { EventTypesDocument, RegisterEventTypeDocument, UpdateEventTypeDocument, type EventTypeFieldsFragment } from '../graphql/generated.ts';
 import { mutationError, type MutationError } from '../forms/mutation-result.ts';
 import { SearchedList } from '../lists/searched-list.svelte.ts';
+import { parseSchedule } from '../format/time.ts';
 
 export interface EventTypeDraft {
   name: string;
@@ -9,6 +10,8 @@ export interface EventTypeDraft {
   /** JSON Schema as text; '' means none. */
   schema: string;
   deprecated: boolean;
+  /** The default retry schedule as typed (5s, 5m, 2h); '' means none (Hookyard's default). */
+  retrySchedule: string;
 }
 
 /** The event type catalogue: searched on the server, 100 a page with "load more". */
@@ -37,9 +40,17 @@ export class EventTypeList extends SearchedList<EventTypeFieldsFragment> {
         return { __typename: 'ValidationError', code: 'VALIDATION', field: 'input.schema', message: `not JSON: ${(error as Error).message}` };
       }
     }
+    let retrySchedule: number[] | null = null;
+    if (draft.retrySchedule.trim()) {
+      try {
+        retrySchedule = parseSchedule(draft.retrySchedule);
+      } catch (error) {
+        return { __typename: 'ValidationError', code: 'VALIDATION', field: 'input.retrySchedule', message: (error as Error).message };
+      }
+    }
     const result = id
-      ? (await this.#api.mutate(UpdateEventTypeDocument, { input: { id, description: draft.description.trim(), schema, deprecated: draft.deprecated } })).updateEventType
-      : (await this.#api.mutate(RegisterEventTypeDocument, { input: { name: draft.name.trim(), description: draft.description.trim(), schema } })).registerEventType;
+      ? (await this.#api.mutate(UpdateEventTypeDocument, { input: { id, description: draft.description.trim(), schema, deprecated: draft.deprecated, retrySchedule } })).updateEventType
+      : (await this.#api.mutate(RegisterEventTypeDocument, { input: { name: draft.name.trim(), description: draft.description.trim(), schema, retrySchedule } })).registerEventType;
     const error = mutationError(result);
     if (error) return error;
     if (result.__typename === 'EventTypePayload') this.put(result.eventType);

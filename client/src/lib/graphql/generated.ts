@@ -40,6 +40,7 @@ export interface CreateWebhookInput {
   circuitThreshold?: number | null;
   description?: string | null;
   eventTypes: Array<string>;
+  filter?: unknown | null;
   headers?: unknown | null;
   integratorId: string;
   maxInFlight?: number | null;
@@ -98,6 +99,13 @@ export interface EventFilter {
   type?: string | null;
 }
 
+export interface FilterTestEventInput {
+  channel?: string | null;
+  payload: unknown;
+  source?: string | null;
+  type: string;
+}
+
 export type HmacAlgorithm = 'SHA256' | 'SHA512';
 export const HmacAlgorithmValues: readonly HmacAlgorithm[] = ['SHA256', 'SHA512'];
 
@@ -126,6 +134,7 @@ export interface PublishEventsInput {
 export interface RegisterEventTypeInput {
   description?: string | null;
   name: string;
+  retrySchedule?: Array<number> | null;
   schema?: unknown | null;
 }
 
@@ -165,6 +174,7 @@ export interface UpdateEventTypeInput {
   deprecated?: boolean | null;
   description?: string | null;
   id: string;
+  retrySchedule?: Array<number> | null;
   schema?: unknown | null;
 }
 
@@ -181,6 +191,7 @@ export interface UpdateWebhookInput {
   circuitThreshold?: number | null;
   description?: string | null;
   eventTypes?: Array<string> | null;
+  filter?: unknown | null;
   headers?: unknown | null;
   id: string;
   maxInFlight?: number | null;
@@ -593,6 +604,7 @@ export type EventTypeFieldsFragment = {
   description: string;
   schema: unknown | null;
   deprecated: boolean;
+  retrySchedule: Array<number> | null;
   createdAt: string;
   updatedAt: string;
 };
@@ -611,6 +623,7 @@ export type EventTypesResult = {
         description: string;
         schema: unknown | null;
         deprecated: boolean;
+        retrySchedule: Array<number> | null;
         createdAt: string;
         updatedAt: string;
       };
@@ -622,7 +635,7 @@ export type EventTypesVariables = {
   first: number;
   after?: string | null;
 };
-export const EventTypesDocument = gql<EventTypesResult, EventTypesVariables>("query EventTypes($search: String, $first: Int!, $after: String) {\n  eventTypes(\n    search: $search\n    first: $first\n    after: $after\n    includeDeprecated: true\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...EventTypeFields\n      }\n    }\n  }\n}\nfragment EventTypeFields on EventType {\n  id\n  name\n  description\n  schema\n  deprecated\n  createdAt\n  updatedAt\n}");
+export const EventTypesDocument = gql<EventTypesResult, EventTypesVariables>("query EventTypes($search: String, $first: Int!, $after: String) {\n  eventTypes(\n    search: $search\n    first: $first\n    after: $after\n    includeDeprecated: true\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...EventTypeFields\n      }\n    }\n  }\n}\nfragment EventTypeFields on EventType {\n  id\n  name\n  description\n  schema\n  deprecated\n  retrySchedule\n  createdAt\n  updatedAt\n}");
 
 export type RegisterEventTypeResult = {
   registerEventType: {
@@ -641,6 +654,7 @@ export type RegisterEventTypeResult = {
       description: string;
       schema: unknown | null;
       deprecated: boolean;
+      retrySchedule: Array<number> | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -666,7 +680,7 @@ export type RegisterEventTypeResult = {
 export type RegisterEventTypeVariables = {
   input: RegisterEventTypeInput;
 };
-export const RegisterEventTypeDocument = gql<RegisterEventTypeResult, RegisterEventTypeVariables>("mutation RegisterEventType($input: RegisterEventTypeInput!) {\n  registerEventType(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on EventTypePayload {\n      eventType {\n        ...EventTypeFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment EventTypeFields on EventType {\n  id\n  name\n  description\n  schema\n  deprecated\n  createdAt\n  updatedAt\n}");
+export const RegisterEventTypeDocument = gql<RegisterEventTypeResult, RegisterEventTypeVariables>("mutation RegisterEventType($input: RegisterEventTypeInput!) {\n  registerEventType(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on EventTypePayload {\n      eventType {\n        ...EventTypeFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment EventTypeFields on EventType {\n  id\n  name\n  description\n  schema\n  deprecated\n  retrySchedule\n  createdAt\n  updatedAt\n}");
 
 export type UpdateEventTypeResult = {
   updateEventType: {
@@ -685,6 +699,7 @@ export type UpdateEventTypeResult = {
       description: string;
       schema: unknown | null;
       deprecated: boolean;
+      retrySchedule: Array<number> | null;
       createdAt: string;
       updatedAt: string;
     };
@@ -710,7 +725,7 @@ export type UpdateEventTypeResult = {
 export type UpdateEventTypeVariables = {
   input: UpdateEventTypeInput;
 };
-export const UpdateEventTypeDocument = gql<UpdateEventTypeResult, UpdateEventTypeVariables>("mutation UpdateEventType($input: UpdateEventTypeInput!) {\n  updateEventType(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on EventTypePayload {\n      eventType {\n        ...EventTypeFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment EventTypeFields on EventType {\n  id\n  name\n  description\n  schema\n  deprecated\n  createdAt\n  updatedAt\n}");
+export const UpdateEventTypeDocument = gql<UpdateEventTypeResult, UpdateEventTypeVariables>("mutation UpdateEventType($input: UpdateEventTypeInput!) {\n  updateEventType(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on EventTypePayload {\n      eventType {\n        ...EventTypeFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment EventTypeFields on EventType {\n  id\n  name\n  description\n  schema\n  deprecated\n  retrySchedule\n  createdAt\n  updatedAt\n}");
 
 export type PublishEventResult = {
   publishEvent: {
@@ -1098,9 +1113,10 @@ export type WebhookFieldsFragment = {
   secretHeaderNames: Array<string>;
   status: WebhookStatus;
   statusReason: string | null;
-  retrySchedule: Array<number>;
+  retrySchedule: Array<number> | null;
   timeoutSeconds: number;
   rateLimitPerSecond: number | null;
+  filter: unknown | null;
   previousSecretExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -1139,9 +1155,10 @@ export type WebhooksResult = {
         secretHeaderNames: Array<string>;
         status: WebhookStatus;
         statusReason: string | null;
-        retrySchedule: Array<number>;
+        retrySchedule: Array<number> | null;
         timeoutSeconds: number;
         rateLimitPerSecond: number | null;
+        filter: unknown | null;
         previousSecretExpiresAt: string | null;
         createdAt: string;
         updatedAt: string;
@@ -1161,7 +1178,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
@@ -1188,9 +1205,10 @@ export type WebhookDetailResult = {
     secretHeaderNames: Array<string>;
     status: WebhookStatus;
     statusReason: string | null;
-    retrySchedule: Array<number>;
+    retrySchedule: Array<number> | null;
     timeoutSeconds: number;
     rateLimitPerSecond: number | null;
+    filter: unknown | null;
     previousSecretExpiresAt: string | null;
     createdAt: string;
     updatedAt: string;
@@ -1213,7 +1231,7 @@ export type WebhookDetailResult = {
 export type WebhookDetailVariables = {
   id: string;
 };
-export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type CreateWebhookResult = {
   createWebhook: {
@@ -1255,9 +1273,10 @@ export type CreateWebhookResult = {
       secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
-      retrySchedule: Array<number>;
+      retrySchedule: Array<number> | null;
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
+      filter: unknown | null;
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1274,7 +1293,7 @@ export type CreateWebhookResult = {
 export type CreateWebhookVariables = {
   input: CreateWebhookInput;
 };
-export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type UpdateWebhookResult = {
   updateWebhook: {
@@ -1315,9 +1334,10 @@ export type UpdateWebhookResult = {
       secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
-      retrySchedule: Array<number>;
+      retrySchedule: Array<number> | null;
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
+      filter: unknown | null;
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1334,7 +1354,7 @@ export type UpdateWebhookResult = {
 export type UpdateWebhookVariables = {
   input: UpdateWebhookInput;
 };
-export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type PauseWebhookResult = {
   pauseWebhook: {
@@ -1375,9 +1395,10 @@ export type PauseWebhookResult = {
       secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
-      retrySchedule: Array<number>;
+      retrySchedule: Array<number> | null;
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
+      filter: unknown | null;
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1394,7 +1415,7 @@ export type PauseWebhookResult = {
 export type PauseWebhookVariables = {
   input: WebhookActionInput;
 };
-export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type ResumeWebhookResult = {
   resumeWebhook: {
@@ -1435,9 +1456,10 @@ export type ResumeWebhookResult = {
       secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
-      retrySchedule: Array<number>;
+      retrySchedule: Array<number> | null;
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
+      filter: unknown | null;
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1454,7 +1476,7 @@ export type ResumeWebhookResult = {
 export type ResumeWebhookVariables = {
   input: WebhookActionInput;
 };
-export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeleteWebhookResult = {
   deleteWebhook: {
@@ -1495,9 +1517,10 @@ export type DeleteWebhookResult = {
       secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
-      retrySchedule: Array<number>;
+      retrySchedule: Array<number> | null;
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
+      filter: unknown | null;
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1514,7 +1537,7 @@ export type DeleteWebhookResult = {
 export type DeleteWebhookVariables = {
   input: WebhookActionInput;
 };
-export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type RotateWebhookSecretResult = {
   rotateWebhookSecret: {
@@ -1556,9 +1579,10 @@ export type RotateWebhookSecretResult = {
       secretHeaderNames: Array<string>;
       status: WebhookStatus;
       statusReason: string | null;
-      retrySchedule: Array<number>;
+      retrySchedule: Array<number> | null;
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
+      filter: unknown | null;
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1575,7 +1599,7 @@ export type RotateWebhookSecretResult = {
 export type RotateWebhookSecretVariables = {
   input: RotateWebhookSecretInput;
 };
-export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type SendTestEventResult = {
   sendTestEvent: {
@@ -1627,9 +1651,10 @@ export type WebhookUpdatedResult = {
     secretHeaderNames: Array<string>;
     status: WebhookStatus;
     statusReason: string | null;
-    retrySchedule: Array<number>;
+    retrySchedule: Array<number> | null;
     timeoutSeconds: number;
     rateLimitPerSecond: number | null;
+    filter: unknown | null;
     previousSecretExpiresAt: string | null;
     createdAt: string;
     updatedAt: string;
@@ -1645,4 +1670,64 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+
+export type TestWebhookFilterResult = {
+  testWebhookFilter: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'FilterTestResult';
+    matched: boolean;
+    condition: string;
+    explanation: string;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type TestWebhookFilterVariables = {
+  filter: unknown;
+  event?: FilterTestEventInput | null;
+  eventId?: string | null;
+};
+export const TestWebhookFilterDocument = gql<TestWebhookFilterResult, TestWebhookFilterVariables>("query TestWebhookFilter($filter: JSON!, $event: FilterTestEventInput, $eventId: ID) {\n  testWebhookFilter(filter: $filter, event: $event, eventId: $eventId) {\n    __typename\n    ...ErrorFields\n    ... on FilterTestResult {\n      matched\n      condition\n      explanation\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+
+export type RecentEventsResult = {
+  events: {
+    edges: Array<{
+      node: {
+        id: string;
+        type: string;
+        channel: string | null;
+        source: string;
+        payload: unknown;
+        createdAt: string;
+      };
+    }>;
+  };
+};
+export type RecentEventsVariables = {
+  filter?: EventFilter | null;
+  first: number;
+};
+export const RecentEventsDocument = gql<RecentEventsResult, RecentEventsVariables>("query RecentEvents($filter: EventFilter, $first: Int!) {\n  events(filter: $filter, first: $first) {\n    edges {\n      node {\n        id\n        type\n        channel\n        source\n        payload\n        createdAt\n      }\n    }\n  }\n}");
