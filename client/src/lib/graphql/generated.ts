@@ -1117,6 +1117,25 @@ export type WebhookFieldsFragment = {
   timeoutSeconds: number;
   rateLimitPerSecond: number | null;
   filter: unknown | null;
+  maxInFlight: number;
+  ordering: WebhookOrdering;
+  bodyFormat: WebhookBodyFormat;
+  signature: {
+    scheme: SignatureScheme;
+    header: string | null;
+    algorithm: HmacAlgorithm | null;
+    encoding: HmacEncoding | null;
+    prefix: string | null;
+    signed: HmacSignedContent | null;
+    timestampHeader: string | null;
+  };
+  circuit: {
+    state: CircuitState;
+    threshold: number;
+    failures: number;
+    openedAt: string | null;
+    nextProbeAt: string | null;
+  };
   previousSecretExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -1159,6 +1178,25 @@ export type WebhooksResult = {
         timeoutSeconds: number;
         rateLimitPerSecond: number | null;
         filter: unknown | null;
+        maxInFlight: number;
+        ordering: WebhookOrdering;
+        bodyFormat: WebhookBodyFormat;
+        signature: {
+          scheme: SignatureScheme;
+          header: string | null;
+          algorithm: HmacAlgorithm | null;
+          encoding: HmacEncoding | null;
+          prefix: string | null;
+          signed: HmacSignedContent | null;
+          timestampHeader: string | null;
+        };
+        circuit: {
+          state: CircuitState;
+          threshold: number;
+          failures: number;
+          openedAt: string | null;
+          nextProbeAt: string | null;
+        };
         previousSecretExpiresAt: string | null;
         createdAt: string;
         updatedAt: string;
@@ -1178,7 +1216,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
@@ -1209,6 +1247,25 @@ export type WebhookDetailResult = {
     timeoutSeconds: number;
     rateLimitPerSecond: number | null;
     filter: unknown | null;
+    maxInFlight: number;
+    ordering: WebhookOrdering;
+    bodyFormat: WebhookBodyFormat;
+    signature: {
+      scheme: SignatureScheme;
+      header: string | null;
+      algorithm: HmacAlgorithm | null;
+      encoding: HmacEncoding | null;
+      prefix: string | null;
+      signed: HmacSignedContent | null;
+      timestampHeader: string | null;
+    };
+    circuit: {
+      state: CircuitState;
+      threshold: number;
+      failures: number;
+      openedAt: string | null;
+      nextProbeAt: string | null;
+    };
     previousSecretExpiresAt: string | null;
     createdAt: string;
     updatedAt: string;
@@ -1231,7 +1288,7 @@ export type WebhookDetailResult = {
 export type WebhookDetailVariables = {
   id: string;
 };
-export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type CreateWebhookResult = {
   createWebhook: {
@@ -1277,6 +1334,25 @@ export type CreateWebhookResult = {
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
       filter: unknown | null;
+      maxInFlight: number;
+      ordering: WebhookOrdering;
+      bodyFormat: WebhookBodyFormat;
+      signature: {
+        scheme: SignatureScheme;
+        header: string | null;
+        algorithm: HmacAlgorithm | null;
+        encoding: HmacEncoding | null;
+        prefix: string | null;
+        signed: HmacSignedContent | null;
+        timestampHeader: string | null;
+      };
+      circuit: {
+        state: CircuitState;
+        threshold: number;
+        failures: number;
+        openedAt: string | null;
+        nextProbeAt: string | null;
+      };
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1293,7 +1369,7 @@ export type CreateWebhookResult = {
 export type CreateWebhookVariables = {
   input: CreateWebhookInput;
 };
-export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type UpdateWebhookResult = {
   updateWebhook: {
@@ -1338,6 +1414,25 @@ export type UpdateWebhookResult = {
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
       filter: unknown | null;
+      maxInFlight: number;
+      ordering: WebhookOrdering;
+      bodyFormat: WebhookBodyFormat;
+      signature: {
+        scheme: SignatureScheme;
+        header: string | null;
+        algorithm: HmacAlgorithm | null;
+        encoding: HmacEncoding | null;
+        prefix: string | null;
+        signed: HmacSignedContent | null;
+        timestampHeader: string | null;
+      };
+      circuit: {
+        state: CircuitState;
+        threshold: number;
+        failures: number;
+        openedAt: string | null;
+        nextProbeAt: string | null;
+      };
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1354,7 +1449,7 @@ export type UpdateWebhookResult = {
 export type UpdateWebhookVariables = {
   input: UpdateWebhookInput;
 };
-export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type PauseWebhookResult = {
   pauseWebhook: {
@@ -1399,6 +1494,25 @@ export type PauseWebhookResult = {
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
       filter: unknown | null;
+      maxInFlight: number;
+      ordering: WebhookOrdering;
+      bodyFormat: WebhookBodyFormat;
+      signature: {
+        scheme: SignatureScheme;
+        header: string | null;
+        algorithm: HmacAlgorithm | null;
+        encoding: HmacEncoding | null;
+        prefix: string | null;
+        signed: HmacSignedContent | null;
+        timestampHeader: string | null;
+      };
+      circuit: {
+        state: CircuitState;
+        threshold: number;
+        failures: number;
+        openedAt: string | null;
+        nextProbeAt: string | null;
+      };
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1415,7 +1529,7 @@ export type PauseWebhookResult = {
 export type PauseWebhookVariables = {
   input: WebhookActionInput;
 };
-export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type ResumeWebhookResult = {
   resumeWebhook: {
@@ -1460,6 +1574,25 @@ export type ResumeWebhookResult = {
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
       filter: unknown | null;
+      maxInFlight: number;
+      ordering: WebhookOrdering;
+      bodyFormat: WebhookBodyFormat;
+      signature: {
+        scheme: SignatureScheme;
+        header: string | null;
+        algorithm: HmacAlgorithm | null;
+        encoding: HmacEncoding | null;
+        prefix: string | null;
+        signed: HmacSignedContent | null;
+        timestampHeader: string | null;
+      };
+      circuit: {
+        state: CircuitState;
+        threshold: number;
+        failures: number;
+        openedAt: string | null;
+        nextProbeAt: string | null;
+      };
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1476,7 +1609,7 @@ export type ResumeWebhookResult = {
 export type ResumeWebhookVariables = {
   input: WebhookActionInput;
 };
-export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeleteWebhookResult = {
   deleteWebhook: {
@@ -1521,6 +1654,25 @@ export type DeleteWebhookResult = {
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
       filter: unknown | null;
+      maxInFlight: number;
+      ordering: WebhookOrdering;
+      bodyFormat: WebhookBodyFormat;
+      signature: {
+        scheme: SignatureScheme;
+        header: string | null;
+        algorithm: HmacAlgorithm | null;
+        encoding: HmacEncoding | null;
+        prefix: string | null;
+        signed: HmacSignedContent | null;
+        timestampHeader: string | null;
+      };
+      circuit: {
+        state: CircuitState;
+        threshold: number;
+        failures: number;
+        openedAt: string | null;
+        nextProbeAt: string | null;
+      };
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1537,7 +1689,7 @@ export type DeleteWebhookResult = {
 export type DeleteWebhookVariables = {
   input: WebhookActionInput;
 };
-export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type RotateWebhookSecretResult = {
   rotateWebhookSecret: {
@@ -1583,6 +1735,25 @@ export type RotateWebhookSecretResult = {
       timeoutSeconds: number;
       rateLimitPerSecond: number | null;
       filter: unknown | null;
+      maxInFlight: number;
+      ordering: WebhookOrdering;
+      bodyFormat: WebhookBodyFormat;
+      signature: {
+        scheme: SignatureScheme;
+        header: string | null;
+        algorithm: HmacAlgorithm | null;
+        encoding: HmacEncoding | null;
+        prefix: string | null;
+        signed: HmacSignedContent | null;
+        timestampHeader: string | null;
+      };
+      circuit: {
+        state: CircuitState;
+        threshold: number;
+        failures: number;
+        openedAt: string | null;
+        nextProbeAt: string | null;
+      };
       previousSecretExpiresAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -1599,7 +1770,7 @@ export type RotateWebhookSecretResult = {
 export type RotateWebhookSecretVariables = {
   input: RotateWebhookSecretInput;
 };
-export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type SendTestEventResult = {
   sendTestEvent: {
@@ -1655,6 +1826,25 @@ export type WebhookUpdatedResult = {
     timeoutSeconds: number;
     rateLimitPerSecond: number | null;
     filter: unknown | null;
+    maxInFlight: number;
+    ordering: WebhookOrdering;
+    bodyFormat: WebhookBodyFormat;
+    signature: {
+      scheme: SignatureScheme;
+      header: string | null;
+      algorithm: HmacAlgorithm | null;
+      encoding: HmacEncoding | null;
+      prefix: string | null;
+      signed: HmacSignedContent | null;
+      timestampHeader: string | null;
+    };
+    circuit: {
+      state: CircuitState;
+      threshold: number;
+      failures: number;
+      openedAt: string | null;
+      nextProbeAt: string | null;
+    };
     previousSecretExpiresAt: string | null;
     createdAt: string;
     updatedAt: string;
@@ -1670,7 +1860,7 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type TestWebhookFilterResult = {
   testWebhookFilter: {
