@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { mutate } from '../support/graphql.ts';
+import { sql as sqlExec } from '../support/sql.ts';
 import { browserAvailable, launchBrowser, nav, openPage, signIn, until } from './support/browser.ts';
 
 const MUTATING_CONTROL = /^(Pause|Resume|Edit|Delete|Revoke|Resend|Retry…|Rotate secret|Send test event|Add webhook)$|^(New|Register|Create|Turn sending) /;
@@ -116,10 +117,21 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await page.getByLabel('Timeout (seconds)').fill('5');
     await page.getByLabel('Rate limit (per second)').fill('50');
     await page.getByLabel('Filter (JSON)').fill('{"data.total": {"$gtt": 100}}');
+    await page.getByLabel('Requests at once').fill('4');
+    await page.getByLabel('Circuit opens after').fill('7');
+    await page.getByLabel('Body format').selectOption('CLOUDEVENTS_BINARY');
+    await page.getByLabel('Signature').selectOption('CUSTOM');
+    // A header Hookyard sets itself: refused by the server, next to the signature field.
+    await page.getByLabel('Header', { exact: true }).fill('webhook-signature');
+    await page.getByLabel('Hash').selectOption('SHA512');
+    await page.getByLabel('Prefix').fill('v1=');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await until(() => page.locator('#wh-url-error').textContent()).toContain('https://');
 
     await page.getByLabel('URL').fill(receiver.url);
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await until(() => page.locator('#wh-signature-error').textContent()).toContain('Hookyard sets itself');
+    await page.getByLabel('Header', { exact: true }).fill('x-acme-signature');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     // The server's refusal of the filter, with the path inside it, next to the filter.
     await until(() => page.locator('#wh-filter-error').textContent()).toContain('data.total.$gtt: $gtt is not an operator');
@@ -142,7 +154,10 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     expect(await page.content()).not.toContain('dashboard-secret');
 
     await until(() => page.locator('[data-webhook-filter]').textContent()).toContain('"$gte": 100');
-    const { data } = await hy.admin('{ webhooks(first: 10) { edges { node { name url channels headers secretHeaderNames retrySchedule timeoutSeconds rateLimitPerSecond eventTypes filter } } } }');
+    expect(await page.locator('[data-webhook-circuit]').textContent()).toContain('opens after 7 failed attempts in a row');
+    const { data } = await hy.admin(
+      '{ webhooks(first: 10) { edges { node { name url channels headers secretHeaderNames retrySchedule timeoutSeconds rateLimitPerSecond eventTypes filter maxInFlight bodyFormat signature { scheme header algorithm prefix } } } } }',
+    );
     expect(data.webhooks.edges[0].node).toEqual({
       name: 'Billing',
       url: receiver.url,
@@ -154,7 +169,17 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
       rateLimitPerSecond: 50,
       eventTypes: ['invoice.created'],
       filter: { 'data.total': { $gte: 100 } },
+      maxInFlight: 4,
+      bodyFormat: 'CLOUDEVENTS_BINARY',
+      signature: { scheme: 'HMAC_HEADER', header: 'x-acme-signature', algorithm: 'SHA512', prefix: 'v1=' },
     });
+    // An open circuit shows on the page, with when the probe goes.
+    const webhookId = (await hy.admin('{ webhooks(first: 1) { edges { node { id } } } }')).data.webhooks.edges[0].node.id;
+    await sqlExec(hy.databaseUrl, `update webhook set circuit_state = 'OPEN', circuit_failures = 7, circuit_opened_at = now(), circuit_next_probe_at = now() + interval '30 seconds' where id = $1`, [webhookId]);
+    await page.reload();
+    await until(() => page.getByTestId('circuit-callout').textContent()).toContain('after 7 failed attempts in a row');
+    expect(await page.locator('[data-circuit="OPEN"]').count()).toBe(1);
+    await sqlExec(hy.databaseUrl, `update webhook set circuit_state = 'CLOSED', circuit_failures = 0, circuit_opened_at = null, circuit_next_probe_at = null where id = $1`, [webhookId]);
   });
 
   it('pauses and resumes a webhook, and deletes it only after the confirmation', async () => {
