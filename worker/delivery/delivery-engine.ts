@@ -37,6 +37,8 @@ export interface DeliveryEngineDeps {
 }
 
 const OPEN = new Set(['PENDING', 'RETRYING']);
+/** After a short fetch, how soon freed slots are refilled (a fetch per freed slot would scan full webhooks' backlogs each time). */
+const REFILL_MS = 20;
 
 /** What becomes of a fetched job before any request. */
 type Plan =
@@ -78,22 +80,44 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     });
   }
 
+  /**
+   * A fetch that came back short means nothing more was due, or the webhooks with a
+   * backlog are at their maxInFlight: each fetch then skips their queued jobs (pg-boss's
+   * group concurrency), which costs more the longer their backlog, so a freed slot must
+   * not cost a fetch of its own. After a short fetch, the loop wakes REFILL_MS after a
+   * quarter of a batch was freed (or all); at full capacity, once that much room is free.
+   */
+  let waitingFor: 'room' | 'work' = 'work';
+  let refill: ReturnType<typeof setTimeout> | null = null;
+  // Each fetch costs the same queries whatever it returns: wait for this much room first.
+  const minFetch = Math.max(1, Math.floor(Math.min(deps.batchSize, deps.maxInFlight) / 4));
+  let freedSinceFetch = 0;
   function release(count: number): void {
     inFlight -= count;
+    freedSinceFetch += count;
     deliveriesInFlight.set(inFlight);
-    wake();
+    if (waitingFor === 'room') {
+      if (deps.maxInFlight - inFlight >= minFetch || inFlight === 0) wake();
+    } else if (freedSinceFetch >= minFetch || inFlight === 0) {
+      refill ??= setTimeout(() => {
+        refill = null;
+        wake();
+      }, REFILL_MS);
+    }
   }
 
   async function loop(): Promise<void> {
     let failures = 0;
     while (!stopping) {
       const room = deps.maxInFlight - inFlight;
-      if (room <= 0) {
+      if (room <= 0 || (room < minFetch && inFlight > 0)) {
+        waitingFor = 'room';
         await pause(deps.pollMs);
         continue;
       }
       const asked = Math.min(room, deps.batchSize);
       let jobs: Job<DeliverJob | DeliverJobV1>[];
+      freedSinceFetch = 0;
       try {
         jobs = await deps.boss.fetch<DeliverJob | DeliverJobV1>(QUEUES.deliver, { batchSize: asked, groupConcurrency: DELIVER_GROUP_CONCURRENCY });
         failures = 0;
@@ -104,6 +128,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         continue;
       }
       if (jobs.length === 0) {
+        waitingFor = 'work';
         await pause(deps.pollMs);
         continue;
       }
@@ -112,8 +137,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       const handled = handleJobs(jobs).catch((error) => deps.log.error({ err: error }, 'delivery jobs failed; they run again when the lease ends'));
       handling.add(handled);
       void handled.finally(() => handling.delete(handled));
-      // Fewer than asked: nothing more is due now; wait for a wake-up or the next poll.
-      if (jobs.length < asked) await pause(deps.pollMs);
+      // Fewer than asked: nothing more is due now (or its webhooks are full); wait for new
+      // jobs, the next refill, or the next poll.
+      if (jobs.length < asked) {
+        waitingFor = 'work';
+        await pause(deps.pollMs);
+      } else waitingFor = 'room';
     }
   }
 
@@ -360,6 +389,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     /** Stops fetching, and resolves once every job in hand is recorded. */
     async stop(): Promise<void> {
       stopping = true;
+      if (refill) clearTimeout(refill);
       wake();
       await running;
       while (handling.size) await Promise.allSettled([...handling]);
