@@ -6,6 +6,11 @@ import type { JobInsert, Queue } from 'pg-boss';
 export const QUEUES = {
   deliver: 'deliver',
   retention: 'retention',
+  // Inbound processing (worker/inbound/): one job per request of an IMMEDIATE hook; one
+  // drain per hook at a time for SEQUENTIAL and SCHEDULED hooks; the expiry sweep.
+  inboundRequest: 'inbound-request',
+  inboundDrain: 'inbound-drain',
+  inboundExpiry: 'inbound-expiry',
 } as const;
 
 /** Each queue's pg-boss settings; the lease is the workers' setting (HOOKYARD_DELIVERY_LEASE_SECONDS). */
@@ -26,6 +31,7 @@ export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 
       deleteAfterSeconds: 3600,
     },
     [QUEUES.retention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
+    ...inboundQueueSettings(leaseSeconds),
   };
 }
 
@@ -61,4 +67,38 @@ export function deliverJob(delivery: { id: string; tenantId: string; attemptCoun
 export function readDeliverJob(data: DeliverJob | DeliverJobV1): DeliverJob {
   if (data.v === 1) return { v: 2, deliveryId: data.d, tenantId: data.t, attemptCount: data.n, ...(data.m ? { manual: true as const } : {}) };
   return data;
+}
+
+/** The inbound queues: a job of a worker that died runs again after the lease; publishing is idempotent per request. */
+function inboundQueueSettings(leaseSeconds: number): Record<string, Omit<Queue, 'name'>> {
+  const retries = { retryLimit: 50, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, deleteAfterSeconds: 3600 };
+  return {
+    [QUEUES.inboundRequest]: { notify: false, expireInSeconds: leaseSeconds, ...retries },
+    // stately with the hook id as singletonKey: at most one drain of a hook runs (across
+    // every worker process) and one waits, so SEQUENTIAL items go one at a time in order.
+    [QUEUES.inboundDrain]: { policy: 'stately', notify: false, expireInSeconds: leaseSeconds, ...retries },
+    [QUEUES.inboundExpiry]: { expireInSeconds: 600, retryLimit: 3, retryDelay: 60 },
+  };
+}
+
+/** Process one request of an IMMEDIATE hook. */
+export interface InboundRequestJob {
+  v: 1;
+  requestId: string;
+  tenantId: string;
+}
+
+/** Process a SEQUENTIAL hook's queue in order, or one run of a SCHEDULED hook. */
+export interface InboundDrainJob {
+  v: 1;
+  hookId: string;
+  tenantId: string;
+}
+
+export function inboundRequestJob(request: { id: string; tenantId: string }): JobInsert<InboundRequestJob> {
+  return { data: { v: 1, requestId: request.id, tenantId: request.tenantId } };
+}
+
+export function inboundDrainJob(hook: { id: string; tenantId: string }, startAfter?: Date): JobInsert<InboundDrainJob> {
+  return { data: { v: 1, hookId: hook.id, tenantId: hook.tenantId }, singletonKey: hook.id, ...(startAfter ? { startAfter } : {}) };
 }

@@ -9,6 +9,7 @@ import { createDeliveryDispatcher } from './delivery/address-guard.ts';
 import { createDeliverHandler } from './delivery/delivery-job.ts';
 import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';
 import { createRetentionHandler, RETENTION_CRON } from './retention/retention-job.ts';
+import { startInboundWorkers } from './inbound/inbound-workers.ts';
 
 export interface WorkerDeps {
   config: Config;
@@ -30,6 +31,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
   let wakeup: { close(): Promise<void> } | undefined;
   let listenRetry: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let inbound: { stop(): Promise<void> } | undefined;
   return {
     async start() {
       dispatcher = createDeliveryDispatcher(config.urlPolicy);
@@ -77,6 +79,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       else log.warn(`no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (${config.workerPollMs} ms)`);
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
+      inbound = await startInboundWorkers({ config, boss, pool, log });
       log.debug('worker started');
     },
     async stop() {
@@ -85,6 +88,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       await wakeup?.close().catch(() => undefined);
       await boss.offWork(QUEUES.deliver, { wait: true }).catch((error) => log.warn({ err: error }, 'stopping delivery loops'));
       await boss.offWork(QUEUES.retention, { wait: true }).catch(() => undefined);
+      await inbound?.stop();
       await dispatcher?.close();
     },
   };

@@ -1,0 +1,48 @@
+// Registers inbound processing with pg-boss: IMMEDIATE requests, SEQUENTIAL and SCHEDULED
+// drains, the expiry sweep; and wakes the loops when an accept commits (so a request is
+// processed at once rather than at the next poll).
+import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+import type { Config } from '../../infra/config.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { QUEUES, type InboundDrainJob, type InboundRequestJob } from '../../core/jobs.ts';
+import { INBOUND_WAKEUP_CHANNEL } from '../../core/sql/inbound.ts';
+import { createInboundRequestHandler } from './inbound-request-job.ts';
+import { createInboundDrainHandler } from './inbound-drain-job.ts';
+import { createInboundExpiryHandler, INBOUND_EXPIRY_CRON } from './inbound-expiry-job.ts';
+
+export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; pool: pg.Pool; log: Logger }): Promise<{ stop(): Promise<void> }> {
+  const { config, boss, pool, log } = deps;
+  const processDeps = { pool, boss, log, payloadLimitBytes: config.payloadLimitBytes };
+  const polling = { pollingIntervalSeconds: config.workerPollMs / 1000 };
+  const loops: string[] = [];
+  const onRequests = createInboundRequestHandler(processDeps);
+  for (let i = 0; i < config.workerConcurrency; i++) {
+    loops.push(await boss.work<InboundRequestJob>(QUEUES.inboundRequest, { ...polling, batchSize: 20 }, onRequests));
+  }
+  const onDrain = createInboundDrainHandler(processDeps);
+  for (let i = 0; i < config.workerConcurrency; i++) {
+    loops.push(await boss.work<InboundDrainJob>(QUEUES.inboundDrain, { ...polling, batchSize: 1 }, onDrain));
+  }
+  await boss.work(QUEUES.inboundExpiry, createInboundExpiryHandler({ pool, log }));
+  await boss.schedule(QUEUES.inboundExpiry, INBOUND_EXPIRY_CRON);
+
+  let wakeup: { close(): Promise<void> } | undefined;
+  const db = boss.getDb();
+  const wake = () => loops.forEach((id) => boss.notifyWorker(id));
+  if (db.listen) {
+    try {
+      wakeup = await db.listen(INBOUND_WAKEUP_CHANNEL, wake, wake);
+    } catch (error) {
+      log.warn({ err: error }, `cannot LISTEN for inbound wake-ups; inbound requests wait for the next poll (${config.workerPollMs} ms)`);
+    }
+  }
+  return {
+    async stop() {
+      await wakeup?.close().catch(() => undefined);
+      for (const queue of [QUEUES.inboundRequest, QUEUES.inboundDrain, QUEUES.inboundExpiry]) {
+        await boss.offWork(queue, { wait: true }).catch((error) => log.warn({ err: error, queue }, 'stopping inbound processing'));
+      }
+    },
+  };
+}

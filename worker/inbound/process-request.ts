@@ -1,0 +1,70 @@
+// Processing one queued inbound request: its parsed item is published as an event of the
+// hook's type with publishCalls, the same atomic publish as publishEvent. The idempotency
+// key `inbound:<request id>` makes a second run (a worker that died after publishing)
+// find the first event instead of making another; the request then records it.
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from '../../infra/logger.ts';
+import { checkCall, publishCalls } from '../../core/publishing/publish-events.ts';
+import { HookyardError } from '../../core/errors.ts';
+import * as sql from '../../core/sql/inbound.ts';
+import { notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
+
+export interface ProcessDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  log: Logger;
+  payloadLimitBytes: number;
+}
+
+export type ProcessOutcome = { kind: 'processed'; eventId: string } | { kind: 'failed'; message: string } | { kind: 'gone' };
+
+interface QueuedRow {
+  id: string;
+  tenant_id: string;
+  hook_id: string;
+  parsed: unknown;
+  received_at: Date;
+  event_type: string;
+  hook_status: string;
+}
+
+/** The idempotency key of the event a request publishes. */
+export function inboundIdempotencyKey(requestId: string): string {
+  return `inbound:${requestId}`;
+}
+
+/**
+ * Publishes one queued request and records the outcome on it. A user-fixable failure
+ * (unregistered type, schema refusal, deliveries off, payload too large) is the request's
+ * recorded outcome; anything else throws, and pg-boss runs the job again.
+ */
+export async function processInboundRequest(deps: ProcessDeps, tenantId: string, requestId: string): Promise<ProcessOutcome> {
+  const row = (await deps.pool.query<QueuedRow>(sql.queuedRequestForProcessing(tenantId, requestId))).rows[0];
+  // Gone (deleted, processed by another run), or its hook no longer processes: it stays as it is.
+  if (!row || row.hook_status !== 'ACTIVE') return { kind: 'gone' };
+  let outcome: ProcessOutcome;
+  let warning: string | null = null;
+  try {
+    const call = checkCall(
+      [{ type: row.event_type, payload: row.parsed ?? {}, source: `/inbound/${row.hook_id}`, idempotencyKey: inboundIdempotencyKey(row.id), occurredAt: new Date(row.received_at) }],
+      () => 'item',
+      deps.payloadLimitBytes,
+    );
+    const [result] = await publishCalls(deps, tenantId, [call]);
+    if (result instanceof HookyardError) throw result;
+    const published = result[0];
+    if (!published.duplicate && published.deliveryCount === 0) warning = `the event ${published.eventId} reached no webhook: none listens to ${row.event_type}`;
+    outcome = { kind: 'processed', eventId: published.eventId };
+  } catch (error) {
+    if (!(error instanceof HookyardError)) throw error;
+    outcome = { kind: 'failed', message: `not published: ${error.message}` };
+  }
+  const marked = outcome.kind === 'processed'
+    ? await deps.pool.query(sql.markProcessed(tenantId, row.id, outcome.eventId, warning))
+    : await deps.pool.query(sql.markFailed(tenantId, row.id, outcome.message));
+  if (marked.rowCount) {
+    await deps.pool.query(notifyAfterCommitSql([{ kind: 'inboundRequest', tenantId, id: row.id, webhookId: row.hook_id }])).catch((error) => deps.log.warn({ err: error }, 'notifying a processed inbound request failed'));
+  }
+  return outcome;
+}
