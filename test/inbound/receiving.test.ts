@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestHookyard } from '../support/hookyard.ts';
 import { eventually } from '../support/receiver.ts';
-import { call, createInboundHook, inboundRequests, runInbound } from './support.ts';
+import { call, createHeldHook, createInboundHook, inboundRequests, runInbound } from './support.ts';
 
 const MiB = 1024 * 1024;
 
@@ -16,7 +16,7 @@ describe('receiving on /in/<token>', () => {
   }
 
   it('merges the query string and a JSON body into one item, the query winning, and logs the request', async () => {
-    const hook = await createInboundHook(hy.admin, { processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createHeldHook(hy.admin);
     const answer = await call(`${hook.url}?source=query&page=2`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shop': 'acme' }, body: JSON.stringify({ source: 'body', order: { id: 7, lines: [1, 2] } }) });
     expect(answer).toMatchObject({ status: 200, body: 'Accepted' });
     expect(answer.headers.get('content-type')).toBe('text/plain; charset=utf-8');
@@ -43,7 +43,7 @@ describe('receiving on /in/<token>', () => {
   });
 
   it('reads urlencoded and multipart forms: repeated fields as lists, files as name, type and size', async () => {
-    const hook = await createInboundHook(hy.admin, { processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createHeldHook(hy.admin);
     await call(`${hook.url}?tag=q`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Ada+Lovelace&tag=a&tag=b&city=Z%C3%BCrich' });
     const form = new FormData();
     form.append('customer', 'Grace');
@@ -63,7 +63,7 @@ describe('receiving on /in/<token>', () => {
   });
 
   it('keeps any other body raw, as text or base64', async () => {
-    const hook = await createInboundHook(hy.admin, { processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createHeldHook(hy.admin);
     await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
     await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0x00, 0xfe]) });
     const [binary, csv] = await inboundRequests(hy.admin, { hookId: hook.id });
@@ -72,7 +72,7 @@ describe('receiving on /in/<token>', () => {
   });
 
   it('puts headers and the method in the item, or passes JSON through as one string, when the hook asks', async () => {
-    const hook = await createInboundHook(hy.admin, { includeHeaders: true, includeMethod: true, jsonPassthrough: true, processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createInboundHook(hy.admin, { includeHeaders: true, includeMethod: true, jsonPassthrough: true });
     await call(`${hook.url}?x=1`, { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-signature': 'abc' }, body: '{"a": 1}' });
     const request = await onlyRequest(hook.id);
     expect(request.parsed).toMatchObject({ body: '{"a": 1}', x: '1', __method: 'PATCH', __headers: { 'x-signature': 'abc', 'content-type': 'application/json' } });
@@ -112,14 +112,14 @@ describe('receiving on /in/<token>', () => {
     expect((await call(`${hook.url}?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"orderId":7}' })).status).toBe(200);
 
     // Validation off: accepted, with a warning.
-    await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, validateDataStructure: false, processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 1 });
+    await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, validateDataStructure: false, status: 'STOPPED' });
     expect((await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"orderId":"eight"}' })).status).toBe(200);
     const [warned] = await inboundRequests(hy.admin, { hookId: hook.id });
     expect(warned).toMatchObject({ status: 'WARNING', state: 'QUEUED', message: expect.stringMatching(/does not match the data structure/) });
   });
 
   it('answers 400 "Queue is full" past the queue limit, not one item before', async () => {
-    const hook = await createInboundHook(hy.admin, { queueLimit: 3, processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createHeldHook(hy.admin, { queueLimit: 3 });
     for (let i = 0; i < 3; i++) expect((await call(hook.url, { method: 'POST' })).status).toBe(200);
     const full = await call(hook.url, { method: 'POST' });
     expect(full).toMatchObject({ status: 400, body: 'Queue is full' });
@@ -156,7 +156,7 @@ describe('receiving on /in/<token>', () => {
   });
 
   it('answers 413 one byte past the body limit (5 MiB) and accepts the limit itself', async () => {
-    const hook = await createInboundHook(hy.admin, { processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createHeldHook(hy.admin);
     const atLimit = await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(5 * MiB) });
     expect(atLimit.status).toBe(200);
     const over = await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(5 * MiB + 1) });
@@ -168,7 +168,7 @@ describe('receiving on /in/<token>', () => {
   });
 
   it('answers 429 with Retry-After past the rate limit, and logs the refusal without queueing it', async () => {
-    const hook = await createInboundHook(hy.admin, { rateLimitPerSecond: 3, processingMode: 'SCHEDULED', scheduleIntervalSeconds: 3600, scheduleBatchSize: 10 });
+    const hook = await createHeldHook(hy.admin, { rateLimitPerSecond: 3, noRateLimit: false });
     const answers = await Promise.all(Array.from({ length: 4 }, () => call(hook.url, { method: 'POST' })));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 429]);
     const limited = answers.find((a) => a.status === 429)!;

@@ -43,3 +43,11 @@ export async function call(url: string, init: RequestInit = {}): Promise<{ statu
   const response = await fetch(url, { redirect: 'manual', ...init });
   return { status: response.status, headers: response.headers, body: await response.text() };
 }
+
+/** A hook whose queue holds what it receives: stopped, it accepts and queues but processes nothing. */
+export async function createHeldHook(client: GqlClient, input: Record<string, unknown> = {}): Promise<any> {
+  const hook = await createInboundHook(client, { noRateLimit: true, ...input });
+  const stopped = await runInbound(client, 'updateInboundHook', { id: hook.id, status: 'STOPPED' });
+  if (stopped.__typename !== 'InboundHookPayload') throw new Error(JSON.stringify(stopped));
+  return stopped.inboundHook;
+}
