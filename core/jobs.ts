@@ -11,6 +11,7 @@ export const QUEUES = {
   inboundRequest: 'inbound-request',
   inboundDrain: 'inbound-drain',
   inboundExpiry: 'inbound-expiry',
+  inboundRetention: 'inbound-retention',
 } as const;
 
 /** Each queue's pg-boss settings; the lease is the workers' setting (HOOKYARD_DELIVERY_LEASE_SECONDS). */
@@ -78,6 +79,7 @@ function inboundQueueSettings(leaseSeconds: number): Record<string, Omit<Queue, 
     // every worker process) and one waits, so SEQUENTIAL items go one at a time in order.
     [QUEUES.inboundDrain]: { policy: 'stately', notify: false, expireInSeconds: leaseSeconds, ...retries },
     [QUEUES.inboundExpiry]: { expireInSeconds: 600, retryLimit: 3, retryDelay: 60 },
+    [QUEUES.inboundRetention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
   };
 }
 

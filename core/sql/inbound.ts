@@ -233,3 +233,14 @@ export const INBOUND_WAKEUP_CHANNEL = 'hookyard_inbound_wakeup';
 export function notifyAcceptedSql(liveUpdatesSql: string, wake: boolean): string {
   return wake ? liveUpdatesSql.replace(/;\s*commit$/, `; select pg_notify('${INBOUND_WAKEUP_CHANNEL}', ''); commit`) : liveUpdatesSql;
 }
+
+/**
+ * Retention: log entries received before the cutoff, oldest first, a bounded batch per
+ * statement. Queue items (QUEUED) stay whatever their age: they are work, not history.
+ */
+export function deleteOldInboundRequests(cutoff: Date, limit: number) {
+  return {
+    text: `delete from inbound_request where id in (select id from inbound_request where received_at < $1 and state <> 'QUEUED' order by received_at limit $2)`,
+    values: [cutoff, limit],
+  };
+}

@@ -152,3 +152,28 @@ describe('expiry', () => {
     }
   });
 });
+
+describe('inbound retention', () => {
+  const hy = useTestHookyard();
+
+  it('deletes log entries older than the retention period, and keeps queue items whatever their age', async () => {
+    const { createInboundRetentionHandler } = await import('../../worker/inbound/inbound-retention-job.ts');
+    const { createLogger } = await import('../../infra/logger.ts');
+    const hook = await createHeldHook(hy.admin, { dataStructure: { type: 'object', required: ['ok'] } });
+    await call(hook.url, { method: 'POST', headers: JSON_HEADERS, body: '{"ok":1}' });
+    await call(hook.url, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+    await call(hook.url, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+    const [newest, refusedOld, queuedOld] = await inboundRequests(hy.admin, { hookId: hook.id });
+    const pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 2 });
+    try {
+      const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+      await pool.query('update inbound_request set received_at = $2 where id = any($1::text[])', [[refusedOld.id, queuedOld.id], eightDaysAgo]);
+      const retention = createInboundRetentionHandler({ pool, log: createLogger('silent'), retentionDays: 7 });
+      expect(await retention()).toBe(1);
+      const left = (await inboundRequests(hy.admin, { hookId: hook.id })).map((r) => r.id).sort();
+      expect(left).toEqual([newest.id, queuedOld.id].sort());
+    } finally {
+      await pool.end();
+    }
+  });
+});

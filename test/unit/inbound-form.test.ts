@@ -2,7 +2,7 @@
 // live rows belong in the queue or the filtered log.
 import { describe, expect, it } from 'vitest';
 import { draftOf, emptyDraft, parseInboundDraft } from '../../client/src/lib/inbound/inbound-form.ts';
-import { inView } from '../../client/src/lib/inbound/inbound-log.svelte.ts';
+import { inView } from '../../client/src/lib/inbound/inbound-view.ts';
 
 describe('the inbound hook form', () => {
   it('turns text fields into the input: lists, header lines, JSON, an empty rate limit as none', () => {

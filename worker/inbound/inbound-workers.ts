@@ -10,6 +10,7 @@ import { INBOUND_WAKEUP_CHANNEL } from '../../core/sql/inbound.ts';
 import { createInboundRequestHandler } from './inbound-request-job.ts';
 import { createInboundDrainHandler } from './inbound-drain-job.ts';
 import { createInboundExpiryHandler, INBOUND_EXPIRY_CRON } from './inbound-expiry-job.ts';
+import { createInboundRetentionHandler, INBOUND_RETENTION_CRON } from './inbound-retention-job.ts';
 
 export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; pool: pg.Pool; log: Logger }): Promise<{ stop(): Promise<void> }> {
   const { config, boss, pool, log } = deps;
@@ -26,6 +27,8 @@ export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; 
   }
   await boss.work(QUEUES.inboundExpiry, createInboundExpiryHandler({ pool, log }));
   await boss.schedule(QUEUES.inboundExpiry, INBOUND_EXPIRY_CRON);
+  await boss.work(QUEUES.inboundRetention, createInboundRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
+  await boss.schedule(QUEUES.inboundRetention, INBOUND_RETENTION_CRON);
 
   let wakeup: { close(): Promise<void> } | undefined;
   const db = boss.getDb();
@@ -40,7 +43,7 @@ export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; 
   return {
     async stop() {
       await wakeup?.close().catch(() => undefined);
-      for (const queue of [QUEUES.inboundRequest, QUEUES.inboundDrain, QUEUES.inboundExpiry]) {
+      for (const queue of [QUEUES.inboundRequest, QUEUES.inboundDrain, QUEUES.inboundExpiry, QUEUES.inboundRetention]) {
         await boss.offWork(queue, { wait: true }).catch((error) => log.warn({ err: error, queue }, 'stopping inbound processing'));
       }
     },

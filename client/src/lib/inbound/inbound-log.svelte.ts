@@ -11,17 +11,13 @@ import {
 } from '../graphql/generated.ts';
 import { mutationError } from '../forms/mutation-result.ts';
 import { Batcher } from '../live/batcher.ts';
+import { inView, type InboundView } from './inbound-view.ts';
 
-export type InboundView = 'queue' | 'log';
+export type { InboundView };
+
 export type InboundRequestDetail = Extract<NonNullable<InboundRequestDetailResult['node']>, { __typename: 'InboundRequest' }>;
 
 const PAGE = 50;
-
-/** Whether a row belongs in the view: the queue shows QUEUED items, the log every request with the status filter. */
-export function inView(row: Pick<InboundRequestFieldsFragment, 'state' | 'status'>, view: InboundView, statuses: InboundRequestStatus[]): boolean {
-  if (view === 'queue') return row.state === 'QUEUED';
-  return !statuses.length || statuses.includes(row.status);
-}
 
 /**
  * One hook's queue or log, newest first, live: subscribed before loading, updates held
