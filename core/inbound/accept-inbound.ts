@@ -42,6 +42,8 @@ export interface HookRow {
   status_reason: string | null;
   last_run_at: Date | null;
   deleted_at: Date | null;
+  /** Items waiting in its queue when the row was read, counted up to queue_limit. */
+  queued?: number;
 }
 
 export interface Answer {
@@ -162,7 +164,7 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
       message = `the item does not match the data structure (validation is off, so it was accepted): ${errors.replaceAll('payload', 'item')}`;
     }
   }
-  const { count } = (await deps.pool.query<{ count: number }>(sql.queuedCount(hook.tenant_id, hook.id, hook.queue_limit))).rows[0];
+  const count = hook.queued ?? (await deps.pool.query<{ count: number }>(sql.queuedCount(hook.tenant_id, hook.id, hook.queue_limit))).rows[0].count;
   if (count >= hook.queue_limit) {
     return logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
   }

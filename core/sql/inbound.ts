@@ -4,9 +4,17 @@
 // only one tenant's row has (the token, a request id taken from the tenant's own job).
 import { afterCursor, cursorColumns, orderBy, Params, timeText, type Direction, type Term } from './keyset.ts';
 
-/** The hook row the accept path reads by token (all columns, snake_case). */
+/**
+ * The hook row the accept path reads by token (all columns, snake_case), with how many
+ * items wait in its queue, counted no further than its queue limit (the partial index on
+ * QUEUED rows makes that a short index scan): one round trip for both.
+ */
 export function hookByToken(token: string) {
-  return { text: 'select * from inbound_hook where token = $1', values: [token] };
+  return {
+    text: `select h.*, (select count(*)::int from (select 1 from inbound_request r where r.hook_id = h.id and r.tenant_id = h.tenant_id and r.state = 'QUEUED' limit h.queue_limit) q) as queued
+      from inbound_hook h where h.token = $1`,
+    values: [token],
+  };
 }
 
 /**
