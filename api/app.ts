@@ -32,7 +32,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();
   const applyCors = createCors(services.config.corsOrigins);
-  const handleInbound = createInboundRoute(services, createInboundRateLimiter(services.pool));
+  const inbound = createInboundRoute(services, createInboundRateLimiter(services.pool));
   // Every route, and every route added here later, runs inside the error boundary: an
   // unexpected error is logged and answered 500, and the process lives on.
   const server = http.createServer(
@@ -41,7 +41,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       if (path === null) return;
       if (applyCors(req, res)) return;
       if (path === '/graphql') return void (await yoga(req, res));
-      if (path.startsWith('/in/')) return handleInbound(req, res, path);
+      if (path.startsWith('/in/')) return inbound.handle(req, res, path);
       if (path === '/healthz') return handleHealth(services, res);
       if (path === '/metrics') return handleMetrics(req, res);
       if (path === '/export/deliveries.csv') return handleCsvExport(services, req, res);
@@ -82,6 +82,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       await changes.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await inbound.close();
     },
   };
 }

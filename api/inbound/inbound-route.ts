@@ -4,6 +4,7 @@
 // (400 data structure, 400 queue full, else 200 or the custom response). Every answer
 // after the token is found is logged; only accepted requests are queued.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import pg from 'pg';
 import type { Services } from '../../core/services.ts';
 import * as sql from '../../core/sql/inbound.ts';
 import { acceptItem, goneAnswer, logRefusal, textAnswer, type Answer, type HookRow, type ReceivedCall } from '../../core/inbound/accept-inbound.ts';
@@ -26,9 +27,19 @@ function requestHeaders(req: IncomingMessage): Record<string, string | string[]>
   return out;
 }
 
+/** Connections of the inbound route's own pool (beside the shared pool of 10). */
+export const INBOUND_POOL_SIZE = 16;
+
+/**
+ * The route, with its own pool (the same database and client class as the shared one), so
+ * a burst of inbound calls neither waits behind GraphQL nor makes GraphQL wait behind it.
+ */
 export function createInboundRoute(services: Services, rateLimiter: InboundRateLimiter) {
-  const { pool, config } = services;
-  return async function handleInbound(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const { config } = services;
+  const pool = new pg.Pool({ ...services.pool.options, max: INBOUND_POOL_SIZE });
+  pool.on('error', (error) => services.log.warn({ err: error }, 'idle inbound database connection failed'));
+  const deps = { ...services, pool };
+  const handleInbound = async function handleInbound(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const match = INBOUND_PATH.exec(path);
     const hook = match ? (await pool.query<HookRow>(sql.hookByToken(match[1]))).rows[0] : undefined;
     if (!hook || hook.kind !== 'HTTP') {
@@ -50,7 +61,7 @@ export function createInboundRoute(services: Services, rateLimiter: InboundRateL
     };
     const refuse = async (answer: Answer, message: string) => {
       req.resume();
-      send(res, await logRefusal(services, hook, call, answer, message));
+      send(res, await logRefusal(deps, hook, call, answer, message));
     };
 
     const gone = goneAnswer(hook);
@@ -72,19 +83,20 @@ export function createInboundRoute(services: Services, rateLimiter: InboundRateL
     if (!read.ok) {
       call.bodySize = read.size;
       const answer = textAnswer(413, `Payload Too Large: the body is ${read.size} bytes; the limit is ${config.inboundBodyLimitBytes} bytes.`, { connection: 'close' });
-      return send(res, await logRefusal(services, hook, call, answer, answer.body));
+      return send(res, await logRefusal(deps, hook, call, answer, answer.body));
     }
     call.body = read.body;
     call.bodySize = read.body.length;
     const parsed = await parseBody(req.headers, read.body);
     if (!parsed.ok) {
       const answer = textAnswer(400, `Bad Request: ${parsed.message}.`);
-      return send(res, await logRefusal(services, hook, call, answer, parsed.message));
+      return send(res, await logRefusal(deps, hook, call, answer, parsed.message));
     }
     const item = buildItem(
       { method: call.method, headers: call.headers, query, body: parsed.body },
       { includeHeaders: hook.include_headers, includeMethod: hook.include_method, jsonPassthrough: hook.json_passthrough },
     );
-    send(res, await acceptItem(services, hook, call, item));
+    send(res, await acceptItem(deps, hook, call, item));
   };
+  return { handle: handleInbound, close: () => pool.end() };
 }

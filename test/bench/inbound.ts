@@ -8,7 +8,9 @@
 // Hookyard runs as real processes (`node start.ts`): one API process and one worker
 // process; the bare server (also the webhook's receiver) runs in a third. Bodies are
 // 1 KiB of JSON. BENCH_INBOUND_SECONDS (2 per ceiling run), BENCH_INBOUND_RATES
-// (500,100) and BENCH_RATE_SECONDS (10) resize the run. The accept to first attempt:
+// (500,100) and BENCH_RATE_SECONDS (10) resize the run; BENCH_CPU_PROF=<dir> writes V8 CPU
+// profiles of the API and worker processes there; BENCH_PG_STATS=1 prints the statements
+// PostgreSQL spent its time on while accepting, BENCH_SAMPLE_ACTIVITY=1 what its backends waited on. The accept to first attempt:
 // inbound_request.received_at (when the API began reading the call) to the first
 // attempt's created_at (when the worker began sending it), both from the database.
 // Prints a table; exits non-zero only on a broken run, printing MISSED for a missed target.
@@ -22,7 +24,7 @@ import { createWebhookSetup } from '../support/fixtures.ts';
 import { gqlClient, mutate } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';
-import { benchDatabase, onCleanup, printTable, quantile, runBench, sleep, startReceiverProcess } from './support/bench-env.ts';
+import { benchDatabase, onCleanup, printTable, quantile, runBench, sampleActivity, sleep, startReceiverProcess, topStatements } from './support/bench-env.ts';
 
 const IN_FLIGHT = 64;
 const SECONDS = Number(process.env.BENCH_INBOUND_SECONDS ?? 2);
@@ -71,7 +73,7 @@ async function throughput(url: string): Promise<{ perSecond: number; min: number
 
 async function main() {
   const loadAtStart = os.loadavg()[0];
-  const database = await benchDatabase();
+  const database = await benchDatabase({ statementStats: process.env.BENCH_PG_STATS === '1' });
   const receiver = await startReceiverProcess();
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   onCleanup(() => db.end());
@@ -93,8 +95,9 @@ async function main() {
   onCleanup(async () => {
     for (const p of processes) await p.stop(15_000);
   });
+  const profileDir = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null;
   const start = async (env: Record<string, string>) => {
-    const started = spawnHookyard({ ...shared, ...env });
+    const started = spawnHookyard({ ...shared, ...env }, profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
     processes.push(started);
     await started.ready();
     return started;
@@ -111,7 +114,11 @@ async function main() {
   const hook = created.inboundHook as { id: string; url: string };
 
   // 1. Accepts/s with no worker running: the edge alone (log + queue + job, durably).
+  if (database.statementStats) await topStatements(database.url);
+  const sampler = process.env.BENCH_SAMPLE_ACTIVITY === '1' ? sampleActivity(database.url) : null;
   const accepted = await throughput(hook.url);
+  const activity = sampler ? await sampler.stop() : [];
+  const acceptStatements = database.statementStats ? await topStatements(database.url) : [];
   const [{ n: queued }] = await rows(`select count(*)::int as n from inbound_request where state = 'QUEUED'`);
 
   // 2. With a worker processing (and delivering): latency at steady offered rates.
@@ -182,6 +189,14 @@ async function main() {
     table.push([`@${r.rate}/s: accept -> outbound first attempt, p50 / p99`, pair(r.toAttempt), target ? `p99 <= ${target} ms` : '', target ? verdict(quantile(r.toAttempt, 0.99) <= target) : '']);
   }
   printTable(table);
+  if (activity.length) {
+    console.log('\nPostgreSQL statements active while accepting (backends running it, on average x100; what they waited on):');
+    for (const t of activity) console.log(`  ${(t.share * 100).toFixed(0).padStart(4)}%  [${t.waits}]  ${t.query.slice(0, 120)}`);
+  }
+  if (acceptStatements.length) {
+    console.log('\nPostgreSQL time by statement while accepting (share, calls, mean ms):');
+    for (const t of acceptStatements) console.log(`  ${(t.share * 100).toFixed(0).padStart(4)}%  ${String(t.calls).padStart(6)}  ${t.meanMs.toFixed(3).padStart(7)} ms  ${t.query.slice(0, 150)}`);
+  }
 }
 
 if (import.meta.main) await runBench('inbound', main);
