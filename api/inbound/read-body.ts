@@ -106,6 +106,7 @@ export async function parseBody(headers: IncomingMessage['headers'], body: Buffe
     return { ok: true, body: { kind: 'form', fields: [...new URLSearchParams(source)] } };
   }
   if (type === 'multipart/form-data') return parseMultipart(headers, body);
+  // Text is kept as text; bytes that are not UTF-8, or text with NUL characters, as base64.
   const source = text(body);
-  return { ok: true, body: { kind: 'raw', text: source ?? body.toString('base64') } };
+  return { ok: true, body: { kind: 'raw', text: source !== null && !source.includes('\u0000') ? source : body.toString('base64') } };
 }

@@ -92,10 +92,31 @@ export function goneAnswer(hook: HookRow): Answer | null {
   return null;
 }
 
+/** What in a JSON value PostgreSQL's jsonb cannot store (a NUL, invalid Unicode), as a path and the problem; null when nothing. */
+export function unstorable(value: unknown, path = 'item', depth = 0): string | null {
+  if (depth > 200) return `${path} nests deeper than 200 levels`;
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? `${path} ${problem}` : null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = unstorable(value[i], `${path}[${i}]`, depth + 1);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = textProblem(key) ? `${path} has a key that ${textProblem(key)}` : unstorable(item, `${path}.${key}`, depth + 1);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
 function storableJson(value: unknown): unknown {
-  // PostgreSQL's jsonb cannot hold NUL or lone surrogates: such an item is kept as text of its JSON, escaped.
-  const json = JSON.stringify(value);
-  return textProblem(json) || /(?<!\\)(?:\\\\)*\\u0000/.test(json) ? { unstorable: json.replace(/\u0000/g, '\\u0000') } : value;
+  return unstorable(value) ? null : value;
 }
 
 /** Logs a refused call: it is never queued. */
@@ -113,7 +134,7 @@ export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: Received
         url: call.url,
         remoteAddress: call.remoteAddress,
         headers: call.headers,
-        query: call.query,
+        query: storableJson(call.query) as Record<string, unknown> ?? {},
         body: call.body,
         bodySize: call.bodySize,
         parsed: parsed === null ? null : storableJson(parsed),
@@ -152,7 +173,12 @@ export function nextRunAt(hook: Pick<HookRow, 'last_run_at' | 'schedule_interval
 export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, item: unknown): Promise<Answer> {
   let status: InboundRequestStatus = 'SUCCESS';
   let message: string | null = null;
-  const storable = storableJson(item);
+  const problem = unstorable({ item, query: call.query }, 'the request');
+  if (problem) {
+    const text = `Bad Request: ${problem.replace(/^the request\.(item|query)/, '$1')}; send it encoded (base64, for instance).`;
+    return logRefusal(deps, hook, call, textAnswer(400, text), text);
+  }
+  const storable = item;
   if (hook.data_structure && !hook.redetermine_pending) {
     const errors = payloadSchemaErrors(hook.data_structure, item);
     if (errors) {

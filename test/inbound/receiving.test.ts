@@ -148,6 +148,19 @@ describe('receiving on /in/<token>', () => {
     expect(refused).toMatchObject([{ remoteAddress: '2001:db9::1', response: { status: 403 }, status: 'ERROR' }]);
   });
 
+  it('answers 400 for text PostgreSQL cannot store (NUL, invalid Unicode), naming where, and logs the refusal', async () => {
+    const hook = await createHeldHook(hy.admin);
+    const nul = await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"a\\u0000b"}' });
+    expect(nul).toMatchObject({ status: 400, body: expect.stringMatching(/^Bad Request: item.name contains a NUL character/) });
+    const surrogate = await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"s":"\\ud800"}' });
+    expect(surrogate).toMatchObject({ status: 400, body: expect.stringMatching(/^Bad Request: item.s contains invalid Unicode/) });
+    expect((await call(`${hook.url}?q=%00`, { method: 'POST' })).status).toBe(400);
+    expect(await inboundRequests(hy.admin, { hookId: hook.id, state: ['REFUSED'] })).toHaveLength(3);
+    // A raw body with a NUL byte is kept as base64.
+    expect((await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a\u0000b' })).status).toBe(200);
+    expect((await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] }))[0]).toMatchObject({ parsed: { body: 'YQBi' }, bodyEncoding: 'BASE64' });
+  });
+
   it('answers 404 for an unknown token', async () => {
     const answer = await call(`${hy.baseUrl}/in/${'A'.repeat(43)}`, { method: 'POST', body: 'x' });
     expect(answer.status).toBe(404);
