@@ -67,7 +67,12 @@ function text(body: Buffer): string | null {
 }
 
 function parseMultipart(headers: IncomingMessage['headers'], body: Buffer): Promise<ParsedBody> {
-  return new Promise((resolve) => {
+  return new Promise((settle) => {
+    let settled = false;
+    const resolve = (result: ParsedBody) => {
+      if (!settled) settle(result);
+      settled = true;
+    };
     const fields: [string, string | ReceivedFile][] = [];
     let parser: busboy.Busboy;
     try {
@@ -80,6 +85,8 @@ function parseMultipart(headers: IncomingMessage['headers'], body: Buffer): Prom
       const file: ReceivedFile = { filename: info.filename ?? '', contentType: info.mimeType, size: 0 };
       fields.push([name, file]);
       stream.on('data', (chunk: Buffer) => (file.size += chunk.length));
+      // A form cut off inside a file fails the file's stream as well as the parser; the parser's error answers.
+      stream.on('error', () => undefined);
     });
     parser.on('error', (error: Error) => resolve({ ok: false, message: `the multipart body cannot be read: ${error.message}` }));
     parser.on('close', () => resolve({ ok: true, body: { kind: 'form', fields } }));

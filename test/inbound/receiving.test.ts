@@ -62,6 +62,14 @@ describe('receiving on /in/<token>', () => {
     });
   });
 
+  it('answers 400 for a multipart form cut off inside a file, and lives on (the fuzz seed 1061943746 found it)', async () => {
+    const hook = await createHeldHook(hy.admin);
+    const cut = '--X\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\nabc';
+    const answer = await call(hook.url, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=X' }, body: cut });
+    expect(answer).toMatchObject({ status: 400, body: 'Bad Request: the multipart body cannot be read: Unexpected end of form.' });
+    expect((await fetch(`${hy.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('keeps any other body raw, as text or base64', async () => {
     const hook = await createHeldHook(hy.admin);
     await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
