@@ -154,7 +154,7 @@ export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: Received
   return answer;
 }
 
-function notify(deps: AcceptDeps, updates: LiveUpdate[], wakeProcessing = false): void {
+function notify(deps: AcceptDeps, updates: LiveUpdate[], wakeProcessing: sql.InboundWake | null = null): void {
   void deps.pool.query(sql.notifyAcceptedSql(notifyAfterCommitSql(updates), wakeProcessing)).catch((error) => deps.log.warn({ err: error }, 'notifying an inbound request failed'));
 }
 
@@ -228,6 +228,7 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
     else if (hook.processing_mode === 'SEQUENTIAL') await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id })], db);
     else await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id }, nextRunAt(hook, call.receivedAt))], db);
   });
-  notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }], hook.status === 'ACTIVE' && hook.processing_mode !== 'SCHEDULED');
+  const wake = hook.status !== 'ACTIVE' ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
+  notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }], wake);
   return answer;
 }

@@ -237,9 +237,36 @@ export function requestBody(tenantId: string, id: string) {
 /** The channel that wakes the inbound processing loops (after an accept commits). */
 export const INBOUND_WAKEUP_CHANNEL = 'hookyard_inbound_wakeup';
 
+/** Which loops a wake-up is for: IMMEDIATE requests, or SEQUENTIAL drains. */
+export type InboundWake = 'request' | 'drain';
+
 /** The live updates of accepted requests and the inbound wake-up, as one transaction after the accepting one. */
-export function notifyAcceptedSql(liveUpdatesSql: string, wake: boolean): string {
-  return wake ? liveUpdatesSql.replace(/;\s*commit$/, `; select pg_notify('${INBOUND_WAKEUP_CHANNEL}', ''); commit`) : liveUpdatesSql;
+export function notifyAcceptedSql(liveUpdatesSql: string, wake: InboundWake | null): string {
+  return wake ? liveUpdatesSql.replace(/;\s*commit$/, `; select pg_notify('${INBOUND_WAKEUP_CHANNEL}', '${wake}'); commit`) : liveUpdatesSql;
+}
+
+/** Queued requests with what processing needs of their hooks (one query for a batch of jobs). */
+export function queuedRequestsForProcessing(tenantId: string, requestIds: string[]) {
+  return {
+    text: `select r.id, r.tenant_id, r.hook_id, r.parsed, r.received_at, h.event_type, h.status as hook_status
+      from inbound_request r join inbound_hook h on h.id = r.hook_id and h.tenant_id = r.tenant_id
+      where r.tenant_id = $1 and r.id = any($2::text[]) and r.state = 'QUEUED' order by r.received_at, r.id`,
+    values: [tenantId, requestIds],
+  };
+}
+
+/** Records a batch's outcomes in one statement: each request PROCESSED with its event, or FAILED with its reason. */
+export function recordOutcomes(tenantId: string, outcomes: { id: string; eventId: string | null; warning: string | null; failure: string | null }[]) {
+  return {
+    text: `update inbound_request r set
+        state = case when o.failure is null then 'PROCESSED' else 'FAILED' end,
+        event_id = o.event_id, processed_at = now(),
+        status = case when o.failure is not null then 'ERROR' when r.status = 'WARNING' or o.warning is not null then 'WARNING' else 'SUCCESS' end,
+        message = case when o.failure is not null then o.failure else coalesce(r.message, o.warning) end
+      from unnest($2::text[], $3::text[], $4::text[], $5::text[]) as o(id, event_id, warning, failure)
+      where r.tenant_id = $1 and r.id = o.id and r.state = 'QUEUED' returning r.id, r.hook_id`,
+    values: [tenantId, outcomes.map((o) => o.id), outcomes.map((o) => o.eventId), outcomes.map((o) => o.warning), outcomes.map((o) => o.failure)],
+  };
 }
 
 /**

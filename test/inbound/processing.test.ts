@@ -91,6 +91,22 @@ describe('processing inbound requests', () => {
     await ok(hy.admin, 'updateEventType', { id, schema });
   }
 
+  it('IMMEDIATE: a batch published together fails only the requests the event type refuses', async () => {
+    const hook = await createInboundHook(hy.admin, { eventType: 'order.checked', noRateLimit: true });
+    await mutateEventTypeSchema('order.checked', { type: 'object', required: ['x'] });
+    // Stopped while the calls arrive, started at once after: the worker takes them as one batch.
+    await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, status: 'STOPPED' });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(i % 2 ? { x: i } : { y: i }) })));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, status: 'ACTIVE' });
+    await eventually(async () => (await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).length === 0, 15_000, 'the batch processed');
+    const processed = await inboundRequests(hy.admin, { hookId: hook.id, state: ['PROCESSED'] });
+    const failed = await inboundRequests(hy.admin, { hookId: hook.id, state: ['FAILED'] });
+    expect(processed.map((r) => r.event.payload.x).sort()).toEqual([1, 3, 5, 7, 9]);
+    expect(failed).toHaveLength(5);
+    expect(failed.every((r) => /^not published: the payload does not match the schema of order.checked/.test(r.message))).toBe(true);
+  });
+
   it('SEQUENTIAL: processes one at a time in arrival order', async () => {
     const hook = await createInboundHook(hy.admin, { eventType: 'order.sequenced', processingMode: 'SEQUENTIAL', noRateLimit: true });
     for (let i = 0; i < 20; i++) expect((await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: i }) })).status).toBe(200);

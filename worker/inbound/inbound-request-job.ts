@@ -1,12 +1,16 @@
-// IMMEDIATE hooks: one job per request, many at once.
+// IMMEDIATE hooks: one job per request; a loop's batch is published together, one
+// publishCalls transaction per tenant (each request its own call, so one request's
+// refusal does not fail its neighbours), and the outcomes recorded in one statement.
 import type { Job } from 'pg-boss';
 import type { InboundRequestJob } from '../../core/jobs.ts';
-import { processInboundRequest, type ProcessDeps } from './process-request.ts';
+import { processInboundBatch, type ProcessDeps } from './process-request.ts';
 
 export function createInboundRequestHandler(deps: ProcessDeps) {
   return async (jobs: Job<InboundRequestJob>[]): Promise<void> => {
-    // Each job alone: one request's failure must not fail its neighbours (they would run again).
-    const results = await Promise.allSettled(jobs.map((job) => processInboundRequest(deps, job.data.tenantId, job.data.requestId)));
+    const byTenant = new Map<string, string[]>();
+    for (const job of jobs) byTenant.set(job.data.tenantId, [...(byTenant.get(job.data.tenantId) ?? []), job.data.requestId]);
+    // Tenants alone: one tenant's database failure must not fail another's (they would run again).
+    const results = await Promise.allSettled([...byTenant].map(([tenantId, ids]) => processInboundBatch(deps, tenantId, ids)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };

@@ -16,14 +16,14 @@ export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; 
   const { config, boss, pool, log } = deps;
   const processDeps = { pool, boss, log, payloadLimitBytes: config.payloadLimitBytes };
   const polling = { pollingIntervalSeconds: config.workerPollMs / 1000 };
-  const loops: string[] = [];
+  const loops = { request: [] as string[], drain: [] as string[] };
   const onRequests = createInboundRequestHandler(processDeps);
   for (let i = 0; i < config.workerConcurrency; i++) {
-    loops.push(await boss.work<InboundRequestJob>(QUEUES.inboundRequest, { ...polling, batchSize: 20 }, onRequests));
+    loops.request.push(await boss.work<InboundRequestJob>(QUEUES.inboundRequest, { ...polling, batchSize: 50 }, onRequests));
   }
   const onDrain = createInboundDrainHandler(processDeps);
   for (let i = 0; i < config.workerConcurrency; i++) {
-    loops.push(await boss.work<InboundDrainJob>(QUEUES.inboundDrain, { ...polling, batchSize: 1 }, onDrain));
+    loops.drain.push(await boss.work<InboundDrainJob>(QUEUES.inboundDrain, { ...polling, batchSize: 1 }, onDrain));
   }
   await boss.work(QUEUES.inboundExpiry, createInboundExpiryHandler({ pool, log }));
   await boss.schedule(QUEUES.inboundExpiry, INBOUND_EXPIRY_CRON);
@@ -32,10 +32,17 @@ export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; 
 
   let wakeup: { close(): Promise<void> } | undefined;
   const db = boss.getDb();
-  const wake = () => loops.forEach((id) => boss.notifyWorker(id));
+  // One loop per wake-up, in turn: a burst of accepts wakes them all, a trickle does not
+  // send every loop to fetch for the one job there is.
+  let turn = 0;
+  const wake = (payload: string) => {
+    const ids = payload === 'drain' ? loops.drain : loops.request;
+    boss.notifyWorker(ids[turn++ % ids.length]);
+  };
+  const wakeAll = () => [...loops.request, ...loops.drain].forEach((id) => boss.notifyWorker(id));
   if (db.listen) {
     try {
-      wakeup = await db.listen(INBOUND_WAKEUP_CHANNEL, wake, wake);
+      wakeup = await db.listen(INBOUND_WAKEUP_CHANNEL, wake, wakeAll);
     } catch (error) {
       log.warn({ err: error }, `cannot LISTEN for inbound wake-ups; inbound requests wait for the next poll (${config.workerPollMs} ms)`);
     }

@@ -68,3 +68,52 @@ export async function processInboundRequest(deps: ProcessDeps, tenantId: string,
   }
   return outcome;
 }
+
+/**
+ * Publishes a batch of queued requests of one tenant in one publishCalls transaction (each
+ * request its own call: a refusal fails that request only) and records every outcome in
+ * one statement. Requests no longer queued, or whose hook no longer processes, are left.
+ */
+export async function processInboundBatch(deps: ProcessDeps, tenantId: string, requestIds: string[]): Promise<void> {
+  const rows = (await deps.pool.query<QueuedRow>(sql.queuedRequestsForProcessing(tenantId, requestIds))).rows.filter((r) => r.hook_status === 'ACTIVE');
+  if (!rows.length) return;
+  const outcomes: { id: string; eventId: string | null; warning: string | null; failure: string | null }[] = [];
+  const calls: { row: QueuedRow; call: ReturnType<typeof checkCall> }[] = [];
+  for (const row of rows) {
+    try {
+      calls.push({
+        row,
+        call: checkCall(
+          [{ type: row.event_type, payload: row.parsed ?? {}, source: `/inbound/${row.hook_id}`, idempotencyKey: inboundIdempotencyKey(row.id), occurredAt: new Date(row.received_at) }],
+          () => 'item',
+          deps.payloadLimitBytes,
+        ),
+      });
+    } catch (error) {
+      if (!(error instanceof HookyardError)) throw error;
+      outcomes.push({ id: row.id, eventId: null, warning: null, failure: `not published: ${error.message}` });
+    }
+  }
+  if (calls.length) {
+    let results: Awaited<ReturnType<typeof publishCalls>>;
+    try {
+      results = await publishCalls(deps, tenantId, calls.map((c) => c.call));
+    } catch (error) {
+      if (!(error instanceof HookyardError)) throw error;
+      results = calls.map(() => error);
+    }
+    results.forEach((result, i) => {
+      const { row } = calls[i];
+      if (result instanceof HookyardError) return void outcomes.push({ id: row.id, eventId: null, warning: null, failure: `not published: ${result.message}` });
+      const published = result[0];
+      const warning = !published.duplicate && published.deliveryCount === 0 ? `the event ${published.eventId} reached no webhook: none listens to ${row.event_type}` : null;
+      outcomes.push({ id: row.id, eventId: published.eventId, warning, failure: null });
+    });
+  }
+  const marked = (await deps.pool.query<{ id: string; hook_id: string }>(sql.recordOutcomes(tenantId, outcomes))).rows;
+  if (marked.length) {
+    await deps.pool
+      .query(notifyAfterCommitSql(marked.map((m) => ({ kind: 'inboundRequest' as const, tenantId, id: m.id, webhookId: m.hook_id }))))
+      .catch((error) => deps.log.warn({ err: error }, 'notifying processed inbound requests failed'));
+  }
+}
