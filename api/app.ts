@@ -15,6 +15,8 @@ import { handlePdfExport } from './exports/export-pdf.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
 import { requestPath, withErrorBoundary } from './error-boundary.ts';
 import { createCors } from './cors.ts';
+import { createInboundRoute } from './inbound/inbound-route.ts';
+import { createInboundRateLimiter } from './inbound/inbound-rate-limiter.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;
@@ -30,6 +32,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();
   const applyCors = createCors(services.config.corsOrigins);
+  const inbound = createInboundRoute(services, createInboundRateLimiter(services.pool));
   // Every route, and every route added here later, runs inside the error boundary: an
   // unexpected error is logged and answered 500, and the process lives on.
   const server = http.createServer(
@@ -38,6 +41,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       if (path === null) return;
       if (applyCors(req, res)) return;
       if (path === '/graphql') return void (await yoga(req, res));
+      if (path.startsWith('/in/')) return inbound.handle(req, res, path);
       if (path === '/healthz') return handleHealth(services, res);
       if (path === '/metrics') return handleMetrics(req, res);
       if (path === '/export/deliveries.csv') return handleCsvExport(services, req, res);
@@ -67,6 +71,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
         server.listen(port, host, () => resolve());
       });
       const address = server.address() as AddressInfo;
+      services.inboundBaseUrl = services.config.publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
       // Subscriptions work from the first request: wait (briefly) for the LISTEN.
       await Promise.race([changes.ready, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
       return { port: address.port, host };
@@ -77,6 +82,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       await changes.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await inbound.close();
     },
   };
 }

@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   Event: 'evt',
   Delivery: 'dlv',
   Attempt: 'att',
+  InboundHook: 'inh',
+  InboundRequest: 'inr',
 } as const;
 
 export type IdType = keyof typeof ID_PREFIXES;

@@ -10,6 +10,12 @@ export const QUEUES = {
   circuitProbe: 'circuit-probe',
   /** Finds open deliveries with no way forward and repairs them (worker/sweeper/). */
   sweeper: 'delivery-sweeper',
+  // Inbound processing (worker/inbound/): one job per request of an IMMEDIATE hook; one
+  // drain per hook at a time for SEQUENTIAL and SCHEDULED hooks; the expiry sweep.
+  inboundRequest: 'inbound-request',
+  inboundDrain: 'inbound-drain',
+  inboundExpiry: 'inbound-expiry',
+  inboundRetention: 'inbound-retention',
 } as const;
 
 /** A webhook's `maxInFlight`: requests open at once to its endpoint. */
@@ -45,6 +51,7 @@ export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 
     [QUEUES.retention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
     [QUEUES.circuitProbe]: { expireInSeconds: 60, retryLimit: 10, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 },
     [QUEUES.sweeper]: { expireInSeconds: 300, retryLimit: 1, retryDelay: 30, deleteAfterSeconds: 3600 },
+    ...inboundQueueSettings(leaseSeconds),
   };
 }
 
@@ -97,4 +104,39 @@ export interface CircuitProbeJob {
 export function readDeliverJob(data: DeliverJob | DeliverJobV1): DeliverJob {
   if (data.v === 1) return { v: 2, deliveryId: data.d, tenantId: data.t, attemptCount: data.n, ...(data.m ? { manual: true as const } : {}) };
   return data;
+}
+
+/** The inbound queues: a job of a worker that died runs again after the lease; publishing is idempotent per request. */
+function inboundQueueSettings(leaseSeconds: number): Record<string, Omit<Queue, 'name'>> {
+  const retries = { retryLimit: 50, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, deleteAfterSeconds: 3600 };
+  return {
+    [QUEUES.inboundRequest]: { notify: false, expireInSeconds: leaseSeconds, ...retries },
+    // stately with the hook id as singletonKey: at most one drain of a hook runs (across
+    // every worker process) and one waits, so SEQUENTIAL items go one at a time in order.
+    [QUEUES.inboundDrain]: { policy: 'stately', notify: false, expireInSeconds: leaseSeconds, ...retries },
+    [QUEUES.inboundExpiry]: { expireInSeconds: 600, retryLimit: 3, retryDelay: 60 },
+    [QUEUES.inboundRetention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
+  };
+}
+
+/** Process one request of an IMMEDIATE hook. */
+export interface InboundRequestJob {
+  v: 1;
+  requestId: string;
+  tenantId: string;
+}
+
+/** Process a SEQUENTIAL hook's queue in order, or one run of a SCHEDULED hook. */
+export interface InboundDrainJob {
+  v: 1;
+  hookId: string;
+  tenantId: string;
+}
+
+export function inboundRequestJob(request: { id: string; tenantId: string }): JobInsert<InboundRequestJob> {
+  return { data: { v: 1, requestId: request.id, tenantId: request.tenantId } };
+}
+
+export function inboundDrainJob(hook: { id: string; tenantId: string }, startAfter?: Date): JobInsert<InboundDrainJob> {
+  return { data: { v: 1, hookId: hook.id, tenantId: hook.tenantId }, singletonKey: hook.id, ...(startAfter ? { startAfter } : {}) };
 }

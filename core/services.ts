@@ -14,4 +14,6 @@ export interface Services {
   secretKey: Buffer;
   /** Publishes events; concurrent calls of a tenant share transactions. */
   publisher: Publisher;
+  /** Where outsiders reach this API (inbound URLs): HOOKYARD_PUBLIC_URL, else set by the API once it listens. */
+  inboundBaseUrl?: string;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 /** A configuration value that cannot be used; `message` names the variable and what to do. */
 export class ConfigError extends Error {
@@ -55,6 +56,12 @@ export interface Config {
   wsSubscriptionsPerSocket: number;
   wsSocketsPerKey: number;
   wsMessagesPerSecond: number;
+  /** HOOKYARD_PUBLIC_URL: the address outsiders reach the API at, for inbound URLs (`<public URL>/in/<token>`); null: the API's own http://host:port. */
+  publicUrl: string | null;
+  /** HOOKYARD_INBOUND_BODY_LIMIT_BYTES: the largest body an inbound URL accepts (5 MiB); past it, 413. */
+  inboundBodyLimitBytes: number;
+  /** HOOKYARD_TRUSTED_PROXIES: CIDRs of reverse proxies whose X-Forwarded-For names the client (for inbound IP allowlists); none by default. */
+  trustedProxies: string[];
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -144,6 +151,41 @@ function corsOrigins(env: NodeJS.ProcessEnv): string[] {
   return [...new Set(origins)];
 }
 
+/** HOOKYARD_PUBLIC_URL: an http(s) origin, optionally with a path prefix, without a trailing slash. */
+function publicUrl(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.HOOKYARD_PUBLIC_URL?.trim();
+  if (!raw) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('HOOKYARD_PUBLIC_URL', `"${raw.slice(0, 100)}" is not an http(s) URL without query or credentials; e.g. https://hooks.example.com`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** HOOKYARD_TRUSTED_PROXIES: comma-separated CIDRs (or single addresses), IPv4 or IPv6. */
+function trustedProxies(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.HOOKYARD_TRUSTED_PROXIES;
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const cidr = entry.includes('/') ? entry : `${entry}/${ipaddr.isValid(entry) && ipaddr.parse(entry).kind() === 'ipv6' ? 128 : 32}`;
+      try {
+        ipaddr.parseCIDR(cidr);
+      } catch {
+        throw new ConfigError('HOOKYARD_TRUSTED_PROXIES', `"${entry.slice(0, 100)}" is not an IP address or CIDR; list your proxies' addresses, e.g. 10.0.0.0/8,fd00::/8`);
+      }
+      return cidr;
+    });
+}
+
 /** Reads and checks every setting once at start, so a bad value fails fast with one clear line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -190,5 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsSubscriptionsPerSocket: integer(env, 'HOOKYARD_WS_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000),
     wsSocketsPerKey: integer(env, 'HOOKYARD_WS_SOCKETS_PER_KEY', 50, 1, 10_000),
     wsMessagesPerSecond: integer(env, 'HOOKYARD_WS_MESSAGES_PER_SECOND', 100, 1, 10_000),
+    publicUrl: publicUrl(env),
+    inboundBodyLimitBytes: integer(env, 'HOOKYARD_INBOUND_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    trustedProxies: trustedProxies(env),
   };
 }

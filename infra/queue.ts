@@ -39,10 +39,10 @@ export async function startBoss(url: string, log: Logger, options: { queues: Que
   for (const [name, settings] of Object.entries(options.queues)) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, settings);
     else {
-      // retryDelayMax can only be set when a queue is created. The lease is the workers'
+      // retryDelayMax and the policy can only be set when a queue is created. The lease is the workers'
       // setting, and each job keeps the one its queue had when it was inserted: a process
       // that runs no worker (an API) must not put its own in their place.
-      const { retryDelayMax: _fixed, expireInSeconds, ...updatable } = settings;
+      const { retryDelayMax: _fixed, policy: _policy, expireInSeconds, ...updatable } = settings;
       await boss.updateQueue(name, options.supervise ? { ...updatable, expireInSeconds } : updatable);
     }
   }

@@ -11,6 +11,7 @@ import { createCircuitProbeHandler } from './delivery/circuit-breaker.ts';
 import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';
 import { createRetentionHandler, RETENTION_CRON } from './retention/retention-job.ts';
 import { createSweeperHandler, SWEEPER_CRON } from './sweeper/sweeper-job.ts';
+import { startInboundWorkers } from './inbound/inbound-workers.ts';
 
 export interface WorkerDeps {
   config: Config;
@@ -36,6 +37,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
   let wakeup: { close(): Promise<void> } | undefined;
   let listenRetry: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let inbound: { stop(): Promise<void> } | undefined;
   return {
     async start() {
       dispatcher = createDeliveryDispatcher(config.urlPolicy);
@@ -73,6 +75,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       await boss.schedule(QUEUES.sweeper, SWEEPER_CRON);
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
+      inbound = await startInboundWorkers({ config, boss, pool, log });
       log.debug('worker started');
     },
     async stop() {
@@ -81,6 +84,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       await wakeup?.close().catch(() => undefined);
       await engine?.stop().catch((error) => log.warn({ err: error }, 'stopping the delivery engine'));
       for (const queue of [QUEUES.circuitProbe, QUEUES.sweeper, QUEUES.retention]) await boss.offWork(queue, { wait: true }).catch(() => undefined);
+      await inbound?.stop();
       await dispatcher?.close();
     },
   };

@@ -5,7 +5,8 @@
 
 /** A delivery, attempt or webhook row changed (written, status moved, attempt recorded). */
 export interface RowUpdate {
-  kind: 'delivery' | 'attempt' | 'webhook';
+  /** inboundRequest: a request an inbound hook received or processed; its webhookId is the inbound hook's id. */
+  kind: 'delivery' | 'attempt' | 'webhook' | 'inboundRequest';
   tenantId: string;
   id: string;
   webhookId: string;

@@ -39,7 +39,7 @@ export const LISTEN_LIVE_UPDATES_SQL = `LISTEN ${LIVE_UPDATES_CHANNEL}`;
 /** The listener's keep-alive: a LISTEN connection that died silently fails it. */
 export const PING_SQL = 'select 1';
 
-const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook' };
+const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook', inboundRequest: 'inbound_request' };
 
 /**
  * One primary-key lookup for a whole burst of updates of one kind. The caller checks

@@ -10,6 +10,8 @@ import { EventIdempotencyKeySchema } from './EventIdempotencyKey.ts';
 import { DeliverySchema } from './Delivery.ts';
 import { AttemptSchema } from './Attempt.ts';
 import { WebhookUsageSchema } from './WebhookUsage.ts';
+import { InboundHookSchema } from './InboundHook.ts';
+import { InboundRequestSchema } from './InboundRequest.ts';
 
 export const entities = [
   TenantSchema,
@@ -23,4 +25,6 @@ export const entities = [
   DeliverySchema,
   AttemptSchema,
   WebhookUsageSchema,
+  InboundHookSchema,
+  InboundRequestSchema,
 ];

@@ -14,5 +14,7 @@ import './types/EventLog.ts';
 import './types/AttemptLog.ts';
 import './types/WebhookUsage.ts';
 import './types/LiveUpdates.ts';
+import './types/InboundHook.ts';
+import './types/InboundRequest.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -73,7 +73,7 @@ describe('README.md', () => {
       }
     });
 
-    it('leaves the integrator, the event type and a deleted webhook with its whole history', async () => {
+    it('leaves the integrator, the event type, a deleted webhook with its whole history, and the relay the inbound step fed', async () => {
       const { data } = await hy.admin(`{
         integrators { edges { node { name contactEmail } } }
         eventTypes { edges { node { name schema } } }
@@ -81,7 +81,7 @@ describe('README.md', () => {
       }`);
       expect(data.integrators.edges).toEqual([{ node: { name: 'Acme Accounting', contactEmail: 'ops@acme.example' } }]);
       expect(data.eventTypes.edges).toEqual([{ node: { name: 'invoice.created', schema: { type: 'object', required: ['id', 'total'] } } }]);
-      const [{ node: webhook }] = data.webhooks.edges;
+      const webhook = data.webhooks.edges.map((e: any) => e.node).find((w: any) => w.name === 'Ledger sync');
       expect(webhook).toMatchObject({ name: 'Ledger sync', url: 'https://example.com/webhooks', eventTypes: ['invoice.created'], status: 'DELETED' });
       expect(webhook.history.map((h: any) => [h.toStatus, h.reason])).toEqual([
         ['ACTIVE', 'created'],
@@ -90,6 +90,11 @@ describe('README.md', () => {
         ['DELETED', 'Acme left'],
       ]);
       expect(output.stdout).toContain('"secret": "whsec_');
+      expect(data.webhooks.edges.map((e: any) => [e.node.name, e.node.status])).toEqual([
+        ['Ledger relay', 'ACTIVE'],
+        ['Ledger sync', 'DELETED'],
+      ]);
+      expect(output.stdout).toMatch(/^Accepted$/m);
     });
   });
 });

@@ -35,10 +35,10 @@ import { openSocket } from '../support/ws.ts';
 const schema = buildSchema(fs.readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
 
 /** The kinds of row an ID can name, longest name first so `EventType` wins over `Event`. */
-const KINDS = ['EventType', 'Integrator', 'Delivery', 'Attempt', 'Webhook', 'ApiKey', 'Event'] as const;
+const KINDS = ['InboundRequest', 'InboundHook', 'EventType', 'Integrator', 'Delivery', 'Attempt', 'Webhook', 'ApiKey', 'Event'] as const;
 type Kind = (typeof KINDS)[number];
 type Ids = Record<Kind, string>;
-const PREFIX: Record<Kind, string> = { EventType: 'ety_', Integrator: 'int_', Delivery: 'dlv_', Attempt: 'att_', Webhook: 'whk_', ApiKey: 'key_', Event: 'evt_' };
+const PREFIX: Record<Kind, string> = { InboundRequest: 'inr_', InboundHook: 'inh_', EventType: 'ety_', Integrator: 'int_', Delivery: 'dlv_', Attempt: 'att_', Webhook: 'whk_', ApiKey: 'key_', Event: 'evt_' };
 
 const SHARED_TYPE = 'invoice.created';
 const SHARED_KEY = 'order-shared-by-both-tenants';
@@ -54,6 +54,7 @@ function valueFor(field: string, type: GraphQLNamedType, receiverUrl: string): u
     url: receiverUrl,
     eventTypes: [SHARED_TYPE],
     type: SHARED_TYPE,
+    eventType: SHARED_TYPE,
     payload: { from: 'B' },
     idempotencyKey: SHARED_KEY,
     enabled: true,
@@ -70,6 +71,8 @@ const ALWAYS = new Set(['idempotencyKey']);
 /** The kind of row an ID field names: from its own name (webhookId, ids of DeliveryFilter), else the input or operation name. */
 function kindOf(fieldName: string, ...owners: string[]): Kind | 'any' {
   const own = fieldName.replace(/Ids?$/, '');
+  // An inbound request's hook is an inbound hook (hookId).
+  if (own === 'hook') return 'InboundHook';
   const named = KINDS.find((k) => k.toLowerCase() === own.toLowerCase());
   if (named) return named;
   for (const owner of owners) {
@@ -282,7 +285,15 @@ describe('two tenants, every operation of the schema', () => {
       return d?.status === 'SUCCEEDED' ? d : null;
     }, 20_000, `${mark} delivery`);
     const key = await ok(client, 'createApiKey', { name: `${mark} spare key`, role: 'VIEWER' });
+    // An inbound hook, stopped, with one request waiting in its queue (nothing moves afterwards).
+    const hook = await mutate(client, `mutation { createInboundHook(input: { name: "${mark} inbound", eventType: "${SHARED_TYPE}" }) { ... on InboundHookPayload { inboundHook { id url } } ${ERROR} } }`);
+    const hookId = hook.inboundHook.id;
+    await mutate(client, `mutation ($id: ID!) { updateInboundHook(input: { id: $id, status: STOPPED }) { __typename } }`, { id: hookId });
+    expect((await fetch(`${hook.inboundHook.url}?mark=${mark}`, { method: 'POST' })).status).toBe(200);
+    const request = (await client('query ($h: ID) { inboundRequests(filter: { hookId: $h }) { edges { node { id } } } }', { h: hookId })).data.inboundRequests.edges[0].node;
     return {
+      InboundHook: hookId,
+      InboundRequest: request.id,
       EventType: eventType,
       Integrator: setup.integratorId,
       Delivery: delivery.id,
@@ -324,7 +335,7 @@ describe('two tenants, every operation of the schema', () => {
     for (const { operation, field } of all) expect(() => callsOf(operation, field, a, receiverB.url), `${operation} ${field.name}`).not.toThrow();
   });
 
-  it("gives B nothing of A's through any query or mutation called with A's ids", async () => {
+  it("gives B nothing of A's through any query or mutation called with A's ids", { timeout: 120_000 }, async () => {
     const before = receiverA.requests.length;
     const aIds = new Set(Object.values(a));
     const leaks: string[] = [];
@@ -413,7 +424,7 @@ describe('two tenants, every operation of the schema', () => {
     expect((await db.one('select count(*)::int as n from delivery where webhook_id = $1 and tenant_id <> $2', [a.Webhook, tenantAId])).n).toBe(0);
   });
 
-  it("tells B's subscriptions nothing of A's changes, filtered by A's ids or not", async () => {
+  it("tells B's subscriptions nothing of A's changes, filtered by A's ids or not", { timeout: 120_000 }, async () => {
     const subscriptions = operations().filter((o) => o.operation === 'subscription');
     const probes = subscriptions.flatMap(({ field }) => callsOf('subscription', field, a, receiverB.url)).map((call) => ({ call, stream: stream(hy.baseUrl, tokenB, call) }));
     // The same subscriptions with B's ids: once these hear of B's changes, A's (made first) would have arrived too.
@@ -423,14 +434,20 @@ describe('two tenants, every operation of the schema', () => {
     await ok(hy.admin, 'updateWebhook', { id: a.Webhook, description: 'changed by A' });
     await retry(hy.admin, a.Delivery);
     await eventually(async () => (await db.one('select count(*)::int as n from attempt where tenant_id = $1 and trigger = $2', [tenantAId, 'MANUAL'])).n > 0, 20_000, "A's manual attempt");
+    await callInboundHook(hy.admin, a.InboundHook);
     await publish(tenantB, { type: SHARED_TYPE, payload: {} });
     await ok(tenantB, 'updateWebhook', { id: b.Webhook, description: 'changed by B' });
     await retry(tenantB, b.Delivery);
+    await callInboundHook(tenantB, b.InboundHook);
     for (const { call, stream: s } of controls) {
       await eventually(async () => s.messages.length > 0, 20_000, `B's subscription ${call.name} (${call.variant}) to hear of B's change`);
     }
     await queueDrained();
-    const aIds = new Set([...Object.values(a), ofA.event.id, ...(await db.query<{ id: string }>('select id from delivery where tenant_id = $1 union all select id from attempt where tenant_id = $1', [tenantAId])).map((r) => r.id)]);
+    const aIds = new Set([
+      ...Object.values(a),
+      ofA.event.id,
+      ...(await db.query<{ id: string }>('select id from delivery where tenant_id = $1 union all select id from attempt where tenant_id = $1 union all select id from inbound_request where tenant_id = $1', [tenantAId])).map((r) => r.id),
+    ]);
     for (const { call, stream: s } of [...probes, ...controls]) {
       const where = `subscription ${call.name} (${call.variant})`;
       const isProbe = probes.some((p) => p.call === call);
@@ -443,7 +460,7 @@ describe('two tenants, every operation of the schema', () => {
     for (const { stream: s } of [...probes, ...controls]) s.close();
   });
 
-  it("reaches B's own rows with the same calls given B's ids, so the refusals above are isolation, not bad arguments", async () => {
+  it("reaches B's own rows with the same calls given B's ids, so the refusals above are isolation, not bad arguments", { timeout: 120_000 }, async () => {
     const misses: string[] = [];
     // Deleting and revoking last, so they do not take away what the other calls need.
     const order = (name: string) => (/^(delete|revoke)/.test(name) ? 1 : 0);
@@ -468,6 +485,12 @@ describe('two tenants, every operation of the schema', () => {
   });
 
 });
+
+/** Calls an inbound hook's URL (the hooks here are stopped: the request is queued and stays). */
+async function callInboundHook(client: GqlClient, hookId: string) {
+  const url = (await client('query ($id: ID!) { node(id: $id) { ... on InboundHook { url } } }', { id: hookId })).data.node.url;
+  expect((await fetch(url, { method: 'POST' })).status).toBe(200);
+}
 
 async function retry(client: GqlClient, id: string) {
   const result = await mutate(client, `mutation ($input: RetryDeliveryInput!) { retryDelivery(input: $input) { __typename ${ERROR} } }`, { input: { id } });

@@ -23,9 +23,33 @@ export const BodyEncodingValues: readonly BodyEncoding[] = ['BASE64', 'UTF8'];
 export type CircuitState = 'CLOSED' | 'HALF_OPEN' | 'OPEN';
 export const CircuitStateValues: readonly CircuitState[] = ['CLOSED', 'HALF_OPEN', 'OPEN'];
 
+export interface ClearInboundQueueInput {
+  hookId: string;
+}
+
 export interface CreateApiKeyInput {
   name: string;
   role: ApiKeyRole;
+}
+
+export interface CreateInboundHookInput {
+  dataStructure?: unknown | null;
+  eventType: string;
+  includeHeaders?: boolean | null;
+  includeMethod?: boolean | null;
+  ipAllowlist?: Array<string> | null;
+  jsonPassthrough?: boolean | null;
+  name: string;
+  noRateLimit?: boolean | null;
+  processingMode?: ProcessingMode | null;
+  queueLimit?: number | null;
+  rateLimitPerSecond?: number | null;
+  responseBody?: string | null;
+  responseHeaders?: unknown | null;
+  responseStatus?: number | null;
+  scheduleBatchSize?: number | null;
+  scheduleIntervalSeconds?: number | null;
+  validateDataStructure?: boolean | null;
 }
 
 export interface CreateIntegratorInput {
@@ -53,6 +77,13 @@ export interface CreateWebhookInput {
   signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url: string;
+}
+
+export type DataStructureSource = 'DETERMINED' | 'MANUAL';
+export const DataStructureSourceValues: readonly DataStructureSource[] = ['DETERMINED', 'MANUAL'];
+
+export interface DeleteInboundRequestsInput {
+  ids: Array<string>;
 }
 
 export interface DeleteIntegratorInput {
@@ -118,6 +149,39 @@ export const HmacPresetValues: readonly HmacPreset[] = ['GITHUB', 'QLIK'];
 export type HmacSignedContent = 'BODY' | 'TIMESTAMP_BODY';
 export const HmacSignedContentValues: readonly HmacSignedContent[] = ['BODY', 'TIMESTAMP_BODY'];
 
+export type InboundBodyEncoding = 'BASE64' | 'UTF8';
+export const InboundBodyEncodingValues: readonly InboundBodyEncoding[] = ['BASE64', 'UTF8'];
+
+export interface InboundHookIdInput {
+  id: string;
+}
+
+export type InboundHookKind = 'HTTP' | 'MAIL';
+export const InboundHookKindValues: readonly InboundHookKind[] = ['HTTP', 'MAIL'];
+
+export type InboundHookStatus = 'ACTIVE' | 'DELETED' | 'EXPIRED' | 'STOPPED';
+export const InboundHookStatusValues: readonly InboundHookStatus[] = ['ACTIVE', 'DELETED', 'EXPIRED', 'STOPPED'];
+
+export interface InboundRequestFilter {
+  hookId?: string | null;
+  receivedFrom?: string | null;
+  receivedTo?: string | null;
+  state?: Array<InboundRequestState> | null;
+  status?: Array<InboundRequestStatus> | null;
+}
+
+export type InboundRequestKind = 'HTTP' | 'MAIL';
+export const InboundRequestKindValues: readonly InboundRequestKind[] = ['HTTP', 'MAIL'];
+
+export type InboundRequestState = 'FAILED' | 'PROCESSED' | 'QUEUED' | 'REFUSED';
+export const InboundRequestStateValues: readonly InboundRequestState[] = ['FAILED', 'PROCESSED', 'QUEUED', 'REFUSED'];
+
+export type InboundRequestStatus = 'ERROR' | 'SUCCESS' | 'WARNING';
+export const InboundRequestStatusValues: readonly InboundRequestStatus[] = ['ERROR', 'SUCCESS', 'WARNING'];
+
+export type ProcessingMode = 'IMMEDIATE' | 'SCHEDULED' | 'SEQUENTIAL';
+export const ProcessingModeValues: readonly ProcessingMode[] = ['IMMEDIATE', 'SCHEDULED', 'SEQUENTIAL'];
+
 export interface PublishEventInput {
   channel?: string | null;
   idempotencyKey?: string | null;
@@ -176,6 +240,28 @@ export interface UpdateEventTypeInput {
   id: string;
   retrySchedule?: Array<number> | null;
   schema?: unknown | null;
+}
+
+export interface UpdateInboundHookInput {
+  dataStructure?: unknown | null;
+  eventType?: string | null;
+  id: string;
+  includeHeaders?: boolean | null;
+  includeMethod?: boolean | null;
+  ipAllowlist?: Array<string> | null;
+  jsonPassthrough?: boolean | null;
+  name?: string | null;
+  noRateLimit?: boolean | null;
+  processingMode?: ProcessingMode | null;
+  queueLimit?: number | null;
+  rateLimitPerSecond?: number | null;
+  responseBody?: string | null;
+  responseHeaders?: unknown | null;
+  responseStatus?: number | null;
+  scheduleBatchSize?: number | null;
+  scheduleIntervalSeconds?: number | null;
+  status?: InboundHookStatus | null;
+  validateDataStructure?: boolean | null;
 }
 
 export interface UpdateIntegratorInput {
@@ -432,6 +518,10 @@ export type DeliveryDetailResult = {
     __typename: 'Event';
   } | {
     __typename: 'EventType';
+  } | {
+    __typename: 'InboundHook';
+  } | {
+    __typename: 'InboundRequest';
   } | {
     __typename: 'Integrator';
   } | {
@@ -766,6 +856,652 @@ export type PublishEventVariables = {
   input: PublishEventInput;
 };
 export const PublishEventDocument = gql<PublishEventResult, PublishEventVariables>("mutation PublishEvent($input: PublishEventInput!) {\n  publishEvent(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on PublishedEvent {\n      duplicate\n      deliveryCount\n      event {\n        id\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+
+export type InboundHookFieldsFragment = {
+  id: string;
+  name: string;
+  url: string;
+  eventType: string;
+  processingMode: ProcessingMode;
+  scheduleIntervalSeconds: number | null;
+  scheduleBatchSize: number | null;
+  queueLimit: number;
+  dataStructure: unknown | null;
+  dataStructureSource: DataStructureSource | null;
+  validateDataStructure: boolean;
+  redeterminePending: boolean;
+  ipAllowlist: Array<string>;
+  rateLimitPerSecond: number | null;
+  includeHeaders: boolean;
+  includeMethod: boolean;
+  jsonPassthrough: boolean;
+  responseStatus: number | null;
+  responseBody: string | null;
+  responseHeaders: unknown;
+  status: InboundHookStatus;
+  statusReason: string | null;
+  failedRuns: number;
+  lastRequestAt: string | null;
+  queuedCount: number;
+  createdAt: string;
+};
+
+export type InboundRequestFieldsFragment = {
+  id: string;
+  receivedAt: string;
+  method: string;
+  url: string;
+  remoteAddress: string | null;
+  size: number;
+  state: InboundRequestState;
+  status: InboundRequestStatus;
+  message: string | null;
+  response: {
+    status: number;
+  };
+  hook: {
+    id: string;
+  };
+};
+
+export type InboundHooksResult = {
+  inboundHooks: {
+    totalCount: number;
+    pageInfo: {
+      hasNextPage: boolean;
+      endCursor: string | null;
+    };
+    edges: Array<{
+      node: {
+        id: string;
+        name: string;
+        url: string;
+        eventType: string;
+        processingMode: ProcessingMode;
+        scheduleIntervalSeconds: number | null;
+        scheduleBatchSize: number | null;
+        queueLimit: number;
+        dataStructure: unknown | null;
+        dataStructureSource: DataStructureSource | null;
+        validateDataStructure: boolean;
+        redeterminePending: boolean;
+        ipAllowlist: Array<string>;
+        rateLimitPerSecond: number | null;
+        includeHeaders: boolean;
+        includeMethod: boolean;
+        jsonPassthrough: boolean;
+        responseStatus: number | null;
+        responseBody: string | null;
+        responseHeaders: unknown;
+        status: InboundHookStatus;
+        statusReason: string | null;
+        failedRuns: number;
+        lastRequestAt: string | null;
+        queuedCount: number;
+        createdAt: string;
+      };
+    }>;
+  };
+};
+export type InboundHooksVariables = {
+  search?: string | null;
+  first: number;
+  after?: string | null;
+};
+export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type InboundHookResult = {
+  node: ({
+    __typename: 'ApiKey';
+  } | {
+    __typename: 'Attempt';
+  } | {
+    __typename: 'Delivery';
+  } | {
+    __typename: 'Event';
+  } | {
+    __typename: 'EventType';
+  } | {
+    __typename: 'InboundHook';
+    id: string;
+    name: string;
+    url: string;
+    eventType: string;
+    processingMode: ProcessingMode;
+    scheduleIntervalSeconds: number | null;
+    scheduleBatchSize: number | null;
+    queueLimit: number;
+    dataStructure: unknown | null;
+    dataStructureSource: DataStructureSource | null;
+    validateDataStructure: boolean;
+    redeterminePending: boolean;
+    ipAllowlist: Array<string>;
+    rateLimitPerSecond: number | null;
+    includeHeaders: boolean;
+    includeMethod: boolean;
+    jsonPassthrough: boolean;
+    responseStatus: number | null;
+    responseBody: string | null;
+    responseHeaders: unknown;
+    status: InboundHookStatus;
+    statusReason: string | null;
+    failedRuns: number;
+    lastRequestAt: string | null;
+    queuedCount: number;
+    createdAt: string;
+  } | {
+    __typename: 'InboundRequest';
+  } | {
+    __typename: 'Integrator';
+  } | {
+    __typename: 'Webhook';
+  }) | null;
+};
+export type InboundHookVariables = {
+  id: string;
+};
+export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type InboundRequestsResult = {
+  inboundRequests: {
+    totalCount: number;
+    pageInfo: {
+      hasNextPage: boolean;
+      endCursor: string | null;
+    };
+    edges: Array<{
+      node: {
+        id: string;
+        receivedAt: string;
+        method: string;
+        url: string;
+        remoteAddress: string | null;
+        size: number;
+        state: InboundRequestState;
+        status: InboundRequestStatus;
+        message: string | null;
+        response: {
+          status: number;
+        };
+        hook: {
+          id: string;
+        };
+      };
+    }>;
+  };
+};
+export type InboundRequestsVariables = {
+  filter?: InboundRequestFilter | null;
+  first: number;
+  after?: string | null;
+};
+export const InboundRequestsDocument = gql<InboundRequestsResult, InboundRequestsVariables>("query InboundRequests($filter: InboundRequestFilter, $first: Int!, $after: String) {\n  inboundRequests(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundRequestFields\n      }\n    }\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
+
+export type InboundRequestDetailResult = {
+  node: ({
+    __typename: 'ApiKey';
+  } | {
+    __typename: 'Attempt';
+  } | {
+    __typename: 'Delivery';
+  } | {
+    __typename: 'Event';
+  } | {
+    __typename: 'EventType';
+  } | {
+    __typename: 'InboundHook';
+  } | {
+    __typename: 'InboundRequest';
+    id: string;
+    receivedAt: string;
+    method: string;
+    url: string;
+    remoteAddress: string | null;
+    size: number;
+    state: InboundRequestState;
+    status: InboundRequestStatus;
+    message: string | null;
+    response: {
+      status: number;
+      headers: unknown;
+      body: string;
+    };
+    hook: {
+      id: string;
+    };
+    headers: unknown;
+    query: unknown;
+    body: string | null;
+    bodyEncoding: InboundBodyEncoding | null;
+    parsed: unknown | null;
+    processedAt: string | null;
+    event: {
+      id: string;
+      type: string;
+      payload: unknown;
+      createdAt: string;
+    } | null;
+  } | {
+    __typename: 'Integrator';
+  } | {
+    __typename: 'Webhook';
+  }) | null;
+};
+export type InboundRequestDetailVariables = {
+  id: string;
+};
+export const InboundRequestDetailDocument = gql<InboundRequestDetailResult, InboundRequestDetailVariables>("query InboundRequestDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundRequest {\n      ...InboundRequestFields\n      headers\n      query\n      body\n      bodyEncoding\n      parsed\n      processedAt\n      response {\n        status\n        headers\n        body\n      }\n      event {\n        id\n        type\n        payload\n        createdAt\n      }\n    }\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
+
+export type CreateInboundHookResult = {
+  createInboundHook: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundHookPayload';
+    inboundHook: {
+      id: string;
+      name: string;
+      url: string;
+      eventType: string;
+      processingMode: ProcessingMode;
+      scheduleIntervalSeconds: number | null;
+      scheduleBatchSize: number | null;
+      queueLimit: number;
+      dataStructure: unknown | null;
+      dataStructureSource: DataStructureSource | null;
+      validateDataStructure: boolean;
+      redeterminePending: boolean;
+      ipAllowlist: Array<string>;
+      rateLimitPerSecond: number | null;
+      includeHeaders: boolean;
+      includeMethod: boolean;
+      jsonPassthrough: boolean;
+      responseStatus: number | null;
+      responseBody: string | null;
+      responseHeaders: unknown;
+      status: InboundHookStatus;
+      statusReason: string | null;
+      failedRuns: number;
+      lastRequestAt: string | null;
+      queuedCount: number;
+      createdAt: string;
+    };
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type CreateInboundHookVariables = {
+  input: CreateInboundHookInput;
+};
+export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type UpdateInboundHookResult = {
+  updateInboundHook: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundHookPayload';
+    inboundHook: {
+      id: string;
+      name: string;
+      url: string;
+      eventType: string;
+      processingMode: ProcessingMode;
+      scheduleIntervalSeconds: number | null;
+      scheduleBatchSize: number | null;
+      queueLimit: number;
+      dataStructure: unknown | null;
+      dataStructureSource: DataStructureSource | null;
+      validateDataStructure: boolean;
+      redeterminePending: boolean;
+      ipAllowlist: Array<string>;
+      rateLimitPerSecond: number | null;
+      includeHeaders: boolean;
+      includeMethod: boolean;
+      jsonPassthrough: boolean;
+      responseStatus: number | null;
+      responseBody: string | null;
+      responseHeaders: unknown;
+      status: InboundHookStatus;
+      statusReason: string | null;
+      failedRuns: number;
+      lastRequestAt: string | null;
+      queuedCount: number;
+      createdAt: string;
+    };
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type UpdateInboundHookVariables = {
+  input: UpdateInboundHookInput;
+};
+export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type DeleteInboundHookResult = {
+  deleteInboundHook: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundHookPayload';
+    inboundHook: {
+      id: string;
+      name: string;
+      url: string;
+      eventType: string;
+      processingMode: ProcessingMode;
+      scheduleIntervalSeconds: number | null;
+      scheduleBatchSize: number | null;
+      queueLimit: number;
+      dataStructure: unknown | null;
+      dataStructureSource: DataStructureSource | null;
+      validateDataStructure: boolean;
+      redeterminePending: boolean;
+      ipAllowlist: Array<string>;
+      rateLimitPerSecond: number | null;
+      includeHeaders: boolean;
+      includeMethod: boolean;
+      jsonPassthrough: boolean;
+      responseStatus: number | null;
+      responseBody: string | null;
+      responseHeaders: unknown;
+      status: InboundHookStatus;
+      statusReason: string | null;
+      failedRuns: number;
+      lastRequestAt: string | null;
+      queuedCount: number;
+      createdAt: string;
+    };
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type DeleteInboundHookVariables = {
+  input: InboundHookIdInput;
+};
+export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type RegenerateInboundHookTokenResult = {
+  regenerateInboundHookToken: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundHookPayload';
+    inboundHook: {
+      id: string;
+      name: string;
+      url: string;
+      eventType: string;
+      processingMode: ProcessingMode;
+      scheduleIntervalSeconds: number | null;
+      scheduleBatchSize: number | null;
+      queueLimit: number;
+      dataStructure: unknown | null;
+      dataStructureSource: DataStructureSource | null;
+      validateDataStructure: boolean;
+      redeterminePending: boolean;
+      ipAllowlist: Array<string>;
+      rateLimitPerSecond: number | null;
+      includeHeaders: boolean;
+      includeMethod: boolean;
+      jsonPassthrough: boolean;
+      responseStatus: number | null;
+      responseBody: string | null;
+      responseHeaders: unknown;
+      status: InboundHookStatus;
+      statusReason: string | null;
+      failedRuns: number;
+      lastRequestAt: string | null;
+      queuedCount: number;
+      createdAt: string;
+    };
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type RegenerateInboundHookTokenVariables = {
+  input: InboundHookIdInput;
+};
+export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type RedetermineDataStructureResult = {
+  redetermineDataStructure: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundHookPayload';
+    inboundHook: {
+      id: string;
+      name: string;
+      url: string;
+      eventType: string;
+      processingMode: ProcessingMode;
+      scheduleIntervalSeconds: number | null;
+      scheduleBatchSize: number | null;
+      queueLimit: number;
+      dataStructure: unknown | null;
+      dataStructureSource: DataStructureSource | null;
+      validateDataStructure: boolean;
+      redeterminePending: boolean;
+      ipAllowlist: Array<string>;
+      rateLimitPerSecond: number | null;
+      includeHeaders: boolean;
+      includeMethod: boolean;
+      jsonPassthrough: boolean;
+      responseStatus: number | null;
+      responseBody: string | null;
+      responseHeaders: unknown;
+      status: InboundHookStatus;
+      statusReason: string | null;
+      failedRuns: number;
+      lastRequestAt: string | null;
+      queuedCount: number;
+      createdAt: string;
+    };
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type RedetermineDataStructureVariables = {
+  input: InboundHookIdInput;
+};
+export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
+export type DeleteInboundRequestsResult = {
+  deleteInboundRequests: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundRequestsDeleted';
+    deletedCount: number;
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type DeleteInboundRequestsVariables = {
+  input: DeleteInboundRequestsInput;
+};
+export const DeleteInboundRequestsDocument = gql<DeleteInboundRequestsResult, DeleteInboundRequestsVariables>("mutation DeleteInboundRequests($input: DeleteInboundRequestsInput!) {\n  deleteInboundRequests(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundRequestsDeleted {\n      deletedCount\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+
+export type ClearInboundQueueResult = {
+  clearInboundQueue: {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'InboundRequestsDeleted';
+    deletedCount: number;
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type ClearInboundQueueVariables = {
+  input: ClearInboundQueueInput;
+};
+export const ClearInboundQueueDocument = gql<ClearInboundQueueResult, ClearInboundQueueVariables>("mutation ClearInboundQueue($input: ClearInboundQueueInput!) {\n  clearInboundQueue(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundRequestsDeleted {\n      deletedCount\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+
+export type InboundRequestReceivedResult = {
+  inboundRequestReceived: {
+    id: string;
+    receivedAt: string;
+    method: string;
+    url: string;
+    remoteAddress: string | null;
+    size: number;
+    state: InboundRequestState;
+    status: InboundRequestStatus;
+    message: string | null;
+    response: {
+      status: number;
+    };
+    hook: {
+      id: string;
+    };
+  };
+};
+export type InboundRequestReceivedVariables = {
+  hookId?: string | null;
+};
+export const InboundRequestReceivedDocument = gql<InboundRequestReceivedResult, InboundRequestReceivedVariables>("subscription InboundRequestReceived($hookId: ID) {\n  inboundRequestReceived(hookId: $hookId) {\n    ...InboundRequestFields\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
 
 export type IntegratorFieldsFragment = {
   id: string;
@@ -1229,6 +1965,10 @@ export type WebhookDetailResult = {
     __typename: 'Event';
   } | {
     __typename: 'EventType';
+  } | {
+    __typename: 'InboundHook';
+  } | {
+    __typename: 'InboundRequest';
   } | {
     __typename: 'Integrator';
   } | {

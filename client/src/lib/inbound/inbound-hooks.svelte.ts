@@ -1,0 +1,70 @@
+import type { Api } from '../graphql/api.ts';
+import {
+  CreateInboundHookDocument,
+  DeleteInboundHookDocument,
+  InboundHooksDocument,
+  RedetermineDataStructureDocument,
+  RegenerateInboundHookTokenDocument,
+  UpdateInboundHookDocument,
+  type InboundHookFieldsFragment,
+  type ProcessingMode,
+} from '../graphql/generated.ts';
+import { mutationError, type MutationError } from '../forms/mutation-result.ts';
+import { SearchedList } from '../lists/searched-list.svelte.ts';
+import { parseInboundDraft, type InboundHookDraft } from './inbound-form.ts';
+
+export type { InboundHookDraft, ProcessingMode };
+
+/** Inbound hooks: searched on the server, 100 a page with "load more". */
+export class InboundHookList extends SearchedList<InboundHookFieldsFragment> {
+  readonly #api: Api;
+
+  constructor(api: Api) {
+    super(async (search, after) => {
+      const { inboundHooks } = await api.query(InboundHooksDocument, { search, first: 100, after });
+      return { nodes: inboundHooks.edges.map((e) => e.node), totalCount: inboundHooks.totalCount, ...inboundHooks.pageInfo };
+    });
+    this.#api = api;
+  }
+
+  get hooks(): InboundHookFieldsFragment[] {
+    return this.items;
+  }
+
+  /** Creates or updates; returns the typed error for the form (a field the draft could not parse included), or null. */
+  async save(id: string | null, draft: InboundHookDraft): Promise<MutationError | null> {
+    const parsed = parseInboundDraft(draft);
+    if ('error' in parsed) return parsed.error;
+    const result = id
+      ? (await this.#api.mutate(UpdateInboundHookDocument, { input: { id, ...parsed.input } })).updateInboundHook
+      : (await this.#api.mutate(CreateInboundHookDocument, { input: parsed.input })).createInboundHook;
+    const error = mutationError(result);
+    if (error) return error;
+    if (result.__typename === 'InboundHookPayload') this.put(result.inboundHook);
+    return null;
+  }
+
+  async remove(id: string): Promise<string | null> {
+    const { deleteInboundHook } = await this.#api.mutate(DeleteInboundHookDocument, { input: { id } });
+    const error = mutationError(deleteInboundHook);
+    if (error) return error.message;
+    this.drop(id);
+    return null;
+  }
+
+  async regenerate(id: string): Promise<string | null> {
+    const { regenerateInboundHookToken: result } = await this.#api.mutate(RegenerateInboundHookTokenDocument, { input: { id } });
+    const error = mutationError(result);
+    if (error) return error.message;
+    if (result.__typename === 'InboundHookPayload') this.put(result.inboundHook);
+    return null;
+  }
+
+  async redetermine(id: string): Promise<string | null> {
+    const { redetermineDataStructure: result } = await this.#api.mutate(RedetermineDataStructureDocument, { input: { id } });
+    const error = mutationError(result);
+    if (error) return error.message;
+    if (result.__typename === 'InboundHookPayload') this.put(result.inboundHook);
+    return null;
+  }
+}

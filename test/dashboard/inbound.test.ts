@@ -1,0 +1,97 @@
+// The Inbound screen in headless Chromium against a real Hookyard: create a hook from the
+// form (a server error next to its field), call its URL as a sender would, watch the log
+// fill live, open a request's detail, and delete queue items.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
+import { mutate } from '../support/graphql.ts';
+import { browserAvailable, launchBrowser, nav, openPage, signIn, until } from './support/browser.ts';
+
+describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
+  let hy: TestHookyard;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    [hy, browser] = await Promise.all([startTestHookyard(), launchBrowser()]);
+    page = await openPage(browser, pageErrors);
+    await mutate(hy.admin, `mutation { registerEventType(input: { name: "order.received" }) { __typename } }`);
+    await signIn(page, hy.baseUrl, hy.adminToken);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await hy?.stop();
+  });
+
+  it('creates a hook from the form, showing a server error next to its field first', async () => {
+    await nav(page, 'Inbound').click();
+    await page.getByText('No inbound hooks yet').waitFor();
+    await page.getByRole('button', { name: 'New inbound hook' }).click();
+    await page.getByLabel('Name').fill('Shop orders');
+    await page.getByLabel('Event type it publishes').fill('order.unknown');
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    await until(() => page.locator('#inh-eventType-error').textContent()).toContain('is not registered');
+    await page.getByLabel('Event type it publishes').fill('order.received');
+    await page.getByLabel('IP allowlist').fill('not-an-address');
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    await until(() => page.locator('#inh-ipAllowlist-error').textContent()).toContain('not an IP address or CIDR');
+    await page.getByLabel('IP allowlist').fill('');
+    await page.getByLabel('Processing').selectOption('SCHEDULED');
+    await page.getByLabel('Every (seconds)').fill('3600');
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    const row = page.locator('tr', { hasText: 'Shop orders' });
+    await row.waitFor();
+    expect(await row.locator('code').textContent()).toMatch(new RegExp(`^${hy.baseUrl}/in/[A-Za-z0-9_-]{43}$`));
+    await row.getByRole('button', { name: 'Copy URL' }).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows calls to the URL in the log as they arrive, with their detail, and deletes queue items', async () => {
+    const url = (await page.locator('tr', { hasText: 'Shop orders' }).locator('code').textContent())!;
+    await page.getByRole('link', { name: 'Shop orders' }).click();
+    await page.getByText('No requests yet').waitFor();
+    // Stop processing so what arrives stays queued.
+    const hookId = new URL(page.url()).searchParams.get('hook')!;
+    await mutate(hy.admin, `mutation($id: ID!) { updateInboundHook(input: { id: $id, status: STOPPED }) { __typename } }`, { id: hookId });
+
+    for (let i = 0; i < 3; i++) {
+      const answer = await fetch(`${url}?n=${i}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: 100 + i }) });
+      expect(answer.status).toBe(200);
+    }
+    expect((await fetch(`${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken' })).status).toBe(400);
+    const rows = page.getByRole('table', { name: 'Log' }).locator('tbody tr');
+    await until(() => rows.count()).toBe(4);
+
+    // The status filter.
+    await page.getByLabel('error').check();
+    await until(() => rows.count()).toBe(1);
+    await until(() => rows.first().getAttribute('data-status')).toBe('ERROR');
+    await page.getByLabel('error').uncheck();
+    await until(() => rows.count()).toBe(4);
+
+    // The detail drawer: request, response, parsed item.
+    await rows.last().getByRole('link').click();
+    const drawer = page.getByRole('dialog');
+    await until(() => drawer.getByTestId('request-state').textContent()).toContain('QUEUED');
+    await until(() => drawer.textContent()).toContain('"orderId": 100');
+    expect(await drawer.textContent()).toContain('Response sent: 200');
+    await drawer.getByRole('button', { name: 'Close details' }).click();
+
+    // The queue: delete one selected, then all.
+    await page.getByRole('tab', { name: 'Queue' }).click();
+    const queue = page.getByRole('table', { name: 'Queue' }).locator('tbody tr');
+    await until(() => queue.count()).toBe(3);
+    await queue.first().getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Delete selected (1)' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await until(() => queue.count()).toBe(2);
+    await page.getByRole('button', { name: 'Delete all queued' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByText('The queue is empty.').waitFor();
+    const left = await hy.admin(`{ inboundRequests(filter: { hookId: "${hookId}", state: [QUEUED] }, first: 10) { totalCount } }`);
+    expect(left.data.inboundRequests.totalCount).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
