@@ -46,9 +46,38 @@ const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attemp
  * each row's tenant_id against the notification and the subscriber, so a forged or
  * stray notification can never hand a row to another tenant.
  */
-export function rowsById(kind: RowUpdate['kind'], ids: string[]) {
-  return { text: `select * from ${TABLES[kind]} where id = any($1::text[])`, values: [ids] };
+export function rowsById(kind: RowUpdate['kind'], ids: string[], options: { withBodies?: boolean } = {}) {
+  const columns = kind === 'attempt' && !options.withBodies ? ATTEMPT_COLUMNS_WITHOUT_BODIES : '*';
+  return { text: `select ${columns} from ${TABLES[kind]} where id = any($1::text[])`, values: [ids] };
 }
+
+/**
+ * An attempt as pushed live when no subscriber asked for bodies: every column but the
+ * request and response bodies (up to 1 MiB and 64 KiB), which stay null. A column added
+ * to attempt that subscriptions serve must be added here too.
+ */
+const ATTEMPT_COLUMNS_WITHOUT_BODIES = [
+  'id',
+  'tenant_id',
+  'delivery_id',
+  'webhook_id',
+  'attempt_number',
+  'trigger',
+  'succeeded',
+  'request_url',
+  'request_method',
+  'request_headers',
+  'null::text as request_body',
+  'response_status',
+  'response_headers',
+  'null::text as response_body',
+  'response_body_encoding',
+  'response_truncated',
+  'error_kind',
+  'error_message',
+  'duration_ms',
+  'created_at',
+].join(', ');
 
 /** Of these keys, the ones not revoked (checked after a missed-notification window). */
 export function activeApiKeys(ids: string[]) {

@@ -23,7 +23,7 @@ const AttemptRequestRef = builder.objectRef<Attempt>('AttemptRequest').implement
     url: t.string({ resolve: (a) => a.requestUrl }),
     method: t.string({ resolve: (a) => a.requestMethod }),
     headers: t.field({ type: 'JSON', resolve: (a) => a.requestHeaders }),
-    body: t.string({ resolve: (a) => a.requestBody }),
+    body: t.string({ nullable: true, description: 'Null only in an attemptRecorded push that did not ask for bodies (withBodies).', resolve: (a) => a.requestBody ?? null }),
   }),
 });
 
@@ -32,7 +32,7 @@ const AttemptResponseRef = builder.objectRef<Attempt>('AttemptResponse').impleme
   fields: (t) => ({
     status: t.int({ resolve: (a) => a.responseStatus! }),
     headers: t.field({ type: 'JSON', resolve: (a) => a.responseHeaders ?? {} }),
-    body: t.string({ nullable: true, description: 'The body as text, or as base64 when bodyEncoding is BASE64.', resolve: (a) => a.responseBody ?? null }),
+    body: t.string({ nullable: true, description: 'The body as text, or as base64 when bodyEncoding is BASE64. Null when there was none, or in an attemptRecorded push that did not ask for bodies (withBodies).', resolve: (a) => a.responseBody ?? null }),
     bodyEncoding: t.field({ type: BodyEncodingEnum, resolve: (a) => a.responseBodyEncoding ?? 'utf8' }),
     truncated: t.boolean({ description: 'True when the body was longer than 64 KiB and cut.', resolve: (a) => a.responseTruncated }),
   }),

@@ -186,32 +186,102 @@ export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
   return true;
 }
 
-export interface MergeResult<T> {
+/** The columns the sort reads, beside those matchesFilter reads. */
+export interface SortableRow extends LiveRow {
+  lastAttemptAt: string | null;
+}
+
+const FINAL: Record<DeliveryStatus, number> = { PENDING: 0, RETRYING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
+
+/**
+ * Whether `update` is not older than `shown`: a delivery only moves forward (more
+ * attempts; at equal attempts, toward a final status). An update that arrived before a
+ * refetch must not undo what the refetch brought.
+ */
+export function isNotOlder(update: Pick<LiveRow, 'attemptCount' | 'status'>, shown: Pick<LiveRow, 'attemptCount' | 'status'>): boolean {
+  if (update.attemptCount !== shown.attemptCount) return update.attemptCount > shown.attemptCount;
+  return FINAL[update.status] >= FINAL[shown.status];
+}
+
+/**
+ * The server's order for a sort (core/sql/delivery-log.ts): each key, then created at and
+ * id in the last key's direction; a missing time sorts after every date; integrators and
+ * webhooks by name.
+ */
+export function compareDeliveries(orderBy: DeliveryOrder[]): (a: SortableRow, b: SortableRow) => number {
+  const time = (iso: string | null) => (iso ? Date.parse(iso) : Number.POSITIVE_INFINITY);
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const key: Record<DeliveryOrderField, (a: SortableRow, b: SortableRow) => number> = {
+    CREATED_AT: (a, b) => time(a.createdAt) - time(b.createdAt),
+    DELIVERED_AT: (a, b) => Math.sign(time(a.deliveredAt) - time(b.deliveredAt)) || 0,
+    LAST_ATTEMPT_AT: (a, b) => Math.sign(time(a.lastAttemptAt) - time(b.lastAttemptAt)) || 0,
+    ATTEMPTS: (a, b) => a.attemptCount - b.attemptCount,
+    SUCCEEDED: (a, b) => Number(a.succeeded) - Number(b.succeeded),
+    EVENT_TYPE: (a, b) => text(a.eventType, b.eventType),
+    INTEGRATOR: (a, b) => text(a.integrator.name.toLowerCase(), b.integrator.name.toLowerCase()) || text(a.integrator.name, b.integrator.name) || text(a.integrator.id, b.integrator.id),
+    WEBHOOK: (a, b) => text(a.webhook.name.toLowerCase(), b.webhook.name.toLowerCase()) || text(a.webhook.name, b.webhook.name) || text(a.webhook.id, b.webhook.id),
+  };
+  const order = orderBy.length ? orderBy : DEFAULT_ORDER;
+  const last = order.at(-1)!.direction;
+  const terms = [...order];
+  if (!terms.some((o) => o.field === 'CREATED_AT')) terms.push({ field: 'CREATED_AT', direction: last });
+  return (a, b) => {
+    for (const { field, direction } of terms) {
+      const c = key[field](a, b);
+      if (c) return direction === 'DESC' ? -c : c;
+    }
+    const c = text(a.id, b.id);
+    return last === 'DESC' ? -c : c;
+  };
+}
+
+/** Where the page shown sits in the whole log. */
+export interface PagePosition {
+  /** Nothing sorts before the first row shown (the first page). */
+  first: boolean;
+  /** Nothing sorts after the last row shown (the last page). */
+  last: boolean;
+  /** How many more rows this page may take before new ones are only counted. */
+  room: number;
+}
+
+export interface PlaceResult<T> {
   rows: T[];
-  /** New deliveries put at the top. */
+  /** New deliveries put in their sorted place. */
   added: number;
-  /** Ids of new deliveries that belong in this view but were not shown (another page or sort, or the live cap). */
+  /** Ids of deliveries that belong in this view but are not shown: before the first row of a later page, after the last of an earlier one, or past the room. */
   missed: string[];
 }
 
 /**
- * Applies one batch of live updates to the visible rows: a row already shown takes its
- * new state in place; a new delivery matching the filter goes on top when `room` allows
- * (first page, newest-first sort), else it is only counted so the user can reload.
- * A delivery older than the newest shown row is someone else's page: left alone.
+ * Applies one batch of live updates to the rows shown: a row shown takes its new state
+ * (unless the update is older, see isNotOlder); a delivery not shown that matches the
+ * filter goes in its sorted place when that place is on this page and there is room,
+ * else its id is returned in `missed` (the "N new deliveries" bar). Nothing is dropped
+ * without being counted. Rows stay in the sort's order.
  */
-export function mergeDeliveryUpdates<T extends LiveRow>(rows: T[], updates: T[], filter: DeliveryFilter, room: number): MergeResult<T> {
+export function placeDeliveryUpdates<T extends SortableRow>(rows: T[], updates: T[], filter: DeliveryFilter, orderBy: DeliveryOrder[], position: PagePosition): PlaceResult<T> {
+  const compare = compareDeliveries(orderBy);
   const index = new Map(rows.map((row, i) => [row.id, i]));
   const next = rows.slice();
-  const newest = rows.length ? Math.max(...rows.map((r) => Date.parse(r.createdAt))) : Number.NEGATIVE_INFINITY;
   const fresh = new Map<string, T>();
   for (const update of updates) {
     const at = index.get(update.id);
-    if (at !== undefined) next[at] = update;
-    else if (Date.parse(update.createdAt) >= newest && matchesFilter(filter, update)) fresh.set(update.id, update);
+    if (at !== undefined) {
+      if (isNotOlder(update, next[at])) next[at] = update;
+    } else if (matchesFilter(filter, update)) fresh.set(update.id, update);
   }
-  const incoming = [...fresh.values()].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : -1));
-  const added = incoming.slice(0, Math.max(0, room));
-  const missed = incoming.slice(added.length).map((row) => row.id);
-  return { rows: added.length ? [...added, ...next] : next, added: added.length, missed };
+  const head = rows[0];
+  const tail = rows.at(-1);
+  const added: T[] = [];
+  const missed: string[] = [];
+  for (const row of [...fresh.values()].sort(compare)) {
+    const before = head ? compare(row, head) < 0 : false;
+    const after = tail ? compare(row, tail) > 0 : false;
+    const onPage = head ? (!before || position.first) && (!after || position.last) : position.first;
+    if (onPage && added.length < position.room) added.push(row);
+    else missed.push(row.id);
+  }
+  const placed = added.length ? [...next, ...added].sort(compare) : next.some((row, i) => row !== rows[i]) ? next.slice().sort(compare) : next;
+  return { rows: placed, added: added.length, missed };
 }

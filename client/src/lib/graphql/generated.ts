@@ -106,6 +106,9 @@ export interface RegisterEventTypeInput {
   schema?: unknown | null;
 }
 
+export type ResyncReason = 'BEHIND' | 'CONNECTION_RESTORED' | 'UPDATES_LOST';
+export const ResyncReasonValues: readonly ResyncReason[] = ['BEHIND', 'CONNECTION_RESTORED', 'UPDATES_LOST'];
+
 export interface RetryDeliveriesInput {
   dryRun?: boolean | null;
   filter?: DeliveryFilter | null;
@@ -251,7 +254,7 @@ export type AttemptFieldsFragment = {
     url: string;
     method: string;
     headers: unknown;
-    body: string;
+    body: string | null;
   };
   response: ({
     status: number;
@@ -355,7 +358,7 @@ export type DeliveryDetailResult = {
         url: string;
         method: string;
         headers: unknown;
-        body: string;
+        body: string | null;
       };
       response: ({
         status: number;
@@ -443,6 +446,7 @@ export const RetryDeliveryDocument = gql<RetryDeliveryResult, RetryDeliveryVaria
 
 export type DeliveryUpdatedResult = {
   deliveryUpdated: {
+    __typename: 'Delivery';
     id: string;
     eventType: string;
     status: DeliveryStatus;
@@ -463,44 +467,32 @@ export type DeliveryUpdatedResult = {
       id: string;
       name: string;
     };
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
   };
 };
 export type DeliveryUpdatedVariables = {
   webhookId?: string | null;
   integratorId?: string | null;
 };
-export const DeliveryUpdatedDocument = gql<DeliveryUpdatedResult, DeliveryUpdatedVariables>("subscription DeliveryUpdated($webhookId: ID, $integratorId: ID) {\n  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) {\n    ...DeliveryRow\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const DeliveryUpdatedDocument = gql<DeliveryUpdatedResult, DeliveryUpdatedVariables>("subscription DeliveryUpdated($webhookId: ID, $integratorId: ID) {\n  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type AttemptRecordedResult = {
   attemptRecorded: {
+    __typename: 'Attempt';
     id: string;
-    attemptNumber: number;
-    trigger: AttemptTrigger;
-    succeeded: boolean;
-    request: {
-      url: string;
-      method: string;
-      headers: unknown;
-      body: string;
-    };
-    response: ({
-      status: number;
-      headers: unknown;
-      body: string | null;
-      truncated: boolean;
-      bodyEncoding: BodyEncoding;
-    }) | null;
-    errorKind: AttemptErrorKind | null;
-    errorMessage: string | null;
-    durationMs: number;
-    createdAt: string;
+    deliveryId: string;
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
   };
 };
 export type AttemptRecordedVariables = {
   webhookId?: string | null;
   deliveryId?: string | null;
 };
-export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    ...AttemptFields\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    __typename\n    ... on Attempt {\n      id\n      deliveryId\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}");
 
 export type RetryDeliveriesResult = {
   retryDeliveries: {
@@ -1569,6 +1561,10 @@ export const SendTestEventDocument = gql<SendTestEventResult, SendTestEventVaria
 
 export type WebhookUpdatedResult = {
   webhookUpdated: {
+    __typename: 'Resync';
+    reason: ResyncReason;
+  } | {
+    __typename: 'Webhook';
     id: string;
     name: string;
     description: string;
@@ -1597,4 +1593,4 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");

@@ -46,7 +46,7 @@ export class Overview {
   }
 
   start(): () => void {
-    const stopLive = this.#api.subscribe(DeliveryUpdatedDocument, {}, () => this.#schedule());
+    const stopLive = this.#api.subscribe(DeliveryUpdatedDocument, {}, { onData: () => this.#schedule(), onResync: () => this.#schedule() });
     const roll = setInterval(() => this.#schedule(), ROLL_MS);
     void this.refresh();
     return () => {

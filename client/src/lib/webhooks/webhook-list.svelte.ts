@@ -24,6 +24,7 @@ export class WebhookList {
   #sequence = 0;
   #status: WebhookStatus[] | null = null;
   #search = '';
+  #searchText = '';
   readonly #batcher = new Batcher<WebhookFieldsFragment>((updates) => this.#apply(updates), { keyOf: (w) => w.id });
 
   constructor(api: Api) {
@@ -34,6 +35,7 @@ export class WebhookList {
     const sequence = ++this.#sequence;
     this.#status = status;
     this.#search = search.toLowerCase();
+    this.#searchText = search;
     this.loading = true;
     this.error = null;
     try {
@@ -55,7 +57,11 @@ export class WebhookList {
   }
 
   watch(): () => void {
-    const stop = this.#api.subscribe(WebhookUpdatedDocument, {}, ({ webhookUpdated }) => this.#batcher.push(webhookUpdated));
+    const stop = this.#api.subscribe(WebhookUpdatedDocument, {}, {
+      onData: (webhook) => this.#batcher.push(webhook),
+      // Something may have changed unheard: read the list again, as searched.
+      onResync: () => void this.load(this.#searchText, this.#status),
+    });
     return () => {
       stop();
       this.#batcher.dispose();
