@@ -1,3 +1,4 @@
+import { Migration20261128140000_http_status_sort } from './Migration20261128140000_http_status_sort.ts';
 import { Migration20261128092742_response_body_encoding } from './Migration20261128092742_response_body_encoding.ts';
 import { Migration20261128090000 } from './Migration20261128090000.ts';
 import { Migration20261122211500 } from './Migration20261122211500.ts';
@@ -8,4 +9,5 @@ export const migrationsList = [
   { name: 'Migration20261122211500', class: Migration20261122211500 },
   { name: 'Migration20261128090000', class: Migration20261128090000 },
   { name: 'Migration20261128092742_response_body_encoding', class: Migration20261128092742_response_body_encoding },
+  { name: 'Migration20261128140000_http_status_sort', class: Migration20261128140000_http_status_sort },
 ];

@@ -20,6 +20,7 @@ import { fieldKey } from '../../client/src/lib/forms/mutation-result.ts';
 function delivery(id: string, createdAt: string, patch: Partial<SortableRow> = {}): SortableRow {
   return {
     lastAttemptAt: null,
+    lastResponseStatus: null,
     id,
     eventType: 'invoice.created',
     status: 'PENDING',

@@ -10,7 +10,8 @@ import { EventRef } from './Event.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import { IntegratorRef } from './Integrator.ts';
-import { loadById } from '../batch-load.ts';
+import { loadById, loadValue } from '../batch-load.ts';
+import { lastAttemptDurations } from '../../../core/sql/delivery-log.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
@@ -21,6 +22,18 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
     CANCELLED: { description: 'The webhook was deleted before this delivery succeeded.' },
   } as const,
 });
+
+/**
+ * Durations of the latest attempt that came with the row (the log's page and live pushes
+ * select it beside the delivery's columns); other reads load it in one query per page.
+ */
+const lastDurations = new WeakMap<Delivery, number | null>();
+
+/** Maps a delivery row; a `last_duration_ms` column in it is kept for lastDurationMs. */
+export function deliveryWithDuration(delivery: Delivery, row: Record<string, unknown>): Delivery {
+  if ('last_duration_ms' in row) lastDurations.set(delivery, (row.last_duration_ms as number | null) ?? null);
+  return delivery;
+}
 
 export const DeliveryRef = builder.node(Delivery, {
   name: 'Delivery',
@@ -39,7 +52,20 @@ export const DeliveryRef = builder.node(Delivery, {
     lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.lastAttemptAt ?? null }),
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.nextAttemptAt ?? null }),
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.deliveredAt ?? null }),
-    lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true }),
+    lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true, description: "The HTTP status of the last attempt's response; null before any, or when it got none (see lastError)." }),
+    lastDurationMs: t.int({
+      nullable: true,
+      description: 'How long the last attempt took, in milliseconds; null before any attempt.',
+      resolve: (d, _a, ctx) =>
+        d.attemptCount === 0
+          ? null
+          : lastDurations.has(d)
+            ? lastDurations.get(d)!
+            : loadValue(ctx, 'lastDurationMs', d.id, async (ids) => {
+              const { rows } = await ctx.services.pool.query<{ delivery_id: string; duration_ms: number }>(lastAttemptDurations(ctx.viewer.tenantId, ids));
+              return new Map(rows.map((r) => [r.delivery_id, r.duration_ms]));
+            }),
+    }),
     lastError: t.exposeString('lastError', { nullable: true }),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
     attempts: t.field({

@@ -7,7 +7,7 @@ import { Delivery } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Webhook } from '../../entities/Webhook.ts';
 import { Integrator } from '../../entities/Integrator.ts';
-import { DeliveryRef } from './Delivery.ts';
+import { DeliveryRef, deliveryWithDuration } from './Delivery.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import type { LiveEvent, LiveSubscription, ResyncEvent } from '../../../core/live-updates/subscriptions.ts';
@@ -86,7 +86,8 @@ const WebhookUpdateRef = builder.unionType('WebhookUpdate', {
 function entityOf<T extends object>(ctx: Context, entity: EntityName<T>, event: LiveEvent): Pushed<T> {
   if (event.type === 'resync') return event;
   ctx.em.clear();
-  return ctx.em.map(entity, { ...event.row } as never) as T;
+  const mapped = ctx.em.map(entity, { ...event.row } as never) as T;
+  return mapped instanceof Delivery ? (deliveryWithDuration(mapped, event.row) as T) : mapped;
 }
 
 builder.subscriptionField('deliveryUpdated', (t) =>

@@ -31,6 +31,7 @@ const FIRST_DIRECTION: Record<DeliveryOrderField, 'ASC' | 'DESC'> = {
   WEBHOOK: 'ASC',
   EVENT_TYPE: 'ASC',
   SUCCEEDED: 'ASC',
+  HTTP_STATUS: 'DESC',
 };
 
 // URL parameter ↔ filter field; dates are ISO instants, lists comma-separated.
@@ -44,7 +45,7 @@ const TEXT_PARAMS = {
   delivered_from: 'deliveredFrom',
   delivered_to: 'deliveredTo',
 } as const satisfies Record<string, keyof DeliveryFilter>;
-const NUMBER_PARAMS = { attempts_min: 'attemptsMin', attempts_max: 'attemptsMax' } as const satisfies Record<string, keyof DeliveryFilter>;
+const NUMBER_PARAMS = { attempts_min: 'attemptsMin', attempts_max: 'attemptsMax', http_min: 'httpStatusMin', http_max: 'httpStatusMax' } as const satisfies Record<string, keyof DeliveryFilter>;
 
 function sortToken({ field, direction }: DeliveryOrder): string {
   return `${direction === 'DESC' ? '-' : ''}${field.toLowerCase()}`;
@@ -148,6 +149,24 @@ export function exportParams(query: DeliveryQuery, selectedIds: string[]): URLSe
 
 const ID_PREFIX = /^(dlv|evt|att|whk|int)_/;
 
+/** As the server reads them (core/delivery-log/delivery-log-input.ts, searchTerms). */
+const STATUS_WORDS: Record<string, DeliveryStatus> = {
+  pending: 'PENDING',
+  waiting: 'PENDING',
+  held: 'PENDING',
+  retrying: 'RETRYING',
+  retry: 'RETRYING',
+  succeeded: 'SUCCEEDED',
+  success: 'SUCCEEDED',
+  successful: 'SUCCEEDED',
+  delivered: 'SUCCEEDED',
+  failed: 'FAILED',
+  failure: 'FAILED',
+  fail: 'FAILED',
+  cancelled: 'CANCELLED',
+  canceled: 'CANCELLED',
+};
+
 export interface LiveRow {
   id: string;
   eventType: string;
@@ -156,6 +175,7 @@ export interface LiveRow {
   attemptCount: number;
   createdAt: string;
   deliveredAt: string | null;
+  lastResponseStatus: number | null;
   webhook: { id: string; name: string; url: string };
   integrator: { id: string; name: string };
 }
@@ -170,6 +190,8 @@ export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
   if (filter.deliveredTo && !(time(row.deliveredAt) <= time(filter.deliveredTo))) return false;
   if (filter.attemptsMin != null && row.attemptCount < filter.attemptsMin) return false;
   if (filter.attemptsMax != null && row.attemptCount > filter.attemptsMax) return false;
+  if (filter.httpStatusMin != null && !(row.lastResponseStatus != null && row.lastResponseStatus >= filter.httpStatusMin)) return false;
+  if (filter.httpStatusMax != null && !(row.lastResponseStatus != null && row.lastResponseStatus <= filter.httpStatusMax)) return false;
   if (filter.integratorId && row.integrator.id !== filter.integratorId) return false;
   if (filter.webhookId && row.webhook.id !== filter.webhookId) return false;
   if (filter.eventType && row.eventType !== filter.eventType) return false;
@@ -178,9 +200,12 @@ export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
   if (filter.search) {
     const needle = filter.search.trim().toLowerCase();
     // As the server: a prefixed id matches exactly, other text part of a name, type or URL.
+    // A status word ("failed") or an HTTP status ("503") matches that status too.
     const matched = ID_PREFIX.test(needle)
       ? [row.id, row.webhook.id, row.integrator.id].includes(filter.search.trim())
-      : [row.eventType, row.integrator.name, row.webhook.name, row.webhook.url].some((text) => text.toLowerCase().includes(needle));
+      : [row.eventType, row.integrator.name, row.webhook.name, row.webhook.url].some((text) => text.toLowerCase().includes(needle)) ||
+        STATUS_WORDS[needle] === row.status ||
+        (/^[1-5]\d\d$/.test(needle) && row.lastResponseStatus === Number(needle));
     if (!matched) return false;
   }
   return true;
@@ -216,6 +241,7 @@ export function compareDeliveries(orderBy: DeliveryOrder[]): (a: SortableRow, b:
     DELIVERED_AT: (a, b) => Math.sign(time(a.deliveredAt) - time(b.deliveredAt)) || 0,
     LAST_ATTEMPT_AT: (a, b) => Math.sign(time(a.lastAttemptAt) - time(b.lastAttemptAt)) || 0,
     ATTEMPTS: (a, b) => a.attemptCount - b.attemptCount,
+    HTTP_STATUS: (a, b) => (a.lastResponseStatus ?? 0) - (b.lastResponseStatus ?? 0),
     SUCCEEDED: (a, b) => Number(a.succeeded) - Number(b.succeeded),
     EVENT_TYPE: (a, b) => text(a.eventType, b.eventType),
     INTEGRATOR: (a, b) => text(a.integrator.name.toLowerCase(), b.integrator.name.toLowerCase()) || text(a.integrator.name, b.integrator.name) || text(a.integrator.id, b.integrator.id),

@@ -58,6 +58,8 @@ export interface DeliveryFilter {
   deliveredFrom?: string | null;
   deliveredTo?: string | null;
   eventType?: string | null;
+  httpStatusMax?: number | null;
+  httpStatusMin?: number | null;
   ids?: Array<string> | null;
   integratorId?: string | null;
   search?: string | null;
@@ -71,8 +73,8 @@ export interface DeliveryOrder {
   field: DeliveryOrderField;
 }
 
-export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'EVENT_TYPE' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
-export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'EVENT_TYPE', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
+export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'EVENT_TYPE' | 'HTTP_STATUS' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
+export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'EVENT_TYPE', 'HTTP_STATUS', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
 
 export type DeliveryStatus = 'CANCELLED' | 'FAILED' | 'PENDING' | 'RETRYING' | 'SUCCEEDED';
 export const DeliveryStatusValues: readonly DeliveryStatus[] = ['CANCELLED', 'FAILED', 'PENDING', 'RETRYING', 'SUCCEEDED'];
@@ -232,6 +234,7 @@ export type DeliveryRowFragment = {
   nextAttemptAt: string | null;
   deliveredAt: string | null;
   lastResponseStatus: number | null;
+  lastDurationMs: number | null;
   lastError: string | null;
   createdAt: string;
   webhook: {
@@ -289,6 +292,7 @@ export type DeliveriesResult = {
         nextAttemptAt: string | null;
         deliveredAt: string | null;
         lastResponseStatus: number | null;
+        lastDurationMs: number | null;
         lastError: string | null;
         createdAt: string;
         webhook: {
@@ -312,7 +316,7 @@ export type DeliveriesVariables = {
   filter?: DeliveryFilter | null;
   orderBy?: Array<DeliveryOrder> | null;
 };
-export const DeliveriesDocument = gql<DeliveriesResult, DeliveriesVariables>("query Deliveries($first: Int, $after: String, $last: Int, $before: String, $filter: DeliveryFilter, $orderBy: [DeliveryOrder!]) {\n  deliveries(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    orderBy: $orderBy\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const DeliveriesDocument = gql<DeliveriesResult, DeliveriesVariables>("query Deliveries($first: Int, $after: String, $last: Int, $before: String, $filter: DeliveryFilter, $orderBy: [DeliveryOrder!]) {\n  deliveries(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    orderBy: $orderBy\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeliveryDetailResult = {
   node: ({
@@ -330,6 +334,7 @@ export type DeliveryDetailResult = {
     nextAttemptAt: string | null;
     deliveredAt: string | null;
     lastResponseStatus: number | null;
+    lastDurationMs: number | null;
     lastError: string | null;
     createdAt: string;
     webhook: {
@@ -385,7 +390,7 @@ export type DeliveryDetailResult = {
 export type DeliveryDetailVariables = {
   id: string;
 };
-export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
 
 export type RetryDeliveryResult = {
   retryDelivery: {
@@ -408,6 +413,7 @@ export type RetryDeliveryResult = {
       nextAttemptAt: string | null;
       deliveredAt: string | null;
       lastResponseStatus: number | null;
+      lastDurationMs: number | null;
       lastError: string | null;
       createdAt: string;
       webhook: {
@@ -442,7 +448,7 @@ export type RetryDeliveryResult = {
 export type RetryDeliveryVariables = {
   input: RetryDeliveryInput;
 };
-export const RetryDeliveryDocument = gql<RetryDeliveryResult, RetryDeliveryVariables>("mutation RetryDelivery($input: RetryDeliveryInput!) {\n  retryDelivery(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on DeliveryPayload {\n      delivery {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const RetryDeliveryDocument = gql<RetryDeliveryResult, RetryDeliveryVariables>("mutation RetryDelivery($input: RetryDeliveryInput!) {\n  retryDelivery(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on DeliveryPayload {\n      delivery {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeliveryUpdatedResult = {
   deliveryUpdated: {
@@ -456,6 +462,7 @@ export type DeliveryUpdatedResult = {
     nextAttemptAt: string | null;
     deliveredAt: string | null;
     lastResponseStatus: number | null;
+    lastDurationMs: number | null;
     lastError: string | null;
     createdAt: string;
     webhook: {
@@ -476,7 +483,7 @@ export type DeliveryUpdatedVariables = {
   webhookId?: string | null;
   integratorId?: string | null;
 };
-export const DeliveryUpdatedDocument = gql<DeliveryUpdatedResult, DeliveryUpdatedVariables>("subscription DeliveryUpdated($webhookId: ID, $integratorId: ID) {\n  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const DeliveryUpdatedDocument = gql<DeliveryUpdatedResult, DeliveryUpdatedVariables>("subscription DeliveryUpdated($webhookId: ID, $integratorId: ID) {\n  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type AttemptRecordedResult = {
   attemptRecorded: {
