@@ -9,6 +9,12 @@ import { isNotOlder, placeDeliveryUpdates, type DeliveryQuery } from './delivery
 const LIVE_ROOM = 500;
 /** While deliveries keep coming, the total is counted again at most this often. */
 const RECOUNT_MS = 1500;
+/**
+ * And once more this long after the last change: the API keeps a count that took long
+ * for 5 s (core/delivery-log/delivery-log-query.ts), so the last recount of a burst may
+ * have been answered from before its end.
+ */
+const CONFIRM_MS = 6000;
 /** Refetches asked for in a burst (several resyncs) are run once, this long after the first. */
 const REFETCH_DELAY_MS = 150;
 
@@ -45,6 +51,7 @@ export class DeliveryLog {
   #sinceLoad: Map<string, DeliveryRowFragment> | null = null;
   #refetchTimer: ReturnType<typeof setTimeout> | null = null;
   #recountTimer: ReturnType<typeof setTimeout> | null = null;
+  #confirmTimer: ReturnType<typeof setTimeout> | null = null;
   #lastRecount = 0;
   #recountSequence = 0;
   #unsubscribe: (() => void) | null = null;
@@ -114,7 +121,8 @@ export class DeliveryLog {
       this.#batcher.dispose();
       if (this.#refetchTimer) clearTimeout(this.#refetchTimer);
       if (this.#recountTimer) clearTimeout(this.#recountTimer);
-      this.#refetchTimer = this.#recountTimer = null;
+      if (this.#confirmTimer) clearTimeout(this.#confirmTimer);
+      this.#refetchTimer = this.#recountTimer = this.#confirmTimer = null;
     };
   }
 
@@ -153,10 +161,21 @@ export class DeliveryLog {
 
   /** The total is the server's: counted again after changes, at most every RECOUNT_MS. */
   #recountSoon(): void {
+    if (this.#confirmTimer) clearTimeout(this.#confirmTimer);
+    this.#confirmTimer = setTimeout(() => {
+      this.#confirmTimer = null;
+      this.#recount();
+    }, CONFIRM_MS);
     if (this.#recountTimer) return;
     const wait = Math.max(0, this.#lastRecount + RECOUNT_MS - Date.now());
     this.#recountTimer = setTimeout(() => {
       this.#recountTimer = null;
+      this.#recount();
+    }, wait);
+  }
+
+  #recount(): void {
+    {
       this.#lastRecount = Date.now();
       const query = this.#query;
       if (!query) return;
@@ -169,7 +188,7 @@ export class DeliveryLog {
         },
         () => undefined,
       );
-    }, wait);
+    }
   }
 
   // ---- selection -----------------------------------------------------------------

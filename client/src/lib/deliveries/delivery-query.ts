@@ -128,6 +128,46 @@ export function isFailedOnly(filter: DeliveryFilter): boolean {
   return filter.succeeded === false;
 }
 
+export interface FilterChip {
+  /** The filter fields the chip stands for: removing it clears them. */
+  keys: (keyof DeliveryFilter)[];
+  label: string;
+}
+
+/**
+ * The active filter as removable chips ("Status: Failed, Retrying", "Attempts 2–5"),
+ * the quick search excluded (it has its own box). `nameOf` turns integrator and webhook
+ * ids into names when they are known; `formatTime` writes dates.
+ */
+export function filterChips(filter: DeliveryFilter, nameOf: (kind: 'integrator' | 'webhook', id: string) => string | null, formatTime: (iso: string) => string): FilterChip[] {
+  const chips: FilterChip[] = [];
+  const range = (keys: [keyof DeliveryFilter, keyof DeliveryFilter], what: string, from: string | null, to: string | null) => {
+    if (from == null && to == null) return;
+    const label = from != null && to != null ? `${what} ${from} – ${to}` : from != null ? `${what} from ${from}` : `${what} up to ${to}`;
+    chips.push({ keys: keys.filter((k) => filter[k] != null), label });
+  };
+  const time = (iso: string | null | undefined) => (iso ? formatTime(iso) : null);
+  const num = (n: number | null | undefined) => (n == null ? null : String(n));
+  range(['createdFrom', 'createdTo'], 'Created', time(filter.createdFrom), time(filter.createdTo));
+  range(['deliveredFrom', 'deliveredTo'], 'Delivered', time(filter.deliveredFrom), time(filter.deliveredTo));
+  range(['attemptsMin', 'attemptsMax'], 'Attempts', num(filter.attemptsMin), num(filter.attemptsMax));
+  range(['httpStatusMin', 'httpStatusMax'], 'HTTP', num(filter.httpStatusMin), num(filter.httpStatusMax));
+  if (filter.integratorId) chips.push({ keys: ['integratorId'], label: `Integrator: ${nameOf('integrator', filter.integratorId) ?? filter.integratorId}` });
+  if (filter.webhookId) chips.push({ keys: ['webhookId'], label: `Webhook: ${nameOf('webhook', filter.webhookId) ?? filter.webhookId}` });
+  if (filter.eventType) chips.push({ keys: ['eventType'], label: `Event type: ${filter.eventType}` });
+  if (filter.succeeded != null) chips.push({ keys: ['succeeded'], label: filter.succeeded ? 'Succeeded only' : 'Failed only' });
+  if (filter.status?.length) chips.push({ keys: ['status'], label: `Status: ${filter.status.map((s) => s[0] + s.slice(1).toLowerCase()).join(', ')}` });
+  if (filter.ids?.length) chips.push({ keys: ['ids'], label: `${filter.ids.length} selected ${filter.ids.length === 1 ? 'delivery' : 'deliveries'}` });
+  return chips;
+}
+
+/** The filter without a chip's fields. */
+export function withoutChip(filter: DeliveryFilter, chip: FilterChip): DeliveryFilter {
+  const next = { ...filter };
+  for (const key of chip.keys) delete next[key];
+  return next;
+}
+
 /** How many filter fields are set, the quick search excluded (a badge on the filter button). */
 export function activeFilterCount(filter: DeliveryFilter): number {
   return Object.entries(filter).filter(([key, value]) => key !== 'search' && value != null && !(Array.isArray(value) && !value.length)).length;

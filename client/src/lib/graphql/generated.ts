@@ -538,6 +538,17 @@ export type RetryDeliveriesVariables = {
 };
 export const RetryDeliveriesDocument = gql<RetryDeliveriesResult, RetryDeliveriesVariables>("mutation RetryDeliveries($input: RetryDeliveriesInput!) {\n  retryDeliveries(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on RetryDeliveriesPayload {\n      count\n      dryRun\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
 
+export type DeliveryChangedResult = {
+  deliveryUpdated: {
+    __typename: 'Delivery';
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
+  };
+};
+export type DeliveryChangedVariables = {};
+export const DeliveryChangedDocument = gql<DeliveryChangedResult, DeliveryChangedVariables>("subscription DeliveryChanged {\n  deliveryUpdated {\n    __typename\n    ... on Resync {\n      reason\n    }\n  }\n}");
+
 export type EventTypeFieldsFragment = {
   id: string;
   name: string;
@@ -1103,6 +1114,11 @@ export type WebhooksResult = {
           id: string;
           name: string;
         };
+        recentActivity: {
+          attempts: number;
+          successRate: number | null;
+          lastAttemptAt: string | null;
+        };
       };
     }>;
   };
@@ -1112,7 +1128,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n        recentActivity {\n          attempts\n          successRate\n          lastAttemptAt\n        }\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
