@@ -15,7 +15,7 @@ import {
 import { Batcher } from '../../client/src/lib/live/batcher.ts';
 import { formatSeconds, parseSchedule } from '../../client/src/lib/format/time.ts';
 import { parseHeaders, parseList, parseSecretHeaders } from '../../client/src/lib/webhooks/webhook-form.ts';
-import { fieldKey } from '../../client/src/lib/forms/mutation-result.ts';
+import { fieldKey, readableMessage } from '../../client/src/lib/forms/mutation-result.ts';
 
 function delivery(id: string, createdAt: string, patch: Partial<SortableRow> = {}): SortableRow {
   return {
@@ -211,5 +211,8 @@ describe('the form parsers', () => {
 
   it('puts a ValidationError next to the field its path names', () => {
     expect(['input.url', 'input.retrySchedule[2]', 'input.headers.x-tenant', 'input.name'].map(fieldKey)).toEqual(['url', 'retrySchedule', 'headers', 'name']);
+    // The message names the field by its label, never by the API's path.
+    expect(readableMessage('input.contactEmail "x" is not an e-mail address like ops@example.com', 'input.contactEmail', 'Contact e-mail')).toBe('Contact e-mail "x" is not an e-mail address like ops@example.com');
+    expect(readableMessage('input.retrySchedule[2] must be at most 86400', 'input.retrySchedule[2]', 'Retry schedule')).toBe('Retry schedule must be at most 86400');
   });
 });
