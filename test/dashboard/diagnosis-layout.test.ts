@@ -114,7 +114,7 @@ describe.skipIf(!browserAvailable())('diagnosis at a glance, at 1280 and 768 px'
     await page.screenshot({ path: path.join(SCREENSHOTS, 'delivery-log-1280.png') });
 
     // Pause one with a reason: the list shows it beside the status.
-    await mutate(hy.admin, 'mutation($input: PauseWebhookInput!) { pauseWebhook(input: $input) { __typename } }', { input: { id: failingWebhookId, reason: 'archive is being moved' } });
+    await mutate(hy.admin, 'mutation($input: WebhookActionInput!) { pauseWebhook(input: $input) { __typename } }', { input: { id: failingWebhookId, reason: 'archive is being moved' } });
     await nav(page, 'Webhooks').click();
     const archive = page.locator(`tr[data-webhook-id="${failingWebhookId}"]`);
     await until(() => archive.getByTestId('status-reason').textContent()).toContain('archive is being moved');
@@ -166,8 +166,12 @@ describe.skipIf(!browserAvailable())('diagnosis at a glance, at 1280 and 768 px'
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('names the field by its label in a form error', async () => {
+  it('names the field by its label in a form error, on a page that shows no live indicator', async () => {
+    await nav(page, 'Deliveries').click();
+    await page.locator('[data-testid="live-status"]', { hasText: 'Live' }).waitFor();
     await nav(page, 'Integrators').click();
+    // Nothing live here: no indicator at all, least of all a red one.
+    await until(() => page.getByTestId('live-status').count()).toBe(0);
     await page.getByRole('button', { name: 'New integrator' }).click();
     await page.getByLabel('Name').fill('Bad Mail Co');
     await page.getByLabel('Contact e-mail').fill('not-an-address');
