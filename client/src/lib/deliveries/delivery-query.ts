@@ -320,8 +320,7 @@ export interface PlaceResult<T> {
 }
 
 /**
- * Applies one batch of live updates to the rows shown: a row shown takes its new state
- * (unless the update is older, see isNotOlder); a delivery not shown that matches the
+ * Applies one batch of live updates to the rows shown: a row shown takes its new state; a delivery not shown that matches the
  * filter goes in its sorted place when that place is on this page and there is room,
  * else its id is returned in `missed` (the "N new deliveries" bar). Nothing is dropped
  * without being counted. Rows stay in the sort's order.
@@ -333,9 +332,9 @@ export function placeDeliveryUpdates<T extends SortableRow>(rows: T[], updates: 
   const fresh = new Map<string, T>();
   for (const update of updates) {
     const at = index.get(update.id);
-    if (at !== undefined) {
-      if (isNotOlder(update, next[at])) next[at] = update;
-    } else if (matchesFilter(filter, update)) fresh.set(update.id, update);
+    // Pushes come in commit order: each one is the row's latest state.
+    if (at !== undefined) next[at] = update;
+    else if (matchesFilter(filter, update)) fresh.set(update.id, update);
   }
   const head = rows[0];
   const tail = rows.at(-1);
