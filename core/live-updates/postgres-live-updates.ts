@@ -24,6 +24,7 @@ type Row = Record<string, unknown>;
 class Feed implements AsyncIterableIterator<LiveEvent> {
   readonly subscription: LiveSubscription;
   private readonly detach: (feed: Feed) => void;
+  private readonly counted: (reason: ResyncEvent['reason']) => void;
   /** Waiting events by row (`kind:id`), in order of first arrival; a resync has its own key. */
   private queue = new Map<string, LiveEvent>();
   private waiter: ((result: IteratorResult<LiveEvent>) => void) | null = null;
@@ -32,9 +33,10 @@ class Feed implements AsyncIterableIterator<LiveEvent> {
   /** Row updates replaced or dropped since the subscriber last received a resync. */
   private skipped = 0;
 
-  constructor(subscription: LiveSubscription, detach: (feed: Feed) => void) {
+  constructor(subscription: LiveSubscription, detach: (feed: Feed) => void, counted: (reason: ResyncEvent['reason']) => void) {
     this.subscription = subscription;
     this.detach = detach;
+    this.counted = counted;
   }
 
   /** Rows waiting to be sent (at most MAX_PENDING_UPDATES, plus a resync). */
@@ -54,6 +56,7 @@ class Feed implements AsyncIterableIterator<LiveEvent> {
     if (this.queue.size >= MAX_PENDING_UPDATES) {
       // This far behind, the rows it would get are stale anyway: refetching is cheaper.
       this.skipped += this.queue.size + 1;
+      if (!this.queue.has('resync')) this.counted('BEHIND');
       this.queue.clear();
       this.queue.set('resync', { type: 'resync', reason: 'BEHIND', skipped: this.skipped });
       return;
@@ -65,6 +68,7 @@ class Feed implements AsyncIterableIterator<LiveEvent> {
   resync(reason: ResyncEvent['reason']): void {
     if (this.done || this.closing) return;
     const behind = this.queue.get('resync');
+    if (!behind) this.counted(reason);
     this.queue.clear();
     const event: ResyncEvent = { type: 'resync', reason: behind?.type === 'resync' ? behind.reason : reason, skipped: behind?.type === 'resync' ? behind.skipped : 0 };
     if (this.waiter) this.hand(event);
@@ -125,6 +129,10 @@ export interface PostgresLiveUpdates extends LiveUpdates {
   trackSession(apiKeyId: string, tenantId: string, revoked: () => void): () => void;
   readonly subscriptions: number;
   readonly sessions: number;
+  /** Resyncs sent since the process started, by reason. */
+  readonly resyncs: Readonly<Record<ResyncEvent['reason'], number>>;
+  /** Rows waiting for slow subscribers, all subscriptions together. */
+  readonly pendingRows: number;
   close(): void;
 }
 
@@ -135,6 +143,8 @@ export function createPostgresLiveUpdates(target: PostgresEventTarget, pool: Pic
   // must hear its key's revocation even with no subscription open).
   const tenantRefs = new Map<string, number>();
   let subscriptions = 0;
+  const resyncs: Record<ResyncEvent['reason'], number> = { BEHIND: 0, CONNECTION_RESTORED: 0, UPDATES_LOST: 0 };
+  const counted = (reason: ResyncEvent['reason']) => void resyncs[reason]++;
   let pending: LiveUpdate[] = [];
   let draining = false;
 
@@ -250,7 +260,7 @@ export function createPostgresLiveUpdates(target: PostgresEventTarget, pool: Pic
 
   return {
     subscribe(subscription) {
-      const feed = new Feed(subscription, detach);
+      const feed = new Feed(subscription, detach, counted);
       const feeds = feedsByTenant.get(subscription.tenantId) ?? new Set();
       feedsByTenant.set(subscription.tenantId, feeds);
       feeds.add(feed);
@@ -274,6 +284,12 @@ export function createPostgresLiveUpdates(target: PostgresEventTarget, pool: Pic
     },
     get subscriptions() {
       return subscriptions;
+    },
+    resyncs,
+    get pendingRows() {
+      let rows = 0;
+      for (const feeds of feedsByTenant.values()) for (const feed of feeds) rows += feed.pending;
+      return rows;
     },
     get sessions() {
       let count = 0;

@@ -5,8 +5,10 @@ import {
   deliveryQueryToParams,
   exportParams,
   matchesFilter,
+  filterChips,
   isNotOlder,
   nextOrder,
+  withoutChip,
   placeDeliveryUpdates,
   parseDeliveryQuery,
   type DeliveryQuery,
@@ -166,6 +168,39 @@ describe('live updates of the delivery log', () => {
     expect(matchesFilter({ attemptsMin: 1 }, row)).toBe(false);
     expect(matchesFilter({ deliveredFrom: '2026-01-01T00:00:00Z' }, row)).toBe(false);
     expect(matchesFilter({ status: ['PENDING'], succeeded: false, createdFrom: '2026-01-01T09:00:00Z' }, row)).toBe(true);
+  });
+});
+
+describe('active filter chips', () => {
+  const name = (kind: 'integrator' | 'webhook', id: string) => (id === 'whk_1' ? 'Ledger' : null);
+  const time = (iso: string) => iso.slice(11, 16);
+
+  it('shows each active filter once, ranges as one chip, names where known, the search and failed-only left to their own controls', () => {
+    const filter = {
+      search: 'acme',
+      succeeded: false,
+      createdFrom: '2026-01-01T10:00:00Z',
+      attemptsMax: 3,
+      httpStatusMin: 500,
+      httpStatusMax: 599,
+      webhookId: 'whk_1',
+      integratorId: 'int_9',
+      status: ['FAILED' as const, 'RETRYING' as const],
+    };
+    expect(filterChips(filter, name, time).map((c) => c.label)).toEqual([
+      'Created from 10:00',
+      'Attempts up to 3',
+      'HTTP 500 – 599',
+      'Integrator: int_9',
+      'Webhook: Ledger',
+      'Status: Failed, Retrying',
+    ]);
+  });
+
+  it('removes only the fields of the chip it removes', () => {
+    const filter = { httpStatusMin: 500, httpStatusMax: 599, eventType: 'invoice.paid', search: 'x' };
+    const [http] = filterChips(filter, name, time);
+    expect(withoutChip(filter, http)).toEqual({ eventType: 'invoice.paid', search: 'x' });
   });
 });
 

@@ -309,6 +309,10 @@ describe('subscriptions across processes', () => {
     expect(await doomed.closed(5000)).toMatchObject({ code: 4403 });
     // Notifications sent while it was away are lost: the subscriber is told to refetch, and goes on.
     expect((await watcher.next(sub)).data.deliveryUpdated).toEqual({ reason: 'CONNECTION_RESTORED' });
+    // Counted for operators.
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(Number(/^hookyard_live_resyncs_total\{reason="CONNECTION_RESTORED"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/^hookyard_live_pending_rows \d+$/m);
     const rows = variedDeliveries(catalog, 1);
     await commit(rows);
     expect((await watcher.next(sub)).data.deliveryUpdated.id).toBe(rows[0].id);

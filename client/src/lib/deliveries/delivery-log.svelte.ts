@@ -3,7 +3,13 @@ import { gql } from '@urql/core';
 import type { Api } from '../graphql/api.ts';
 import { DeliveriesDocument, DeliveryUpdatedDocument, type DeliveriesResult, type DeliveryFilter, type DeliveryRowFragment } from '../graphql/generated.ts';
 import { Batcher } from '../live/batcher.ts';
-import { isNotOlder, placeDeliveryUpdates, type DeliveryQuery } from './delivery-query.ts';
+import { compareDeliveries, isNotOlder, placeDeliveryUpdates, type DeliveryQuery } from './delivery-query.ts';
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
 
 /** At most this many live deliveries are added to a page before the log only counts them. */
 const LIVE_ROOM = 500;
@@ -70,23 +76,31 @@ export class DeliveryLog {
     this.error = null;
     this.#sinceLoad = new Map();
     const { filter, orderBy, after, before, pageSize } = query;
+    // A refetch of the same view keeps the rows live updates added to the page: they are
+    // read again by id (with the filter, so one that left it goes), beside the page itself.
+    const kept = quiet && !newView ? this.rows.map((row) => row.id) : [];
     try {
-      const { deliveries } = await this.api.query(DeliveriesDocument, {
-        ...(before ? { last: pageSize, before } : { first: pageSize, after }),
-        filter,
-        orderBy,
-      });
+      const [{ deliveries }, ...extras] = await Promise.all([
+        this.api.query(DeliveriesDocument, {
+          ...(before ? { last: pageSize, before } : { first: pageSize, after }),
+          filter,
+          orderBy,
+        }),
+        ...chunks(kept, 100).map((ids) => this.api.query(DeliveriesDocument, { first: ids.length, filter: { ...filter, ids }, orderBy })),
+      ]);
       // A newer load started meanwhile (the user kept typing): its answer wins.
       if (sequence !== this.#sequence) return;
       const fresh = new Map(deliveries.edges.map((edge) => [edge.node.id, edge.node]));
+      const extra = extras.flatMap((e) => e.deliveries.edges.map((edge) => edge.node)).filter((row) => !fresh.has(row.id));
+      for (const row of extra) fresh.set(row.id, row);
       // What changed while the page was fetched is newer than the answer, or as new.
       const since = this.#sinceLoad;
       this.#sinceLoad = null;
-      this.rows = deliveries.edges.map((edge) => edge.node);
+      this.rows = extra.length ? [...fresh.values()].sort(compareDeliveries(orderBy)) : [...fresh.values()];
       this.totalCount = deliveries.totalCount;
       this.pageInfo = deliveries.pageInfo;
-      this.#liveAdded = 0;
-      if (newView || !quiet || this.#position.first) this.#unseenIds.clear();
+      this.#liveAdded = extra.length;
+      if (newView || !quiet) this.#unseenIds.clear();
       else for (const id of fresh.keys()) this.#unseenIds.delete(id);
       this.unseen = this.#unseenIds.size;
       this.loading = false;

@@ -136,7 +136,7 @@ export interface FilterChip {
 
 /**
  * The active filter as removable chips ("Status: Failed, Retrying", "Attempts 2–5"),
- * the quick search excluded (it has its own box). `nameOf` turns integrator and webhook
+ * the quick search and "failed only" excluded (each has its own control). `nameOf` turns integrator and webhook
  * ids into names when they are known; `formatTime` writes dates.
  */
 export function filterChips(filter: DeliveryFilter, nameOf: (kind: 'integrator' | 'webhook', id: string) => string | null, formatTime: (iso: string) => string): FilterChip[] {
@@ -155,7 +155,8 @@ export function filterChips(filter: DeliveryFilter, nameOf: (kind: 'integrator' 
   if (filter.integratorId) chips.push({ keys: ['integratorId'], label: `Integrator: ${nameOf('integrator', filter.integratorId) ?? filter.integratorId}` });
   if (filter.webhookId) chips.push({ keys: ['webhookId'], label: `Webhook: ${nameOf('webhook', filter.webhookId) ?? filter.webhookId}` });
   if (filter.eventType) chips.push({ keys: ['eventType'], label: `Event type: ${filter.eventType}` });
-  if (filter.succeeded != null) chips.push({ keys: ['succeeded'], label: filter.succeeded ? 'Succeeded only' : 'Failed only' });
+  // Failed only has its own checkbox beside the search box; succeeded only does not.
+  if (filter.succeeded === true) chips.push({ keys: ['succeeded'], label: 'Succeeded only' });
   if (filter.status?.length) chips.push({ keys: ['status'], label: `Status: ${filter.status.map((s) => s[0] + s.slice(1).toLowerCase()).join(', ')}` });
   if (filter.ids?.length) chips.push({ keys: ['ids'], label: `${filter.ids.length} selected ${filter.ids.length === 1 ? 'delivery' : 'deliveries'}` });
   return chips;
