@@ -227,6 +227,19 @@ export function createPostgresLiveUpdates(target: PostgresEventTarget, pool: Pic
       const { rows: found } = await pool.query<Row & { id: string }>(sql.rowsById(kind, list, { withBodies }));
       for (const row of found) rows.set(`${kind}:${row.id}`, row);
     }
+    // A delivery's webhook and integrator, once per burst for every subscriber.
+    const related = new Map<string, Row>();
+    const deliveries = [...rows.entries()].filter(([key]) => key.startsWith('delivery:')).map(([, row]) => row);
+    if (deliveries.length) {
+      for (const [table, column] of [
+        ['webhook', 'webhook_id'],
+        ['integrator', 'integrator_id'],
+      ] as const) {
+        const ids = [...new Set(deliveries.map((row) => row[column] as string))];
+        const { rows: found } = await pool.query<Row & { id: string }>(sql.relatedRows(table, ids));
+        for (const row of found) related.set(`${table}:${row.id}`, row);
+      }
+    }
     for (const [key, { update, feeds }] of plan) {
       const row = rows.get(key);
       if (!row || row.tenant_id !== update.tenantId) continue;
@@ -234,7 +247,14 @@ export function createPostgresLiveUpdates(target: PostgresEventTarget, pool: Pic
       const bare = update.kind === 'attempt' && withBodies ? { ...row, request_body: null, response_body: null } : row;
       for (const feed of feeds) {
         const s = feed.subscription;
-        if (s.tenantId === row.tenant_id && (!s.matchesRow || s.matchesRow(row))) feed.push({ type: 'row', update, row: s.withBodies ? row : bare });
+        if (s.tenantId !== row.tenant_id || (s.matchesRow && !s.matchesRow(row))) continue;
+        if (update.kind !== 'delivery') feed.push({ type: 'row', update, row: s.withBodies ? row : bare });
+        else {
+          const webhook = related.get(`webhook:${row.webhook_id}`);
+          const integrator = related.get(`integrator:${row.integrator_id}`);
+          // Only rows of the subscriber's tenant ride along.
+          feed.push({ type: 'row', update, row, related: { webhook: webhook?.tenant_id === s.tenantId ? webhook : undefined, integrator: integrator?.tenant_id === s.tenantId ? integrator : undefined } });
+        }
       }
     }
   }

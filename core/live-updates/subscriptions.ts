@@ -8,6 +8,8 @@ export interface RowEvent {
   type: 'row';
   update: RowUpdate;
   row: Record<string, unknown>;
+  /** A delivery's webhook and integrator rows, loaded with the burst (shared, never per subscriber). */
+  related?: { webhook?: Record<string, unknown>; integrator?: Record<string, unknown> };
 }
 
 /**

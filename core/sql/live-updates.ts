@@ -53,6 +53,14 @@ export function rowsById(kind: RowUpdate['kind'], ids: string[], options: { with
 }
 
 /**
+ * The webhooks and integrators a burst of deliveries names, loaded once for every
+ * subscriber (a log row shows their names), so no subscriber looks them up per delivery.
+ */
+export function relatedRows(table: 'webhook' | 'integrator', ids: string[]) {
+  return { text: `select * from ${table} where id = any($1::text[])`, values: [ids] };
+}
+
+/**
  * An attempt as pushed live when no subscriber asked for bodies: every column but the
  * request and response bodies (up to 1 MiB and 64 KiB), which stay null. A column added
  * to attempt that subscriptions serve must be added here too.

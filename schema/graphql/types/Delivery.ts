@@ -29,6 +29,14 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
  */
 const lastDurations = new WeakMap<Delivery, number | null>();
 
+/** A pushed delivery's webhook and integrator, loaded once per burst for every subscriber. */
+const carried = new WeakMap<Delivery, { webhook?: Webhook; integrator?: Integrator }>();
+
+export function deliveryWithRelated(delivery: Delivery, related: { webhook?: Webhook; integrator?: Integrator }): Delivery {
+  carried.set(delivery, related);
+  return delivery;
+}
+
 /** Maps a delivery row; a `last_duration_ms` column in it is kept for lastDurationMs. */
 export function deliveryWithDuration(delivery: Delivery, row: Record<string, unknown>): Delivery {
   if ('last_duration_ms' in row) lastDurations.set(delivery, (row.last_duration_ms as number | null) ?? null);
@@ -43,8 +51,8 @@ export const DeliveryRef = builder.node(Delivery, {
   fields: (t) => ({
     // Batched per request (batch-load.ts): a page of 50 deliveries costs one query per table.
     event: t.field({ type: EventRef, resolve: (d, _a, ctx) => loadById(ctx, Event, d.eventId, 'event') }),
-    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => loadById(ctx, Webhook, d.webhookId, 'webhook') }),
-    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => loadById(ctx, Integrator, d.integratorId, 'integrator') }),
+    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => carried.get(d)?.webhook ?? loadById(ctx, Webhook, d.webhookId, 'webhook') }),
+    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => carried.get(d)?.integrator ?? loadById(ctx, Integrator, d.integratorId, 'integrator') }),
     eventType: t.exposeString('eventType'),
     status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
     succeeded: t.boolean({ resolve: (d) => d.status === 'SUCCEEDED' }),

@@ -7,7 +7,7 @@ import { Delivery } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Webhook } from '../../entities/Webhook.ts';
 import { Integrator } from '../../entities/Integrator.ts';
-import { DeliveryRef, deliveryWithDuration } from './Delivery.ts';
+import { DeliveryRef, deliveryWithDuration, deliveryWithRelated } from './Delivery.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import type { LiveEvent, LiveSubscription, ResyncEvent } from '../../../core/live-updates/subscriptions.ts';
@@ -87,7 +87,14 @@ function entityOf<T extends object>(ctx: Context, entity: EntityName<T>, event: 
   if (event.type === 'resync') return event;
   ctx.em.clear();
   const mapped = ctx.em.map(entity, { ...event.row } as never) as T;
-  return mapped instanceof Delivery ? (deliveryWithDuration(mapped, event.row) as T) : mapped;
+  if (!(mapped instanceof Delivery)) return mapped;
+  // Its webhook and integrator came with the burst, loaded once for every subscriber.
+  const { webhook, integrator } = event.related ?? {};
+  deliveryWithRelated(mapped, {
+    webhook: webhook ? ctx.em.map(Webhook, { ...webhook } as never) : undefined,
+    integrator: integrator ? ctx.em.map(Integrator, { ...integrator } as never) : undefined,
+  });
+  return deliveryWithDuration(mapped, event.row) as T;
 }
 
 builder.subscriptionField('deliveryUpdated', (t) =>
