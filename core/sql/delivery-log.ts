@@ -172,6 +172,8 @@ export interface DeliveryPageArgs {
   inclusive?: boolean;
   limit: number;
   rankings: Rankings;
+  /** Also select the last attempt's duration (a page shown in the log; exports do without). */
+  withDuration?: boolean;
 }
 
 /** One page of the log in index order. Columns: every delivery column, then the cursor values `_k0…`. */
@@ -181,7 +183,7 @@ export function deliveryPage(args: DeliveryPageArgs) {
   const where = filterConditions(params, args.tenantId, args.filter);
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'd', args.inclusive));
   return {
-    text: `select d.*, ${LAST_DURATION_SQL('d')} as last_duration_ms, ${cursorColumns(terms, 'd')} from delivery d
+    text: `select d.*, ${args.withDuration ? `${LAST_DURATION_SQL('d')} as last_duration_ms, ` : ''}${cursorColumns(terms, 'd')} from delivery d
             where ${where.join(' and ')}
             order by ${orderBy(terms, 'd')}
             limit ${params.add(args.limit, 'int')}`,
