@@ -106,6 +106,24 @@ export function createMetricsHandler(services: Services, live: PostgresLiveUpdat
       this.set(live.subscriptions);
     },
   });
+  new client.Counter({
+    name: 'hookyard_live_resyncs_total',
+    help: 'Resync messages sent to subscribers of this API process, by reason (BEHIND: a slow subscriber; CONNECTION_RESTORED: the LISTEN connection came back; UPDATES_LOST: rows could not be loaded).',
+    labelNames: ['reason'],
+    registers: [own],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(live.resyncs)) this.inc({ reason }, count);
+    },
+  });
+  new client.Gauge({
+    name: 'hookyard_live_pending_rows',
+    help: 'Rows waiting for slow subscribers of this API process (at most 1,000 per subscription).',
+    registers: [own],
+    collect() {
+      this.set(live.pendingRows);
+    },
+  });
   new client.Gauge({
     name: 'hookyard_live_updates_listening',
     help: '1 while this API process holds its LISTEN connection for live updates, else 0.',

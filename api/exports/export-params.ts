@@ -20,6 +20,8 @@ export const EXPORT_PARAMETERS = [
   'deliveredFrom',
   'deliveredTo',
   'attemptsMin',
+  'httpStatusMin',
+  'httpStatusMax',
   'attemptsMax',
   'integratorId',
   'webhookId',
@@ -76,7 +78,7 @@ export function parseExportQuery(query: URLSearchParams): { filter: DeliveryFilt
     const value = one(name);
     if (value !== undefined) filter[name] = date(name, value);
   }
-  for (const name of ['attemptsMin', 'attemptsMax'] as const) {
+  for (const name of ['attemptsMin', 'attemptsMax', 'httpStatusMin', 'httpStatusMax'] as const) {
     const value = one(name);
     if (value !== undefined) filter[name] = integer(name, value);
   }

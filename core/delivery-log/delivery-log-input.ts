@@ -18,6 +18,8 @@ export interface DeliveryFilterInput {
   deliveredTo?: Date | null;
   attemptsMin?: number | null;
   attemptsMax?: number | null;
+  httpStatusMin?: number | null;
+  httpStatusMax?: number | null;
   integratorId?: string | null;
   webhookId?: string | null;
   eventType?: string | null;
@@ -59,6 +61,12 @@ function attempts(field: string, value: number | null | undefined): number | und
   return value;
 }
 
+function httpStatus(field: string, value: number | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  if (!Number.isInteger(value) || value < 100 || value > 599) throw new ValidationError(field, `${field} must be an HTTP status from 100 to 599`);
+  return value;
+}
+
 function prefixedId(field: string, value: string, type: IdType): string {
   const id = value.trim();
   if (idType(id) !== type) throw new ValidationError(field, `"${id.slice(0, 40)}" is not a ${type.toLowerCase()} id`);
@@ -90,6 +98,9 @@ export function checkDeliveryFilter(input: DeliveryFilterInput | null | undefine
   filter.attemptsMin = attempts(`${prefix}.attemptsMin`, f.attemptsMin);
   filter.attemptsMax = attempts(`${prefix}.attemptsMax`, f.attemptsMax);
   range(prefix, 'attemptsMin', 'attemptsMax', filter.attemptsMin, filter.attemptsMax, true);
+  filter.httpStatusMin = httpStatus(`${prefix}.httpStatusMin`, f.httpStatusMin);
+  filter.httpStatusMax = httpStatus(`${prefix}.httpStatusMax`, f.httpStatusMax);
+  range(prefix, 'httpStatusMin', 'httpStatusMax', filter.httpStatusMin, filter.httpStatusMax, true);
   if (f.integratorId != null) filter.integratorIds = [prefixedId(`${prefix}.integratorId`, f.integratorId, 'Integrator')];
   if (f.webhookId != null) filter.webhookIds = [prefixedId(`${prefix}.webhookId`, f.webhookId, 'Webhook')];
   if (f.eventType != null) {
@@ -127,4 +138,33 @@ export function checkDeliverySort(input: readonly DeliverySortInput[] | null | u
     seen.add(name);
     return { field: name as DeliverySortField, direction: dir as Direction };
   });
+}
+
+/** Words the quick search reads as a delivery status, as a person says them. */
+const STATUS_WORDS: Record<string, DeliveryStatus> = {
+  pending: 'PENDING',
+  waiting: 'PENDING',
+  held: 'PENDING',
+  retrying: 'RETRYING',
+  retry: 'RETRYING',
+  succeeded: 'SUCCEEDED',
+  success: 'SUCCEEDED',
+  successful: 'SUCCEEDED',
+  delivered: 'SUCCEEDED',
+  failed: 'FAILED',
+  failure: 'FAILED',
+  fail: 'FAILED',
+  cancelled: 'CANCELLED',
+  canceled: 'CANCELLED',
+};
+
+/**
+ * What a quick search text means beside names: a status word ("failed", any case) or an
+ * HTTP status ("503") matches deliveries in that status or whose last response had it.
+ */
+export function searchTerms(text: string): { statuses: DeliveryStatus[]; httpStatuses: number[] } {
+  const word = text.trim().toLowerCase();
+  const status = STATUS_WORDS[word];
+  const http = /^[1-5]\d\d$/.test(word) ? [Number(word)] : [];
+  return { statuses: status ? [status] : [], httpStatuses: http };
 }

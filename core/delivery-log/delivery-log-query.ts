@@ -7,7 +7,7 @@ import { escapeLike } from '../sql/like.ts';
 import * as sql from '../sql/delivery-log.ts';
 import type { DeliveryLogFilter, DeliverySort, RankedField, Rankings, SearchMatches } from '../sql/delivery-log.ts';
 import { decodeCursor, encodeCursor, pageCursor, isBool, isId, isInt, isText, isTime, type ValueCheck } from './cursor.ts';
-import { checkDeliveryFilter, checkDeliverySort, type DeliveryFilterInput, type DeliverySortInput, type SearchRequest } from './delivery-log-input.ts';
+import { checkDeliveryFilter, checkDeliverySort, searchTerms, type DeliveryFilterInput, type DeliverySortInput, type SearchRequest } from './delivery-log-input.ts';
 
 export type Db = Pick<pg.Pool, 'query'>;
 
@@ -33,7 +33,7 @@ const FIRST_RANK_CHUNK = 4;
 const MAX_RANK_CHUNK = 128;
 
 async function resolveSearch(db: Db, tenantId: string, search: SearchRequest): Promise<SearchMatches> {
-  const matches: SearchMatches = { deliveryIds: [], eventIds: [], integratorIds: [], webhookIds: [], eventTypes: [] };
+  const matches: SearchMatches = { deliveryIds: [], eventIds: [], integratorIds: [], webhookIds: [], eventTypes: [], statuses: [], httpStatuses: [] };
   if (search.kind === 'id') {
     if (search.type === 'Delivery') matches.deliveryIds.push(search.id);
     else if (search.type === 'Event') matches.eventIds.push(search.id);
@@ -45,6 +45,7 @@ async function resolveSearch(db: Db, tenantId: string, search: SearchRequest): P
     }
     return matches;
   }
+  Object.assign(matches, searchTerms(search.text));
   const { rows } = await db.query<{ kind: string; value: string }>(sql.searchTargets(tenantId, `%${escapeLike(search.text)}%`));
   for (const { kind, value } of rows) {
     if (kind === 'eventType') matches.eventTypes.push(value);
@@ -86,7 +87,8 @@ type Slot = 'time' | 'int' | 'bool' | 'text' | 'id' | RankedField;
 
 /** What each cursor value is, term by term, for a sort (matches sql.deliveryTerms). */
 function slots(sort: DeliverySort[]): Slot[] {
-  const of: Record<string, Slot> = {
+  const of: Record<DeliverySort['field'], Slot> = {
+    HTTP_STATUS: 'int',
     CREATED_AT: 'time',
     DELIVERED_AT: 'time',
     LAST_ATTEMPT_AT: 'time',
@@ -131,9 +133,9 @@ function sqlValues(field: string, log: DeliveryLog, shape: Slot[], values: unkno
 // ---- pages ---------------------------------------------------------------------------------
 
 /** Rows in walking order: `limit` rows after the cursor (or from the start), forward or backward. */
-async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false): Promise<LogRow[]> {
+async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false, withDuration = false): Promise<LogRow[]> {
   await loadRankings(db, log);
-  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings };
+  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings, withDuration };
   const first = log.sort[0].field;
   if ((first !== 'INTEGRATOR' && first !== 'WEBHOOK') || !(await walkByName(db, log))) {
     return (await db.query<LogRow>(sql.deliveryPage(args))).rows;
@@ -225,7 +227,7 @@ export async function deliveryLogPage(db: Db, log: DeliveryLog, page: PageReques
   const shape = slots(log.sort);
   const sig = signature(log.sort);
   const cursor = given ? sqlValues(field, log, shape, decodeCursor(field, given, sig, shape.map((slot) => CHECKS[slot]))) : null;
-  const fetched = await walk(db, log, page.backward, cursor, page.size + 1);
+  const fetched = await walk(db, log, page.backward, cursor, page.size + 1, false, true);
   const more = fetched.length > page.size;
   const rows = fetched.slice(0, page.size);
   if (page.backward) rows.reverse();

@@ -8,21 +8,34 @@ export interface RowEvent {
   type: 'row';
   update: RowUpdate;
   row: Record<string, unknown>;
+  /** A delivery's webhook and integrator rows, loaded with the burst (shared, never per subscriber). */
+  related?: { webhook?: Record<string, unknown>; integrator?: Record<string, unknown> };
 }
 
-/** The subscriber fell this many updates behind; the feed ends after this event. */
-export interface OverflowEvent {
-  type: 'overflow';
-  pending: number;
+/**
+ * Why a subscriber must refetch what it shows: updates were skipped because it fell
+ * too far behind (BEHIND), or may have been lost while the API's LISTEN connection was
+ * down or a burst could not be loaded (CONNECTION_RESTORED, UPDATES_LOST). The feed
+ * goes on after it.
+ */
+export type ResyncReason = 'BEHIND' | 'CONNECTION_RESTORED' | 'UPDATES_LOST';
+
+export interface ResyncEvent {
+  type: 'resync';
+  reason: ResyncReason;
+  /** Updates coalesced away that the subscriber never received (BEHIND), else 0. */
+  skipped: number;
 }
 
-export type LiveEvent = RowEvent | OverflowEvent;
+export type LiveEvent = RowEvent | ResyncEvent;
 
 export interface LiveSubscription {
   tenantId: string;
   /** The API key the subscriber authenticated with: revoking it ends the feed. */
   apiKeyId: string;
   kind: RowUpdate['kind'];
+  /** Attempts only: load and push request and response bodies (left out otherwise). */
+  withBodies?: boolean;
   /** Decided from the notification alone, before any row is loaded. */
   matches(update: RowUpdate): boolean;
   /** Decided on the loaded row, for what the notification does not carry. */

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { DELIVERY_WAKEUP_CHANNEL, LIVE_UPDATES_CHANNEL } from '../live-updates/channels.ts';
 import { liveUpdatePayloads, type LiveUpdate, type RowUpdate } from '../live-updates/live-update.ts';
+import { LAST_DURATION_SQL } from './delivery-log.ts';
 
 /** The statement that wakes every worker's delivery loops once the current transaction commits. */
 export const WAKE_DELIVERY_WORKERS_SQL = `select pg_notify('${DELIVERY_WAKEUP_CHANNEL}', '')`;
@@ -46,9 +47,46 @@ const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attemp
  * each row's tenant_id against the notification and the subscriber, so a forged or
  * stray notification can never hand a row to another tenant.
  */
-export function rowsById(kind: RowUpdate['kind'], ids: string[]) {
-  return { text: `select * from ${TABLES[kind]} where id = any($1::text[])`, values: [ids] };
+export function rowsById(kind: RowUpdate['kind'], ids: string[], options: { withBodies?: boolean } = {}) {
+  const columns = kind === 'attempt' && !options.withBodies ? ATTEMPT_COLUMNS_WITHOUT_BODIES : kind === 'delivery' ? `*, ${LAST_DURATION_SQL('t')} as last_duration_ms` : '*';
+  return { text: `select ${columns} from ${TABLES[kind]} t where id = any($1::text[])`, values: [ids] };
 }
+
+/**
+ * The webhooks and integrators a burst of deliveries names, loaded once for every
+ * subscriber (a log row shows their names), so no subscriber looks them up per delivery.
+ */
+export function relatedRows(table: 'webhook' | 'integrator', ids: string[]) {
+  return { text: `select * from ${table} where id = any($1::text[])`, values: [ids] };
+}
+
+/**
+ * An attempt as pushed live when no subscriber asked for bodies: every column but the
+ * request and response bodies (up to 1 MiB and 64 KiB), which stay null. A column added
+ * to attempt that subscriptions serve must be added here too.
+ */
+const ATTEMPT_COLUMNS_WITHOUT_BODIES = [
+  'id',
+  'tenant_id',
+  'delivery_id',
+  'webhook_id',
+  'attempt_number',
+  'trigger',
+  'succeeded',
+  'request_url',
+  'request_method',
+  'request_headers',
+  'null::text as request_body',
+  'response_status',
+  'response_headers',
+  'null::text as response_body',
+  'response_body_encoding',
+  'response_truncated',
+  'error_kind',
+  'error_message',
+  'duration_ms',
+  'created_at',
+].join(', ');
 
 /** Of these keys, the ones not revoked (checked after a missed-notification window). */
 export function activeApiKeys(ids: string[]) {

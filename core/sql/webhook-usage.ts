@@ -25,3 +25,21 @@ export function webhookUsage(tenantId: string, webhookId: string, from: Date, to
     values: [tenantId, webhookId, from, to],
   };
 }
+
+/**
+ * For the webhooks list, one query for a page of webhooks: attempts and successes since
+ * `since` (on the (tenant_id, webhook_id, created_at) index, a range per webhook) and the
+ * time of each one's latest attempt (one index probe per webhook).
+ */
+export function recentActivity(tenantId: string, webhookIds: string[], since: Date) {
+  return {
+    text: `select w.id as webhook_id, s.attempts, s.succeeded,
+                  (select a.created_at from attempt a where a.tenant_id = $1 and a.webhook_id = w.id order by a.created_at desc limit 1) as last_attempt_at
+             from unnest($2::text[]) as w(id)
+             cross join lateral (
+               select count(*)::int as attempts, count(*) filter (where a.succeeded)::int as succeeded
+                 from attempt a
+                where a.tenant_id = $1 and a.webhook_id = w.id and a.created_at >= $3) s`,
+    values: [tenantId, webhookIds, since],
+  };
+}

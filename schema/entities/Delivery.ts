@@ -50,6 +50,10 @@ export const DeliverySchema = defineEntity({
       name: 'delivery_tenant_id_last_attempt_sort_index',
       expression: `create index "delivery_tenant_id_last_attempt_sort_index" on "delivery" ("tenant_id", (coalesce("last_attempt_at", 'infinity'::timestamptz)), "created_at", "id")`,
     },
+    {
+      name: 'delivery_tenant_id_http_status_sort_index',
+      expression: `create index "delivery_tenant_id_http_status_sort_index" on "delivery" ("tenant_id", (coalesce("last_response_status", 0)), "created_at", "id")`,
+    },
     { properties: ['tenantId', 'attemptCount', 'createdAt', 'id'] },
     { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },
     { properties: ['tenantId', 'status', 'createdAt', 'id'] },

@@ -43,3 +43,38 @@ export function loadById<T extends { id: string }>(ctx: Context, entity: EntityN
     batch.ids.set(id, waiters);
   });
 }
+
+const pendingValues = new WeakMap<Context, Map<string, Map<string, ((value: unknown) => void)[]>>>();
+
+/**
+ * A value per id from `load`, which answers many ids at once: asked for in the same tick
+ * (a page's rows), they share one call. Ids `load` leaves out resolve to null.
+ */
+export function loadValue<T>(ctx: Context, kind: string, id: string, load: (ids: string[]) => Promise<Map<string, T>>): Promise<T | null> {
+  let kinds = pendingValues.get(ctx);
+  if (!kinds) pendingValues.set(ctx, (kinds = new Map()));
+  let batch = kinds.get(kind);
+  if (!batch) {
+    const created = new Map<string, ((value: unknown) => void)[]>();
+    batch = created;
+    kinds.set(kind, created);
+    void Promise.resolve().then(() =>
+      process.nextTick(() => {
+        kinds.delete(kind);
+        load([...created.keys()]).then(
+          (values) => {
+            for (const [key, waiters] of created) for (const w of waiters) w(values.get(key) ?? null);
+          },
+          () => {
+            for (const waiters of created.values()) for (const w of waiters) w(null);
+          },
+        );
+      }),
+    );
+  }
+  return new Promise<T | null>((resolve) => {
+    const waiters = batch.get(id) ?? [];
+    waiters.push(resolve as (value: unknown) => void);
+    batch.set(id, waiters);
+  });
+}

@@ -153,7 +153,7 @@ describe('client mistakes', () => {
     const socket = await openSocket(baseUrl);
     try {
       expect(await socket.init({ authorization: `Bearer ${ADMIN_TOKEN}` })).toBe('ack');
-      const result = await socket.operation('subscription($w: ID) { webhookUpdated(webhookId: $w) { id } }', { w: '\u0000' });
+      const result = await socket.operation('subscription($w: ID) { webhookUpdated(webhookId: $w) { __typename } }', { w: '\u0000' });
       // graphql-ws hands it over as a result with errors, then completes.
       expect((result.error?.[0] ?? result.next[0]?.errors?.[0])?.extensions).toMatchObject({ code: 'VALIDATION', field: 'webhookId' });
       const query = await socket.operation('{ deliveries(filter: { search: "\\u0000" }) { totalCount } }');

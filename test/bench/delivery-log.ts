@@ -193,8 +193,8 @@ async function subscriber(baseUrl: string) {
   });
   ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ADMIN_TOKEN}` } }));
   await ack;
-  ws.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'subscription { attemptRecorded { id deliveryId succeeded response { status } } }' } }));
-  ws.send(JSON.stringify({ id: 'd', type: 'subscribe', payload: { query: 'subscription { deliveryUpdated { id status attemptCount lastAttemptAt } }' } }));
+  ws.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'subscription { attemptRecorded { ... on Attempt { id deliveryId succeeded response { status } } } }' } }));
+  ws.send(JSON.stringify({ id: 'd', type: 'subscribe', payload: { query: 'subscription { deliveryUpdated { ... on Delivery { id status attemptCount lastAttemptAt } } }' } }));
   onCleanup(() => ws.close());
   return { received, close: () => ws.close() };
 }

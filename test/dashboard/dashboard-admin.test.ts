@@ -182,16 +182,21 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     await sqlExec(hy.databaseUrl, `update webhook set circuit_state = 'CLOSED', circuit_failures = 0, circuit_opened_at = null, circuit_next_probe_at = null where id = $1`, [webhookId]);
   });
 
-  it('pauses and resumes a webhook, and deletes it only after the confirmation', async () => {
+  it('pauses and resumes a webhook with an optional reason, and deletes it only after the confirmation', async () => {
     await nav(page, 'Webhooks').click();
     const row = page.locator('tr', { hasText: 'Billing' });
+    const dialog = page.getByRole('dialog');
     await row.getByRole('button', { name: 'Pause Billing' }).click();
+    await dialog.getByLabel('Reason').fill('ledger migration tonight');
+    await dialog.getByRole('button', { name: 'Pause webhook' }).click();
     await until(() => row.getAttribute('data-status')).toBe('PAUSED');
+    // The list says why, beside the status.
+    await until(() => row.getByTestId('status-reason').textContent()).toContain('ledger migration tonight');
     await row.getByRole('button', { name: 'Resume Billing' }).click();
+    await dialog.getByRole('button', { name: 'Resume webhook' }).click();
     await until(() => row.getAttribute('data-status')).toBe('ACTIVE');
 
     await row.getByRole('button', { name: 'Delete Billing' }).click();
-    const dialog = page.getByRole('dialog');
     await dialog.getByText('cannot be restored').waitFor();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await until(() => dialog.isVisible()).toBe(false);
@@ -207,6 +212,9 @@ describe.skipIf(!browserAvailable())('the dashboard (management screens)', () =>
     expect(await history.locator('[data-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(
       ['ACTIVE', 'ACTIVE', 'PAUSED', 'PAUSED', 'ACTIVE', 'ACTIVE', 'DELETED'],
     );
+    // The reason given is in the history; none given, the dashboard says where it came from.
+    expect(await history.textContent()).toContain('ledger migration tonight');
+    expect(await history.textContent()).toContain('resumed from the dashboard');
   });
 
   it('sorts and searches webhooks, keeping both in the URL across a reload', async () => {

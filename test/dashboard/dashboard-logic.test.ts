@@ -5,19 +5,24 @@ import {
   deliveryQueryToParams,
   exportParams,
   matchesFilter,
-  mergeDeliveryUpdates,
+  filterChips,
+  isNotOlder,
   nextOrder,
+  withoutChip,
+  placeDeliveryUpdates,
   parseDeliveryQuery,
   type DeliveryQuery,
-  type LiveRow,
+  type SortableRow,
 } from '../../client/src/lib/deliveries/delivery-query.ts';
 import { Batcher } from '../../client/src/lib/live/batcher.ts';
 import { formatSeconds, parseSchedule } from '../../client/src/lib/format/time.ts';
 import { parseHeaders, parseList, parseSecretHeaders } from '../../client/src/lib/webhooks/webhook-form.ts';
-import { fieldKey } from '../../client/src/lib/forms/mutation-result.ts';
+import { fieldKey, readableMessage } from '../../client/src/lib/forms/mutation-result.ts';
 
-function delivery(id: string, createdAt: string, patch: Partial<LiveRow> = {}): LiveRow {
+function delivery(id: string, createdAt: string, patch: Partial<SortableRow> = {}): SortableRow {
   return {
+    lastAttemptAt: null,
+    lastResponseStatus: null,
     id,
     eventType: 'invoice.created',
     status: 'PENDING',
@@ -100,23 +105,57 @@ describe('multi-column sort', () => {
 describe('live updates of the delivery log', () => {
   const shown = [delivery('dlv_2', '2026-01-01T10:00:02Z'), delivery('dlv_1', '2026-01-01T10:00:01Z')];
 
+  const FIRST_PAGE = { first: true, last: false, room: 500 };
+  const NEWEST_FIRST = [{ field: 'CREATED_AT' as const, direction: 'DESC' as const }];
+
   it('changes a shown row in place and puts new matching deliveries on top, newest first', () => {
     const update = delivery('dlv_1', '2026-01-01T10:00:01Z', { status: 'SUCCEEDED', succeeded: true, attemptCount: 1 });
-    const result = mergeDeliveryUpdates(shown, [update, delivery('dlv_3', '2026-01-01T10:00:03Z'), delivery('dlv_4', '2026-01-01T10:00:04Z')], {}, 500);
+    const result = placeDeliveryUpdates(shown, [update, delivery('dlv_3', '2026-01-01T10:00:03Z'), delivery('dlv_4', '2026-01-01T10:00:04Z')], {}, NEWEST_FIRST, FIRST_PAGE);
     expect(result.rows.map((r) => r.id)).toEqual(['dlv_4', 'dlv_3', 'dlv_2', 'dlv_1']);
     expect(result.rows[3].status).toBe('SUCCEEDED');
     expect(result).toMatchObject({ added: 2, missed: [] });
   });
 
-  it('only counts new deliveries when the page cannot take them, and ignores older ones from other pages', () => {
-    const result = mergeDeliveryUpdates(shown, [delivery('dlv_0', '2026-01-01T09:00:00Z'), delivery('dlv_3', '2026-01-01T10:00:03Z')], {}, 0);
-    expect(result.rows.map((r) => r.id)).toEqual(['dlv_2', 'dlv_1']);
-    expect(result).toMatchObject({ added: 0, missed: ['dlv_3'] });
+  it('puts a delivery that sorts between shown rows in its place, even older than the newest shown', () => {
+    const page = [delivery('dlv_3', '2026-01-01T10:00:03Z'), delivery('dlv_1', '2026-01-01T10:00:01Z')];
+    const result = placeDeliveryUpdates(page, [delivery('dlv_2', '2026-01-01T10:00:02Z')], {}, NEWEST_FIRST, { first: false, last: false, room: 500 });
+    expect(result.rows.map((r) => r.id)).toEqual(['dlv_3', 'dlv_2', 'dlv_1']);
+    expect(result).toMatchObject({ added: 1, missed: [] });
+  });
+
+  it('counts, never drops, deliveries that belong before a later page, after an earlier one, or past the room', () => {
+    const newer = delivery('dlv_3', '2026-01-01T10:00:03Z');
+    const older = delivery('dlv_0', '2026-01-01T09:00:00Z');
+    // A later page: the newer one belongs on an earlier page; the older one on a later page.
+    expect(placeDeliveryUpdates(shown, [newer, older], {}, NEWEST_FIRST, { first: false, last: false, room: 500 })).toMatchObject({ added: 0, missed: ['dlv_3', 'dlv_0'] });
+    // The last page takes older rows at its end.
+    expect(placeDeliveryUpdates(shown, [older], {}, NEWEST_FIRST, { first: false, last: true, room: 500 }).rows.map((r) => r.id)).toEqual(['dlv_2', 'dlv_1', 'dlv_0']);
+    // Room for exactly one: the first in sort order is placed, the next counted.
+    const four = delivery('dlv_4', '2026-01-01T10:00:04Z');
+    expect(placeDeliveryUpdates(shown, [newer, four], {}, NEWEST_FIRST, { ...FIRST_PAGE, room: 1 })).toMatchObject({ added: 1, missed: ['dlv_3'] });
+    expect(placeDeliveryUpdates(shown, [newer], {}, NEWEST_FIRST, { ...FIRST_PAGE, room: 0 })).toMatchObject({ added: 0, missed: ['dlv_3'] });
+  });
+
+  it('places by the chosen sort: most attempts first, missing times last, ties by created at and id', () => {
+    const order = [{ field: 'ATTEMPTS' as const, direction: 'DESC' as const }];
+    const page = [delivery('dlv_a', '2026-01-01T10:00:00Z', { attemptCount: 5 }), delivery('dlv_b', '2026-01-01T10:00:00Z', { attemptCount: 1 })];
+    const result = placeDeliveryUpdates(page, [delivery('dlv_c', '2026-01-01T10:00:00Z', { attemptCount: 3 })], {}, order, { first: false, last: false, room: 500 });
+    expect(result.rows.map((r) => r.id)).toEqual(['dlv_a', 'dlv_c', 'dlv_b']);
+    const byDelivered = [{ field: 'DELIVERED_AT' as const, direction: 'ASC' as const }];
+    const delivered = [delivery('dlv_x', '2026-01-01T10:00:00Z', { deliveredAt: '2026-01-01T10:00:05Z' })];
+    expect(placeDeliveryUpdates(delivered, [delivery('dlv_y', '2026-01-01T10:00:00Z')], {}, byDelivered, { first: true, last: true, room: 500 }).rows.map((r) => r.id)).toEqual(['dlv_x', 'dlv_y']);
+  });
+
+  it('tells an update received during a refetch that is older than its answer (an attempt fewer, or not final at the same count)', () => {
+    expect(isNotOlder({ status: 'RETRYING', attemptCount: 1 }, { status: 'SUCCEEDED', attemptCount: 2 })).toBe(false);
+    expect(isNotOlder({ status: 'RETRYING', attemptCount: 2 }, { status: 'SUCCEEDED', attemptCount: 2 })).toBe(false);
+    expect(isNotOlder({ status: 'FAILED', attemptCount: 2 }, { status: 'RETRYING', attemptCount: 2 })).toBe(true);
+    expect(isNotOlder({ status: 'PENDING', attemptCount: 3 }, { status: 'FAILED', attemptCount: 2 })).toBe(true);
   });
 
   it('leaves out new deliveries the filter does not match', () => {
     const other = delivery('dlv_3', '2026-01-01T10:00:03Z', { webhook: { id: 'whk_2', name: 'CRM', url: 'https://crm.test' } });
-    expect(mergeDeliveryUpdates(shown, [other], { webhookId: 'whk_1' }, 500).added).toBe(0);
+    expect(placeDeliveryUpdates(shown, [other], { webhookId: 'whk_1' }, NEWEST_FIRST, FIRST_PAGE)).toMatchObject({ added: 0, missed: [] });
   });
 
   it('matches the quick search like the server: ids exactly, other text anywhere in names, URL and type', () => {
@@ -129,6 +168,39 @@ describe('live updates of the delivery log', () => {
     expect(matchesFilter({ attemptsMin: 1 }, row)).toBe(false);
     expect(matchesFilter({ deliveredFrom: '2026-01-01T00:00:00Z' }, row)).toBe(false);
     expect(matchesFilter({ status: ['PENDING'], succeeded: false, createdFrom: '2026-01-01T09:00:00Z' }, row)).toBe(true);
+  });
+});
+
+describe('active filter chips', () => {
+  const name = (kind: 'integrator' | 'webhook', id: string) => (id === 'whk_1' ? 'Ledger' : null);
+  const time = (iso: string) => iso.slice(11, 16);
+
+  it('shows each active filter once, ranges as one chip, names where known, the search and failed-only left to their own controls', () => {
+    const filter = {
+      search: 'acme',
+      succeeded: false,
+      createdFrom: '2026-01-01T10:00:00Z',
+      attemptsMax: 3,
+      httpStatusMin: 500,
+      httpStatusMax: 599,
+      webhookId: 'whk_1',
+      integratorId: 'int_9',
+      status: ['FAILED' as const, 'RETRYING' as const],
+    };
+    expect(filterChips(filter, name, time).map((c) => c.label)).toEqual([
+      'Created from 10:00',
+      'Attempts up to 3',
+      'HTTP 500 – 599',
+      'Integrator: int_9',
+      'Webhook: Ledger',
+      'Status: Failed, Retrying',
+    ]);
+  });
+
+  it('removes only the fields of the chip it removes', () => {
+    const filter = { httpStatusMin: 500, httpStatusMax: 599, eventType: 'invoice.paid', search: 'x' };
+    const [http] = filterChips(filter, name, time);
+    expect(withoutChip(filter, http)).toEqual({ eventType: 'invoice.paid', search: 'x' });
   });
 });
 
@@ -172,5 +244,8 @@ describe('the form parsers', () => {
 
   it('puts a ValidationError next to the field its path names', () => {
     expect(['input.url', 'input.retrySchedule[2]', 'input.headers.x-tenant', 'input.name'].map(fieldKey)).toEqual(['url', 'retrySchedule', 'headers', 'name']);
+    // The message names the field by its label, never by the API's path.
+    expect(readableMessage('input.contactEmail "x" is not an e-mail address like ops@example.com', 'input.contactEmail', 'Contact e-mail')).toBe('Contact e-mail "x" is not an e-mail address like ops@example.com');
+    expect(readableMessage('input.retrySchedule[2] must be at most 86400', 'input.retrySchedule[2]', 'Retry schedule')).toBe('Retry schedule must be at most 86400');
   });
 });

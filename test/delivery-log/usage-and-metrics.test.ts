@@ -78,7 +78,7 @@ describe('webhook usage and /metrics', () => {
     recordAttempt('timeout', 15_000);
     const socket = await openLiveSocket(hy.baseUrl);
     expect(await socket.init({ authorization: hy.adminToken })).toBe('ack');
-    const sub = socket.subscribe('subscription { deliveryUpdated { id } }');
+    const sub = socket.subscribe('subscription { deliveryUpdated { __typename } }');
     let text = '';
     for (let i = 0; i < 100; i++) {
       const response = await fetch(`${hy.baseUrl}/metrics`);

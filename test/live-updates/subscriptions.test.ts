@@ -18,12 +18,12 @@ import { startReceiver } from '../support/receiver.ts';
 import { openLiveSocket, type LiveSocket } from '../support/live.ts';
 
 const DELIVERY_UPDATED = `subscription ($webhookId: ID, $integratorId: ID) {
-  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) { id status attemptCount webhook { id name } integrator { id } }
+  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) { ... on Delivery { id status attemptCount webhook { id name } integrator { id } } ... on Resync { reason } }
 }`;
 const ATTEMPT_RECORDED = `subscription ($webhookId: ID, $deliveryId: ID) {
-  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) { id deliveryId succeeded response { status } }
+  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) { ... on Attempt { id deliveryId succeeded response { status } } ... on Resync { reason } }
 }`;
-const WEBHOOK_UPDATED = `subscription ($webhookId: ID) { webhookUpdated(webhookId: $webhookId) { id name status } }`;
+const WEBHOOK_UPDATED = `subscription ($webhookId: ID) { webhookUpdated(webhookId: $webhookId) { ... on Webhook { id name status } } }`;
 
 describe('subscriptions across processes', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -257,6 +257,27 @@ describe('subscriptions across processes', () => {
     expect(await twice.closed()).toMatchObject({ code: 4429 });
   });
 
+  it('pushes attempts without request and response bodies unless withBodies asks for them', async () => {
+    const BODIES = `subscription ($deliveryId: ID, $withBodies: Boolean) {
+      attemptRecorded(deliveryId: $deliveryId, withBodies: $withBodies) { ... on Attempt { id request { body } response { status body } } }
+    }`;
+    const [target] = variedDeliveries(catalog, 1);
+    await commit([target]);
+    const s = await socket(adminToken);
+    const bare = await subscribed(s, BODIES, { deliveryId: target.id });
+    const full = await subscribed(s, BODIES, { deliveryId: target.id, withBodies: true });
+    let id = '';
+    await commit([], async (client) => {
+      id = await insertAttempt(client, { tenantId: target.tenantId, deliveryId: target.id, webhookId: target.webhookId, succeeded: true, createdAt: target.createdAt });
+      return [{ kind: 'attempt', tenantId: target.tenantId, id, webhookId: target.webhookId, deliveryId: target.id, integratorId: target.integratorId }];
+    });
+    expect((await s.next(bare)).data.attemptRecorded).toEqual({ id, request: { body: null }, response: { status: 200, body: null } });
+    expect((await s.next(full)).data.attemptRecorded).toEqual({ id, request: { body: '{"seeded":true}' }, response: { status: 200, body: 'ok' } });
+    // The same attempt read by id has its bodies: only the push leaves them out.
+    const read = await admin('query ($id: ID!) { node(id: $id) { ... on Attempt { request { body } } } }', { id });
+    expect(read.data.node.request.body).toBe('{"seeded":true}');
+  });
+
   it('ends the subscriptions of a revoked key: its socket closes with 4403', async () => {
     const created = await mutate(admin, 'mutation { createApiKey(input: { name: "dashboard", role: VIEWER }) { ... on CreateApiKeyPayload { token apiKey { id } } } }');
     const s = await socket(created.token);
@@ -265,7 +286,7 @@ describe('subscriptions across processes', () => {
     expect(await s.closed(5000)).toMatchObject({ code: 4403 });
   });
 
-  it('keeps pushing after its LISTEN connection is killed, and closes keys revoked while it was away', async () => {
+  it('sends a resync after its LISTEN connection is killed and back, keeps pushing, and closes keys revoked while it was away', async () => {
     const created = await mutate(admin, 'mutation { createApiKey(input: { name: "ops", role: VIEWER }) { ... on CreateApiKeyPayload { token apiKey { id } } } }');
     const watcher = await socket(adminToken);
     const sub = await subscribed(watcher, DELIVERY_UPDATED);
@@ -286,6 +307,12 @@ describe('subscriptions across processes', () => {
     }
     expect(now).toHaveLength(1);
     expect(await doomed.closed(5000)).toMatchObject({ code: 4403 });
+    // Notifications sent while it was away are lost: the subscriber is told to refetch, and goes on.
+    expect((await watcher.next(sub)).data.deliveryUpdated).toEqual({ reason: 'CONNECTION_RESTORED' });
+    // Counted for operators.
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(Number(/^hookyard_live_resyncs_total\{reason="CONNECTION_RESTORED"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/^hookyard_live_pending_rows \d+$/m);
     const rows = variedDeliveries(catalog, 1);
     await commit(rows);
     expect((await watcher.next(sub)).data.deliveryUpdated.id).toBe(rows[0].id);

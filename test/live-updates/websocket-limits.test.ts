@@ -8,7 +8,7 @@ import { addApiKey, createIntegrator, createWebhook, registerEventType } from '.
 import { openLiveSocket, type LiveSocket } from '../support/live.ts';
 import { mutate } from '../support/graphql.ts';
 
-const WEBHOOK_UPDATED = 'subscription { webhookUpdated { id status } }';
+const WEBHOOK_UPDATED = 'subscription { webhookUpdated { ... on Webhook { id status } } }';
 
 describe('graphql-ws limits', () => {
   const hy = useTestHookyard({ HOOKYARD_WS_SUBSCRIPTIONS_PER_SOCKET: '3', HOOKYARD_WS_SOCKETS_PER_KEY: '3', HOOKYARD_WS_MESSAGES_PER_SECOND: '20' });

@@ -6,6 +6,13 @@ import { cloudEventBody, cloudEventData } from '../../../core/delivery/cloud-eve
 import { loadById } from '../batch-load.ts';
 import type { Context } from '../context.ts';
 
+/** Attempts pushed live to a subscription that did not ask for bodies: their bodies read as null. */
+const pushedWithoutBodies = new WeakSet<Attempt>();
+export function withoutBodies(attempt: Attempt): Attempt {
+  pushedWithoutBodies.add(attempt);
+  return attempt;
+}
+
 /**
  * The body an attempt sent. Attempts store none when they sent their event as stored (one
  * copy per event, not one per attempt): it is built again from the event, byte for byte
@@ -42,7 +49,11 @@ const AttemptRequestRef = builder.objectRef<Attempt>('AttemptRequest').implement
     url: t.string({ resolve: (a) => a.requestUrl }),
     method: t.string({ resolve: (a) => a.requestMethod }),
     headers: t.field({ type: 'JSON', resolve: (a) => a.requestHeaders }),
-    body: t.string({ resolve: (a, _args, ctx) => requestBody(a, ctx) }),
+    body: t.string({
+      nullable: true,
+      description: 'Null only in an attemptRecorded push that did not ask for bodies (withBodies).',
+      resolve: (a, _args, ctx) => (pushedWithoutBodies.has(a) ? null : requestBody(a, ctx)),
+    }),
   }),
 });
 
@@ -51,7 +62,7 @@ const AttemptResponseRef = builder.objectRef<Attempt>('AttemptResponse').impleme
   fields: (t) => ({
     status: t.int({ resolve: (a) => a.responseStatus! }),
     headers: t.field({ type: 'JSON', resolve: (a) => a.responseHeaders ?? {} }),
-    body: t.string({ nullable: true, description: 'The body as text, or as base64 when bodyEncoding is BASE64.', resolve: (a) => a.responseBody ?? null }),
+    body: t.string({ nullable: true, description: 'The body as text, or as base64 when bodyEncoding is BASE64. Null when there was none, or in an attemptRecorded push that did not ask for bodies (withBodies).', resolve: (a) => a.responseBody ?? null }),
     bodyEncoding: t.field({ type: BodyEncodingEnum, resolve: (a) => a.responseBodyEncoding ?? 'utf8' }),
     truncated: t.boolean({ description: 'True when the body was longer than 64 KiB and cut.', resolve: (a) => a.responseTruncated }),
   }),

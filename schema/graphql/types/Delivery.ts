@@ -11,7 +11,8 @@ import { EventRef } from './Event.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import { IntegratorRef } from './Integrator.ts';
-import { loadById } from '../batch-load.ts';
+import { loadById, loadValue } from '../batch-load.ts';
+import { lastAttemptDurations } from '../../../core/sql/delivery-log.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
@@ -49,6 +50,26 @@ async function heldBy(d: Delivery, ctx: Context): Promise<Hold | null> {
   return null;
 }
 
+/**
+ * Durations of the latest attempt that came with the row (the log's page and live pushes
+ * select it beside the delivery's columns); other reads load it in one query per page.
+ */
+const lastDurations = new WeakMap<Delivery, number | null>();
+
+/** A pushed delivery's webhook and integrator, loaded once per burst for every subscriber. */
+const carried = new WeakMap<Delivery, { webhook?: Webhook; integrator?: Integrator }>();
+
+export function deliveryWithRelated(delivery: Delivery, related: { webhook?: Webhook; integrator?: Integrator }): Delivery {
+  carried.set(delivery, related);
+  return delivery;
+}
+
+/** Maps a delivery row; a `last_duration_ms` column in it is kept for lastDurationMs. */
+export function deliveryWithDuration(delivery: Delivery, row: Record<string, unknown>): Delivery {
+  if ('last_duration_ms' in row) lastDurations.set(delivery, (row.last_duration_ms as number | null) ?? null);
+  return delivery;
+}
+
 export const DeliveryRef = builder.node(Delivery, {
   name: 'Delivery',
   description: 'One event for one webhook: a row of the delivery log.',
@@ -57,8 +78,8 @@ export const DeliveryRef = builder.node(Delivery, {
   fields: (t) => ({
     // Batched per request (batch-load.ts): a page of 50 deliveries costs one query per table.
     event: t.field({ type: EventRef, resolve: (d, _a, ctx) => loadById(ctx, Event, d.eventId, 'event') }),
-    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => loadById(ctx, Webhook, d.webhookId, 'webhook') }),
-    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => loadById(ctx, Integrator, d.integratorId, 'integrator') }),
+    webhook: t.field({ type: WebhookRef, resolve: (d, _a, ctx) => carried.get(d)?.webhook ?? loadById(ctx, Webhook, d.webhookId, 'webhook') }),
+    integrator: t.field({ type: IntegratorRef, resolve: (d, _a, ctx) => carried.get(d)?.integrator ?? loadById(ctx, Integrator, d.integratorId, 'integrator') }),
     eventType: t.exposeString('eventType'),
     status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
     succeeded: t.boolean({ resolve: (d) => d.status === 'SUCCEEDED' }),
@@ -66,7 +87,20 @@ export const DeliveryRef = builder.node(Delivery, {
     lastAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.lastAttemptAt ?? null }),
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.nextAttemptAt ?? null }),
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.deliveredAt ?? null }),
-    lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true }),
+    lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true, description: "The HTTP status of the last attempt's response; null before any, or when it got none (see lastError)." }),
+    lastDurationMs: t.int({
+      nullable: true,
+      description: 'How long the last attempt took, in milliseconds; null before any attempt.',
+      resolve: (d, _a, ctx) =>
+        d.attemptCount === 0
+          ? null
+          : lastDurations.has(d)
+            ? lastDurations.get(d)!
+            : loadValue(ctx, 'lastDurationMs', d.id, async (ids) => {
+              const { rows } = await ctx.services.pool.query<{ delivery_id: string; duration_ms: number }>(lastAttemptDurations(ctx.viewer.tenantId, ids));
+              return new Map(rows.map((r) => [r.delivery_id, r.duration_ms]));
+            }),
+    }),
     lastError: t.exposeString('lastError', { nullable: true }),
     heldBy: t.field({
       type: DeliveryHoldEnum,

@@ -6,7 +6,7 @@ import { retryDeliveries } from '../../../core/delivery/manual-attempts.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
 import { Delivery } from '../../entities/Delivery.ts';
-import { DeliveryRef, DeliveryStatusEnum } from './Delivery.ts';
+import { DeliveryRef, DeliveryStatusEnum, deliveryWithDuration } from './Delivery.ts';
 import { countDeliveryLog, deliveryColumns, deliveryLogPage, openDeliveryLog } from '../../../core/delivery-log/delivery-log-query.ts';
 import { MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../../core/delivery-log/delivery-log-input.ts';
 
@@ -23,6 +23,7 @@ export const DeliveryOrderFieldEnum = builder.enumType('DeliveryOrderField', {
     LAST_ATTEMPT_AT: { description: 'When the last attempt was made; never-attempted deliveries sort after every date.' },
     SUCCEEDED: { description: 'Whether the delivery succeeded (false before true when ascending).' },
     DELIVERED_AT: { description: 'When the delivery succeeded; undelivered ones sort after every date.' },
+    HTTP_STATUS: { description: "The last response's HTTP status; deliveries without a response sort before every status." },
   } as const,
 });
 
@@ -42,6 +43,8 @@ export const DeliveryFilterInput = builder.inputType('DeliveryFilter', {
     deliveredTo: t.field({ type: 'DateTime', description: 'Only delivered ones, delivered before this time.' }),
     attemptsMin: t.int(),
     attemptsMax: t.int(),
+    httpStatusMin: t.int({ description: "The last response's HTTP status is at least this (100 to 599); deliveries without a response are left out." }),
+    httpStatusMax: t.int({ description: "The last response's HTTP status is at most this (100 to 599), e.g. 500 and 599 for server errors." }),
     integratorId: t.id(),
     webhookId: t.id(),
     eventType: t.string({ description: 'An exact event type name, e.g. invoice.created.' }),
@@ -49,7 +52,7 @@ export const DeliveryFilterInput = builder.inputType('DeliveryFilter', {
     status: t.field({ type: [DeliveryStatusEnum], description: 'Any of these statuses; an empty list means any status.' }),
     ids: t.idList({ description: `Exactly these deliveries (selected rows), at most ${MAX_SELECTED_IDS}; an empty list matches nothing.` }),
     search: t.string({
-      description: `Quick search, at most ${MAX_SEARCH_LENGTH} characters: an id (dlv_, evt_, att_, whk_, int_) matches exactly; other text matches part of the event type, the integrator's name, or the webhook's name or URL.`,
+      description: `Quick search, at most ${MAX_SEARCH_LENGTH} characters: an id (dlv_, evt_, att_, whk_, int_) matches exactly; other text matches part of the event type, the integrator's name, or the webhook's name or URL; a status word (failed, succeeded, pending, retrying, cancelled, and success, failure, delivered…) matches that status, and an HTTP status (503) the last response's.`,
     }),
   }),
 });
@@ -92,7 +95,10 @@ builder.queryField('deliveries', (t) =>
         const log = await openDeliveryLog(pool, ctx.viewer.tenantId, { filter: filterInput(args.filter), orderBy: args.orderBy });
         const result = await deliveryLogPage(pool, log, page);
         const connection: LogConnection = {
-          edges: result.rows.map((row, i) => ({ cursor: result.cursors[i], node: ctx.em.map(Delivery, deliveryColumns(row)) })),
+          edges: result.rows.map((row, i) => {
+            const columns = deliveryColumns(row);
+            return { cursor: result.cursors[i], node: deliveryWithDuration(ctx.em.map(Delivery, columns), columns) };
+          }),
           pageInfo: {
             hasNextPage: result.hasNextPage,
             hasPreviousPage: result.hasPreviousPage,

@@ -10,10 +10,11 @@ import { InboundHookRef, loadInboundHook } from './InboundHook.ts';
 import { pageRequest } from './DeliveryLog.ts';
 import * as sql from '../../../core/sql/inbound.ts';
 import { decodeCursor, encodeCursor, isId, isTime, pageCursor } from '../../../core/delivery-log/cursor.ts';
-import { LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { NotFoundError, ValidationError } from '../../../core/errors.ts';
 import { idType } from '../../../core/ids.ts';
 import { notifyLiveUpdates } from '../../../core/live-updates/notify.ts';
 import type { LiveEvent } from '../../../core/live-updates/subscriptions.ts';
+import { ResyncRef, isResync } from './LiveUpdates.ts';
 
 export const MAX_DELETE_IDS = 1000;
 
@@ -195,10 +196,16 @@ builder.mutationField('clearInboundQueue', (t) =>
   }),
 );
 
+const InboundRequestUpdateRef = builder.unionType('InboundRequestUpdate', {
+  description: 'An inbound request as it is now, or a Resync: refetch.',
+  types: [InboundRequestRef, ResyncRef],
+  resolveType: (value) => (isResync(value) ? 'Resync' : 'InboundRequest'),
+});
+
 builder.subscriptionField('inboundRequestReceived', (t) =>
   t.field({
-    type: InboundRequestRef,
-    description: 'A request of this tenant was received (accepted or refused) or processed. Narrow it to one hook.',
+    type: InboundRequestUpdateRef,
+    description: 'A request of this tenant was received (accepted or refused) or processed, or a Resync: refetch. Narrow it to one hook.',
     args: { hookId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       let hookId: string | null = null;
@@ -210,7 +217,7 @@ builder.subscriptionField('inboundRequestReceived', (t) =>
       return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'inboundRequest', matches: (u) => !hookId || u.webhookId === hookId });
     },
     resolve: (event: LiveEvent, _args, ctx) => {
-      if (event.type === 'overflow') throw new LimitExceededError(`this subscription fell ${event.pending} updates behind and was ended; subscribe again and refetch the list`, event.pending);
+      if (event.type === 'resync') return event;
       ctx.em.clear();
       return ctx.em.map(InboundRequest, { ...event.row } as never);
     },

@@ -7,11 +7,11 @@ import { Delivery } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Webhook } from '../../entities/Webhook.ts';
 import { Integrator } from '../../entities/Integrator.ts';
-import { DeliveryRef } from './Delivery.ts';
-import { AttemptRef } from './Attempt.ts';
+import { DeliveryRef, deliveryWithDuration, deliveryWithRelated } from './Delivery.ts';
+import { withoutBodies, AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
-import type { LiveEvent, LiveSubscription } from '../../../core/live-updates/subscriptions.ts';
-import { LimitExceededError, NotFoundError, ValidationError } from '../../../core/errors.ts';
+import type { LiveEvent, LiveSubscription, ResyncEvent } from '../../../core/live-updates/subscriptions.ts';
+import { NotFoundError, ValidationError } from '../../../core/errors.ts';
 import { idType, type IdType } from '../../../core/ids.ts';
 
 const ENTITY: Record<'Webhook' | 'Integrator' | 'Delivery', EntityName<{ id: string; tenantId: string }>> = {
@@ -30,27 +30,78 @@ async function ownRow(ctx: Context, field: string, raw: string | number | null |
   return id;
 }
 
-function feed(ctx: Context, kind: LiveSubscription['kind'], matches: LiveSubscription['matches'], matchesRow?: LiveSubscription['matchesRow']) {
-  return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind, matches, matchesRow });
+function feed(ctx: Context, kind: LiveSubscription['kind'], matches: LiveSubscription['matches'], matchesRow?: LiveSubscription['matchesRow'], withBodies = false) {
+  return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind, matches, matchesRow, withBodies });
 }
 
+const ResyncReasonEnum = builder.enumType('ResyncReason', {
+  values: {
+    BEHIND: { description: 'This subscriber fell too far behind: updates waiting for it were dropped (each row keeps only its latest state while it waits, up to 1,000 rows).' },
+    CONNECTION_RESTORED: { description: "The API's connection to PostgreSQL was lost and is back: updates made meanwhile were not heard." },
+    UPDATES_LOST: { description: 'The rows of some updates could not be loaded (PostgreSQL did not answer).' },
+  } as const,
+});
+
+export const ResyncRef = builder.objectRef<ResyncEvent>('Resync').implement({
+  description:
+    'Sent in place of an update when this subscriber may have missed some: refetch what you show (the list, the counts), then keep reading. The subscription goes on; nothing else ends it but the client, a revoked key or the server stopping.',
+  fields: (t) => ({
+    reason: t.field({ type: ResyncReasonEnum, resolve: (e) => e.reason }),
+    skipped: t.int({ description: 'Updates dropped for this subscriber since the last resync (BEHIND), else 0.', resolve: (e) => e.skipped }),
+    message: t.string({
+      resolve: (e) =>
+        e.reason === 'BEHIND'
+          ? `this subscription fell behind and skipped ${e.skipped} updates; refetch, then keep reading`
+          : e.reason === 'CONNECTION_RESTORED'
+            ? 'the server lost updates while its database connection was down; refetch, then keep reading'
+            : 'the server could not load some updates; refetch, then keep reading',
+    }),
+  }),
+});
+
+type Pushed<T> = T | ResyncEvent;
+export const isResync = (value: object): value is ResyncEvent => (value as Partial<ResyncEvent>).type === 'resync' && 'skipped' in value;
+
+const DeliveryUpdateRef = builder.unionType('DeliveryUpdate', {
+  description: 'A delivery as it is now, or a Resync: refetch.',
+  types: [DeliveryRef, ResyncRef],
+  resolveType: (value) => (isResync(value) ? 'Resync' : 'Delivery'),
+});
+const AttemptUpdateRef = builder.unionType('AttemptUpdate', {
+  description: 'An attempt just recorded, or a Resync: refetch.',
+  types: [AttemptRef, ResyncRef],
+  resolveType: (value) => (isResync(value) ? 'Resync' : 'Attempt'),
+});
+const WebhookUpdateRef = builder.unionType('WebhookUpdate', {
+  description: 'A webhook as it is now, or a Resync: refetch.',
+  types: [WebhookRef, ResyncRef],
+  resolveType: (value) => (isResync(value) ? 'Resync' : 'Webhook'),
+});
+
 /**
- * The row of one update as an entity. The subscription's EntityManager lives as long as
- * the subscription, so it is cleared first: no stale copy, and no identity map growing
- * with every update.
+ * The row of one update as an entity, or the resync itself. The subscription's
+ * EntityManager lives as long as the subscription, so it is cleared first: no stale
+ * copy, and no identity map growing with every update.
  */
-function entityOf<T extends object>(ctx: Context, entity: EntityName<T>, event: LiveEvent): T {
-  if (event.type === 'overflow') {
-    throw new LimitExceededError(`this subscription fell ${event.pending} updates behind and was ended; subscribe again and refetch the list`, event.pending);
-  }
+function entityOf<T extends object>(ctx: Context, entity: EntityName<T>, event: LiveEvent): Pushed<T> {
+  if (event.type === 'resync') return event;
   ctx.em.clear();
-  return ctx.em.map(entity, { ...event.row } as never) as T;
+  const mapped = ctx.em.map(entity, { ...event.row } as never) as T;
+  if (!(mapped instanceof Delivery)) return mapped;
+  // Its webhook and integrator came with the burst, loaded once for every subscriber.
+  const { webhook, integrator } = event.related ?? {};
+  deliveryWithRelated(mapped, {
+    webhook: webhook ? ctx.em.map(Webhook, { ...webhook } as never) : undefined,
+    integrator: integrator ? ctx.em.map(Integrator, { ...integrator } as never) : undefined,
+  });
+  return deliveryWithDuration(mapped, event.row) as T;
 }
 
 builder.subscriptionField('deliveryUpdated', (t) =>
   t.field({
-    type: DeliveryRef,
-    description: 'A delivery of this tenant was created or changed status or attempt count. Narrow it to one webhook or integrator.',
+    type: DeliveryUpdateRef,
+    description:
+      'A delivery of this tenant was created or changed status or attempt count. Narrow it to one webhook or integrator. A slow subscriber is never cut off: it gets each delivery at its latest state, and a Resync when it must refetch.',
     args: { webhookId: t.arg.id(), integratorId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       const webhookId = await ownRow(ctx, 'webhookId', args.webhookId, 'Webhook');
@@ -68,9 +119,10 @@ builder.subscriptionField('deliveryUpdated', (t) =>
 
 builder.subscriptionField('attemptRecorded', (t) =>
   t.field({
-    type: AttemptRef,
-    description: 'An attempt of this tenant was recorded. Narrow it to one webhook or one delivery.',
-    args: { webhookId: t.arg.id(), deliveryId: t.arg.id() },
+    type: AttemptUpdateRef,
+    description:
+      'An attempt of this tenant was recorded. Narrow it to one webhook or one delivery. Request and response bodies are null unless withBodies is true (fetch them with node(id:) when shown). A Resync says to refetch.',
+    args: { webhookId: t.arg.id(), deliveryId: t.arg.id(), withBodies: t.arg.boolean({ defaultValue: false, description: 'Push request and response bodies too (up to 1 MiB and 64 KiB each).' }) },
     subscribe: async (_root, args, ctx) => {
       const webhookId = await ownRow(ctx, 'webhookId', args.webhookId, 'Webhook');
       const deliveryId = await ownRow(ctx, 'deliveryId', args.deliveryId, 'Delivery');
@@ -79,16 +131,20 @@ builder.subscriptionField('attemptRecorded', (t) =>
         'attempt',
         (c) => (!webhookId || c.webhookId === webhookId) && (!deliveryId || !c.deliveryId || c.deliveryId === deliveryId),
         (row) => !deliveryId || row.delivery_id === deliveryId,
+        args.withBodies === true,
       );
     },
-    resolve: (event: LiveEvent, _args, ctx) => entityOf(ctx, Attempt, event),
+    resolve: (event: LiveEvent, args, ctx) => {
+      const pushed = entityOf(ctx, Attempt, event);
+      return pushed instanceof Attempt && args.withBodies !== true ? withoutBodies(pushed) : pushed;
+    },
   }),
 );
 
 builder.subscriptionField('webhookUpdated', (t) =>
   t.field({
-    type: WebhookRef,
-    description: 'A webhook of this tenant was created, edited, paused, resumed, disabled or deleted.',
+    type: WebhookUpdateRef,
+    description: 'A webhook of this tenant was created, edited, paused, resumed, disabled or deleted; or a Resync: refetch.',
     args: { webhookId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       const webhookId = await ownRow(ctx, 'webhookId', args.webhookId, 'Webhook');

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import { WebhookRef } from './Webhook.ts';
 import { ValidationError } from '../../../core/errors.ts';
 import * as sql from '../../../core/sql/webhook-usage.ts';
+import { loadValue } from '../batch-load.ts';
 
 interface Usage {
   from: Date;
@@ -43,6 +44,41 @@ builder.objectField(WebhookRef, 'usage', (t) =>
       const { rows } = await ctx.services.pool.query<Record<'attempts' | 'delivered' | 'failed' | 'throttled', string>>(sql.webhookUsage(ctx.viewer.tenantId, webhook.id, from, to));
       const r = rows[0];
       return { from, to, delivered: Number(r.delivered), failed: Number(r.failed), attempts: Number(r.attempts), throttled: Number(r.throttled) };
+    },
+  }),
+);
+
+interface Recent {
+  attempts: number;
+  succeeded: number;
+  lastAttemptAt: Date | null;
+}
+
+const RecentActivityRef = builder.objectRef<Recent>('WebhookRecentActivity').implement({
+  description: "A webhook's last 24 hours at a glance, for lists.",
+  fields: (t) => ({
+    attempts: t.exposeInt('attempts', { description: 'Attempts made in the last 24 hours.' }),
+    succeeded: t.exposeInt('succeeded', { description: 'Of those, the ones that got a 2xx answer.' }),
+    successRate: t.float({
+      nullable: true,
+      description: 'succeeded / attempts, from 0 to 1; null without any attempt in the last 24 hours.',
+      resolve: (r) => (r.attempts ? r.succeeded / r.attempts : null),
+    }),
+    lastAttemptAt: t.field({ type: 'DateTime', nullable: true, description: 'When it last sent anything (at any time, not only in the last 24 hours); null if never.', resolve: (r) => r.lastAttemptAt }),
+  }),
+});
+
+builder.objectField(WebhookRef, 'recentActivity', (t) =>
+  t.field({
+    type: RecentActivityRef,
+    description: 'Success rate over the last 24 hours and the time of the last attempt; a list of webhooks costs one query for all of them.',
+    resolve: async (webhook, _args, ctx) => {
+      const since = new Date(Date.now() - 24 * 3600_000);
+      const found = await loadValue(ctx, 'webhookRecentActivity', webhook.id, async (ids) => {
+        const { rows } = await ctx.services.pool.query<{ webhook_id: string; attempts: number; succeeded: number; last_attempt_at: Date | null }>(sql.recentActivity(ctx.viewer.tenantId, ids, since));
+        return new Map(rows.map((r) => [r.webhook_id, { attempts: r.attempts, succeeded: r.succeeded, lastAttemptAt: r.last_attempt_at }]));
+      });
+      return found ?? { attempts: 0, succeeded: 0, lastAttemptAt: null };
     },
   }),
 );

@@ -42,7 +42,7 @@ export class DeliveryDetail {
   }
 
   watch(): () => void {
-    this.#unsubscribe = this.#api.subscribe(AttemptRecordedDocument, { deliveryId: this.#id }, ({ attemptRecorded }) => this.#batcher.push(attemptRecorded.id));
+    this.#unsubscribe = this.#api.subscribe(AttemptRecordedDocument, { deliveryId: this.#id }, { onData: (attempt) => this.#batcher.push(attempt.id), onResync: () => this.#batcher.push('resync') });
     return () => {
       this.#unsubscribe?.();
       this.#batcher.dispose();

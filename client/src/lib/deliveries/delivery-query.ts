@@ -31,6 +31,7 @@ const FIRST_DIRECTION: Record<DeliveryOrderField, 'ASC' | 'DESC'> = {
   WEBHOOK: 'ASC',
   EVENT_TYPE: 'ASC',
   SUCCEEDED: 'ASC',
+  HTTP_STATUS: 'DESC',
 };
 
 // URL parameter ↔ filter field; dates are ISO instants, lists comma-separated.
@@ -44,7 +45,7 @@ const TEXT_PARAMS = {
   delivered_from: 'deliveredFrom',
   delivered_to: 'deliveredTo',
 } as const satisfies Record<string, keyof DeliveryFilter>;
-const NUMBER_PARAMS = { attempts_min: 'attemptsMin', attempts_max: 'attemptsMax' } as const satisfies Record<string, keyof DeliveryFilter>;
+const NUMBER_PARAMS = { attempts_min: 'attemptsMin', attempts_max: 'attemptsMax', http_min: 'httpStatusMin', http_max: 'httpStatusMax' } as const satisfies Record<string, keyof DeliveryFilter>;
 
 function sortToken({ field, direction }: DeliveryOrder): string {
   return `${direction === 'DESC' ? '-' : ''}${field.toLowerCase()}`;
@@ -127,6 +128,47 @@ export function isFailedOnly(filter: DeliveryFilter): boolean {
   return filter.succeeded === false;
 }
 
+export interface FilterChip {
+  /** The filter fields the chip stands for: removing it clears them. */
+  keys: (keyof DeliveryFilter)[];
+  label: string;
+}
+
+/**
+ * The active filter as removable chips ("Status: Failed, Retrying", "Attempts 2–5"),
+ * the quick search and "failed only" excluded (each has its own control). `nameOf` turns integrator and webhook
+ * ids into names when they are known; `formatTime` writes dates.
+ */
+export function filterChips(filter: DeliveryFilter, nameOf: (kind: 'integrator' | 'webhook', id: string) => string | null, formatTime: (iso: string) => string): FilterChip[] {
+  const chips: FilterChip[] = [];
+  const range = (keys: [keyof DeliveryFilter, keyof DeliveryFilter], what: string, from: string | null, to: string | null) => {
+    if (from == null && to == null) return;
+    const label = from != null && to != null ? `${what} ${from} – ${to}` : from != null ? `${what} from ${from}` : `${what} up to ${to}`;
+    chips.push({ keys: keys.filter((k) => filter[k] != null), label });
+  };
+  const time = (iso: string | null | undefined) => (iso ? formatTime(iso) : null);
+  const num = (n: number | null | undefined) => (n == null ? null : String(n));
+  range(['createdFrom', 'createdTo'], 'Created', time(filter.createdFrom), time(filter.createdTo));
+  range(['deliveredFrom', 'deliveredTo'], 'Delivered', time(filter.deliveredFrom), time(filter.deliveredTo));
+  range(['attemptsMin', 'attemptsMax'], 'Attempts', num(filter.attemptsMin), num(filter.attemptsMax));
+  range(['httpStatusMin', 'httpStatusMax'], 'HTTP', num(filter.httpStatusMin), num(filter.httpStatusMax));
+  if (filter.integratorId) chips.push({ keys: ['integratorId'], label: `Integrator: ${nameOf('integrator', filter.integratorId) ?? filter.integratorId}` });
+  if (filter.webhookId) chips.push({ keys: ['webhookId'], label: `Webhook: ${nameOf('webhook', filter.webhookId) ?? filter.webhookId}` });
+  if (filter.eventType) chips.push({ keys: ['eventType'], label: `Event type: ${filter.eventType}` });
+  // Failed only has its own checkbox beside the search box; succeeded only does not.
+  if (filter.succeeded === true) chips.push({ keys: ['succeeded'], label: 'Succeeded only' });
+  if (filter.status?.length) chips.push({ keys: ['status'], label: `Status: ${filter.status.map((s) => s[0] + s.slice(1).toLowerCase()).join(', ')}` });
+  if (filter.ids?.length) chips.push({ keys: ['ids'], label: `${filter.ids.length} selected ${filter.ids.length === 1 ? 'delivery' : 'deliveries'}` });
+  return chips;
+}
+
+/** The filter without a chip's fields. */
+export function withoutChip(filter: DeliveryFilter, chip: FilterChip): DeliveryFilter {
+  const next = { ...filter };
+  for (const key of chip.keys) delete next[key];
+  return next;
+}
+
 /** How many filter fields are set, the quick search excluded (a badge on the filter button). */
 export function activeFilterCount(filter: DeliveryFilter): number {
   return Object.entries(filter).filter(([key, value]) => key !== 'search' && value != null && !(Array.isArray(value) && !value.length)).length;
@@ -148,6 +190,24 @@ export function exportParams(query: DeliveryQuery, selectedIds: string[]): URLSe
 
 const ID_PREFIX = /^(dlv|evt|att|whk|int)_/;
 
+/** As the server reads them (core/delivery-log/delivery-log-input.ts, searchTerms). */
+const STATUS_WORDS: Record<string, DeliveryStatus> = {
+  pending: 'PENDING',
+  waiting: 'PENDING',
+  held: 'PENDING',
+  retrying: 'RETRYING',
+  retry: 'RETRYING',
+  succeeded: 'SUCCEEDED',
+  success: 'SUCCEEDED',
+  successful: 'SUCCEEDED',
+  delivered: 'SUCCEEDED',
+  failed: 'FAILED',
+  failure: 'FAILED',
+  fail: 'FAILED',
+  cancelled: 'CANCELLED',
+  canceled: 'CANCELLED',
+};
+
 export interface LiveRow {
   id: string;
   eventType: string;
@@ -156,6 +216,7 @@ export interface LiveRow {
   attemptCount: number;
   createdAt: string;
   deliveredAt: string | null;
+  lastResponseStatus: number | null;
   webhook: { id: string; name: string; url: string };
   integrator: { id: string; name: string };
 }
@@ -170,6 +231,8 @@ export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
   if (filter.deliveredTo && !(time(row.deliveredAt) <= time(filter.deliveredTo))) return false;
   if (filter.attemptsMin != null && row.attemptCount < filter.attemptsMin) return false;
   if (filter.attemptsMax != null && row.attemptCount > filter.attemptsMax) return false;
+  if (filter.httpStatusMin != null && !(row.lastResponseStatus != null && row.lastResponseStatus >= filter.httpStatusMin)) return false;
+  if (filter.httpStatusMax != null && !(row.lastResponseStatus != null && row.lastResponseStatus <= filter.httpStatusMax)) return false;
   if (filter.integratorId && row.integrator.id !== filter.integratorId) return false;
   if (filter.webhookId && row.webhook.id !== filter.webhookId) return false;
   if (filter.eventType && row.eventType !== filter.eventType) return false;
@@ -178,40 +241,113 @@ export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
   if (filter.search) {
     const needle = filter.search.trim().toLowerCase();
     // As the server: a prefixed id matches exactly, other text part of a name, type or URL.
+    // A status word ("failed") or an HTTP status ("503") matches that status too.
     const matched = ID_PREFIX.test(needle)
       ? [row.id, row.webhook.id, row.integrator.id].includes(filter.search.trim())
-      : [row.eventType, row.integrator.name, row.webhook.name, row.webhook.url].some((text) => text.toLowerCase().includes(needle));
+      : [row.eventType, row.integrator.name, row.webhook.name, row.webhook.url].some((text) => text.toLowerCase().includes(needle)) ||
+        STATUS_WORDS[needle] === row.status ||
+        (/^[1-5]\d\d$/.test(needle) && row.lastResponseStatus === Number(needle));
     if (!matched) return false;
   }
   return true;
 }
 
-export interface MergeResult<T> {
+/** The columns the sort reads, beside those matchesFilter reads. */
+export interface SortableRow extends LiveRow {
+  lastAttemptAt: string | null;
+}
+
+const FINAL: Record<DeliveryStatus, number> = { PENDING: 0, RETRYING: 1, SUCCEEDED: 2, FAILED: 2, CANCELLED: 2 };
+
+/**
+ * Whether `update` is not older than `shown`: a delivery only moves forward (more
+ * attempts; at equal attempts, toward a final status). An update that arrived before a
+ * refetch must not undo what the refetch brought.
+ */
+export function isNotOlder(update: Pick<LiveRow, 'attemptCount' | 'status'>, shown: Pick<LiveRow, 'attemptCount' | 'status'>): boolean {
+  if (update.attemptCount !== shown.attemptCount) return update.attemptCount > shown.attemptCount;
+  return FINAL[update.status] >= FINAL[shown.status];
+}
+
+/**
+ * The server's order for a sort (core/sql/delivery-log.ts): each key, then created at and
+ * id in the last key's direction; a missing time sorts after every date; integrators and
+ * webhooks by name.
+ */
+export function compareDeliveries(orderBy: DeliveryOrder[]): (a: SortableRow, b: SortableRow) => number {
+  const time = (iso: string | null) => (iso ? Date.parse(iso) : Number.POSITIVE_INFINITY);
+  const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const key: Record<DeliveryOrderField, (a: SortableRow, b: SortableRow) => number> = {
+    CREATED_AT: (a, b) => time(a.createdAt) - time(b.createdAt),
+    DELIVERED_AT: (a, b) => Math.sign(time(a.deliveredAt) - time(b.deliveredAt)) || 0,
+    LAST_ATTEMPT_AT: (a, b) => Math.sign(time(a.lastAttemptAt) - time(b.lastAttemptAt)) || 0,
+    ATTEMPTS: (a, b) => a.attemptCount - b.attemptCount,
+    HTTP_STATUS: (a, b) => (a.lastResponseStatus ?? 0) - (b.lastResponseStatus ?? 0),
+    SUCCEEDED: (a, b) => Number(a.succeeded) - Number(b.succeeded),
+    EVENT_TYPE: (a, b) => text(a.eventType, b.eventType),
+    INTEGRATOR: (a, b) => text(a.integrator.name.toLowerCase(), b.integrator.name.toLowerCase()) || text(a.integrator.name, b.integrator.name) || text(a.integrator.id, b.integrator.id),
+    WEBHOOK: (a, b) => text(a.webhook.name.toLowerCase(), b.webhook.name.toLowerCase()) || text(a.webhook.name, b.webhook.name) || text(a.webhook.id, b.webhook.id),
+  };
+  const order = orderBy.length ? orderBy : DEFAULT_ORDER;
+  const last = order.at(-1)!.direction;
+  const terms = [...order];
+  if (!terms.some((o) => o.field === 'CREATED_AT')) terms.push({ field: 'CREATED_AT', direction: last });
+  return (a, b) => {
+    for (const { field, direction } of terms) {
+      const c = key[field](a, b);
+      if (c) return direction === 'DESC' ? -c : c;
+    }
+    const c = text(a.id, b.id);
+    return last === 'DESC' ? -c : c;
+  };
+}
+
+/** Where the page shown sits in the whole log. */
+export interface PagePosition {
+  /** Nothing sorts before the first row shown (the first page). */
+  first: boolean;
+  /** Nothing sorts after the last row shown (the last page). */
+  last: boolean;
+  /** How many more rows this page may take before new ones are only counted. */
+  room: number;
+}
+
+export interface PlaceResult<T> {
   rows: T[];
-  /** New deliveries put at the top. */
+  /** New deliveries put in their sorted place. */
   added: number;
-  /** Ids of new deliveries that belong in this view but were not shown (another page or sort, or the live cap). */
+  /** Ids of deliveries that belong in this view but are not shown: before the first row of a later page, after the last of an earlier one, or past the room. */
   missed: string[];
 }
 
 /**
- * Applies one batch of live updates to the visible rows: a row already shown takes its
- * new state in place; a new delivery matching the filter goes on top when `room` allows
- * (first page, newest-first sort), else it is only counted so the user can reload.
- * A delivery older than the newest shown row is someone else's page: left alone.
+ * Applies one batch of live updates to the rows shown: a row shown takes its new state; a delivery not shown that matches the
+ * filter goes in its sorted place when that place is on this page and there is room,
+ * else its id is returned in `missed` (the "N new deliveries" bar). Nothing is dropped
+ * without being counted. Rows stay in the sort's order.
  */
-export function mergeDeliveryUpdates<T extends LiveRow>(rows: T[], updates: T[], filter: DeliveryFilter, room: number): MergeResult<T> {
+export function placeDeliveryUpdates<T extends SortableRow>(rows: T[], updates: T[], filter: DeliveryFilter, orderBy: DeliveryOrder[], position: PagePosition): PlaceResult<T> {
+  const compare = compareDeliveries(orderBy);
   const index = new Map(rows.map((row, i) => [row.id, i]));
   const next = rows.slice();
-  const newest = rows.length ? Math.max(...rows.map((r) => Date.parse(r.createdAt))) : Number.NEGATIVE_INFINITY;
   const fresh = new Map<string, T>();
   for (const update of updates) {
     const at = index.get(update.id);
+    // Pushes come in commit order: each one is the row's latest state.
     if (at !== undefined) next[at] = update;
-    else if (Date.parse(update.createdAt) >= newest && matchesFilter(filter, update)) fresh.set(update.id, update);
+    else if (matchesFilter(filter, update)) fresh.set(update.id, update);
   }
-  const incoming = [...fresh.values()].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : -1));
-  const added = incoming.slice(0, Math.max(0, room));
-  const missed = incoming.slice(added.length).map((row) => row.id);
-  return { rows: added.length ? [...added, ...next] : next, added: added.length, missed };
+  const head = rows[0];
+  const tail = rows.at(-1);
+  const added: T[] = [];
+  const missed: string[] = [];
+  for (const row of [...fresh.values()].sort(compare)) {
+    const before = head ? compare(row, head) < 0 : false;
+    const after = tail ? compare(row, tail) > 0 : false;
+    const onPage = head ? (!before || position.first) && (!after || position.last) : position.first;
+    if (onPage && added.length < position.room) added.push(row);
+    else missed.push(row.id);
+  }
+  const placed = added.length ? [...next, ...added].sort(compare) : next.some((row, i) => row !== rows[i]) ? next.slice().sort(compare) : next;
+  return { rows: placed, added: added.length, missed };
 }

@@ -1,4 +1,4 @@
-import { fieldKey, type MutationError } from './mutation-result.ts';
+import { fieldKey, readableMessage, type MutationError } from './mutation-result.ts';
 
 /**
  * Errors of one form: a ValidationError goes next to the field it names (`input.url`
@@ -10,9 +10,12 @@ export class FormErrors {
 
   /** Field keys this form shows; a ValidationError for another field is shown at the form level. */
   readonly #known: ReadonlySet<string>;
+  /** The label a person reads for each field key, used instead of the API's path (`input.contactEmail`). */
+  readonly #labels: Readonly<Record<string, string>>;
 
-  constructor(fields: string[]) {
-    this.#known = new Set(fields);
+  constructor(fields: string[] | Record<string, string>) {
+    this.#labels = Array.isArray(fields) ? {} : fields;
+    this.#known = new Set(Array.isArray(fields) ? fields : Object.keys(fields));
   }
 
   clear(): void {
@@ -27,8 +30,9 @@ export class FormErrors {
   show(error: MutationError | Error): void {
     if ('field' in error && typeof error.field === 'string') {
       const key = fieldKey(error.field);
-      if (this.#known.has(key)) return this.set(key, error.message);
-      return void (this.form = `${error.field}: ${error.message}`);
+      const message = readableMessage(error.message, error.field, this.#labels[key] ?? key);
+      if (this.#known.has(key)) return this.set(key, message);
+      return void (this.form = message.startsWith(this.#labels[key] ?? key) ? message : `${this.#labels[key] ?? key}: ${message}`);
     }
     this.form = error.message;
   }
@@ -37,3 +41,4 @@ export class FormErrors {
     return this.form !== null || Object.keys(this.fields).length > 0;
   }
 }
+

@@ -17,3 +17,12 @@ export function mutationError<T extends { __typename: string }>(result: T): (T &
 export function fieldKey(path: string): string {
   return path.replace(/^input\./, '').split(/[.[]/)[0];
 }
+
+/**
+ * The API names fields by path ("input.contactEmail must be…"); a person reads the form's
+ * label ("Contact e-mail must be…"). The path, or the bare key after "input.", is replaced.
+ */
+export function readableMessage(message: string, path: string, label: string): string {
+  const key = fieldKey(path);
+  return message.split(path).join(label).replace(new RegExp(`\\binput\\.${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g'), label);
+}

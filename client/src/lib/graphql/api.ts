@@ -1,5 +1,6 @@
-import { Client, CombinedError, fetchExchange, mapExchange, subscriptionExchange, type AnyVariables, type TypedDocumentNode } from '@urql/core';
+import { Client, CombinedError, fetchExchange, mapExchange, stringifyDocument, type AnyVariables, type TypedDocumentNode } from '@urql/core';
 import { createClient as createSocketClient, type Client as SocketClient } from 'graphql-ws';
+import { LiveLink, type LiveHandlers, type LiveItem } from '../live/live-link.ts';
 
 /** graphql-ws close code for a refused connection_init (unknown or revoked key). */
 const FORBIDDEN = 4403;
@@ -19,14 +20,15 @@ function describe(error: CombinedError): ApiError {
   return new ApiError(message, unauthorized);
 }
 
-export type SocketState = 'idle' | 'connecting' | 'live' | 'offline';
+export type { LiveStatus } from '../live/live-link.ts';
+import type { LiveStatus } from '../live/live-link.ts';
 
 export interface ApiOptions {
   token: string;
   /** Called when the server refuses the key (HTTP 401 or WebSocket 4403). */
   onUnauthorized(): void;
-  /** The subscription socket's state, for the "live" indicator. */
-  onSocketState?(state: SocketState): void;
+  /** Whether the live data on screen is current, for the header's indicator. */
+  onLiveStatus?(status: LiveStatus): void;
 }
 
 /**
@@ -38,31 +40,41 @@ export interface ApiOptions {
 export class Api {
   readonly #urql: Client;
   readonly #socket: SocketClient;
+  readonly #live: LiveLink;
   readonly #authorization: string;
   readonly #onUnauthorized: () => void;
 
-  constructor({ token, onUnauthorized, onSocketState = () => undefined }: ApiOptions) {
+  constructor({ token, onUnauthorized, onLiveStatus = () => undefined }: ApiOptions) {
     const authorization = `Bearer ${token}`;
     this.#authorization = authorization;
     this.#onUnauthorized = onUnauthorized;
     const socketUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+    let live: LiveLink | null = null;
     this.#socket = createSocketClient({
       url: socketUrl,
       connectionParams: { authorization },
       lazy: true,
+      // Moving between pages ends one page's subscriptions just before the next starts its own:
+      // keep the socket a moment so that is not a disconnect.
+      lazyCloseTimeout: 3000,
       retryAttempts: Infinity,
+      // 0.5 s doubling to 30 s, with jitter: a restarting server is not stampeded.
+      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** retries) * (0.5 + Math.random() / 2))),
       // A refused key will not become valid by retrying; any other close (deploy, network) is retried.
       shouldRetry: (event) => !(event && typeof event === 'object' && 'code' in event && event.code === FORBIDDEN),
       on: {
-        connecting: () => onSocketState('connecting'),
-        connected: () => onSocketState('live'),
+        connected: () => live?.connected(),
         closed: (event) => {
-          onSocketState('offline');
+          live?.closed();
           if ((event as CloseEvent | undefined)?.code === FORBIDDEN) onUnauthorized();
         },
       },
     });
     const socket = this.#socket;
+    live = this.#live = new LiveLink(
+      (query, variables, sink) => socket.subscribe({ query, variables: variables as Record<string, unknown> }, sink),
+      onLiveStatus,
+    );
     this.#urql = new Client({
       url: '/graphql',
       // POST always: yoga's CSRF prevention refuses a GET without a special header.
@@ -76,16 +88,6 @@ export class Api {
           },
         }),
         fetchExchange,
-        subscriptionExchange({
-          forwardSubscription(request) {
-            const input = { ...request, query: request.query ?? '' };
-            return {
-              subscribe(sink) {
-                return { unsubscribe: socket.subscribe(input, sink) };
-              },
-            };
-          },
-        }),
       ],
     });
   }
@@ -102,13 +104,14 @@ export class Api {
     return result.data as R;
   }
 
-  /** Calls onData for every pushed result; the returned function ends the subscription. */
-  subscribe<R, V extends AnyVariables>(document: TypedDocumentNode<R, V>, variables: V, onData: (data: R) => void, onError?: (error: ApiError) => void): () => void {
-    const { unsubscribe } = this.#urql.subscription(document, variables).subscribe((result) => {
-      if (result.error) onError?.(describe(result.error));
-      else if (result.data) onData(result.data as R);
-    });
-    return unsubscribe;
+  /**
+   * A live subscription that holds: onData for each pushed item; onResync whenever what
+   * the page shows may be stale (the server sent a Resync, the socket came back, the
+   * subscription had to be started again, the page became visible again), so the page
+   * refetches. The returned function ends it.
+   */
+  subscribe<R, V extends AnyVariables>(document: TypedDocumentNode<R, V>, variables: V, handlers: LiveHandlers<LiveItem<R>>): () => void {
+    return this.#live.subscribe<R>(stringifyDocument(document), variables, handlers);
   }
 
   /** Authorised fetch for the plain HTTP endpoints beside GraphQL (exports). */
@@ -119,6 +122,7 @@ export class Api {
   }
 
   dispose(): void {
+    this.#live.dispose();
     void this.#socket.dispose();
   }
 }

@@ -98,6 +98,8 @@ export interface DeliveryFilter {
   deliveredFrom?: string | null;
   deliveredTo?: string | null;
   eventType?: string | null;
+  httpStatusMax?: number | null;
+  httpStatusMin?: number | null;
   ids?: Array<string> | null;
   integratorId?: string | null;
   search?: string | null;
@@ -114,8 +116,8 @@ export interface DeliveryOrder {
   field: DeliveryOrderField;
 }
 
-export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'EVENT_TYPE' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
-export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'EVENT_TYPE', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
+export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'EVENT_TYPE' | 'HTTP_STATUS' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
+export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'EVENT_TYPE', 'HTTP_STATUS', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
 
 export type DeliveryStatus = 'CANCELLED' | 'FAILED' | 'PENDING' | 'RETRYING' | 'SUCCEEDED';
 export const DeliveryStatusValues: readonly DeliveryStatus[] = ['CANCELLED', 'FAILED', 'PENDING', 'RETRYING', 'SUCCEEDED'];
@@ -201,6 +203,9 @@ export interface RegisterEventTypeInput {
   retrySchedule?: Array<number> | null;
   schema?: unknown | null;
 }
+
+export type ResyncReason = 'BEHIND' | 'CONNECTION_RESTORED' | 'UPDATES_LOST';
+export const ResyncReasonValues: readonly ResyncReason[] = ['BEHIND', 'CONNECTION_RESTORED', 'UPDATES_LOST'];
 
 export interface RetryDeliveriesInput {
   dryRun?: boolean | null;
@@ -374,6 +379,7 @@ export type DeliveryRowFragment = {
   nextAttemptAt: string | null;
   deliveredAt: string | null;
   lastResponseStatus: number | null;
+  lastDurationMs: number | null;
   lastError: string | null;
   createdAt: string;
   webhook: {
@@ -396,7 +402,7 @@ export type AttemptFieldsFragment = {
     url: string;
     method: string;
     headers: unknown;
-    body: string;
+    body: string | null;
   };
   response: ({
     status: number;
@@ -431,6 +437,7 @@ export type DeliveriesResult = {
         nextAttemptAt: string | null;
         deliveredAt: string | null;
         lastResponseStatus: number | null;
+        lastDurationMs: number | null;
         lastError: string | null;
         createdAt: string;
         webhook: {
@@ -454,7 +461,7 @@ export type DeliveriesVariables = {
   filter?: DeliveryFilter | null;
   orderBy?: Array<DeliveryOrder> | null;
 };
-export const DeliveriesDocument = gql<DeliveriesResult, DeliveriesVariables>("query Deliveries($first: Int, $after: String, $last: Int, $before: String, $filter: DeliveryFilter, $orderBy: [DeliveryOrder!]) {\n  deliveries(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    orderBy: $orderBy\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const DeliveriesDocument = gql<DeliveriesResult, DeliveriesVariables>("query Deliveries($first: Int, $after: String, $last: Int, $before: String, $filter: DeliveryFilter, $orderBy: [DeliveryOrder!]) {\n  deliveries(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    orderBy: $orderBy\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeliveryDetailResult = {
   node: ({
@@ -472,6 +479,7 @@ export type DeliveryDetailResult = {
     nextAttemptAt: string | null;
     deliveredAt: string | null;
     lastResponseStatus: number | null;
+    lastDurationMs: number | null;
     lastError: string | null;
     createdAt: string;
     webhook: {
@@ -500,7 +508,7 @@ export type DeliveryDetailResult = {
         url: string;
         method: string;
         headers: unknown;
-        body: string;
+        body: string | null;
       };
       response: ({
         status: number;
@@ -531,7 +539,7 @@ export type DeliveryDetailResult = {
 export type DeliveryDetailVariables = {
   id: string;
 };
-export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
 
 export type RetryDeliveryResult = {
   retryDelivery: {
@@ -554,6 +562,7 @@ export type RetryDeliveryResult = {
       nextAttemptAt: string | null;
       deliveredAt: string | null;
       lastResponseStatus: number | null;
+      lastDurationMs: number | null;
       lastError: string | null;
       createdAt: string;
       webhook: {
@@ -588,10 +597,11 @@ export type RetryDeliveryResult = {
 export type RetryDeliveryVariables = {
   input: RetryDeliveryInput;
 };
-export const RetryDeliveryDocument = gql<RetryDeliveryResult, RetryDeliveryVariables>("mutation RetryDelivery($input: RetryDeliveryInput!) {\n  retryDelivery(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on DeliveryPayload {\n      delivery {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const RetryDeliveryDocument = gql<RetryDeliveryResult, RetryDeliveryVariables>("mutation RetryDelivery($input: RetryDeliveryInput!) {\n  retryDelivery(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on DeliveryPayload {\n      delivery {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeliveryUpdatedResult = {
   deliveryUpdated: {
+    __typename: 'Delivery';
     id: string;
     eventType: string;
     status: DeliveryStatus;
@@ -601,6 +611,7 @@ export type DeliveryUpdatedResult = {
     nextAttemptAt: string | null;
     deliveredAt: string | null;
     lastResponseStatus: number | null;
+    lastDurationMs: number | null;
     lastError: string | null;
     createdAt: string;
     webhook: {
@@ -612,44 +623,32 @@ export type DeliveryUpdatedResult = {
       id: string;
       name: string;
     };
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
   };
 };
 export type DeliveryUpdatedVariables = {
   webhookId?: string | null;
   integratorId?: string | null;
 };
-export const DeliveryUpdatedDocument = gql<DeliveryUpdatedResult, DeliveryUpdatedVariables>("subscription DeliveryUpdated($webhookId: ID, $integratorId: ID) {\n  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) {\n    ...DeliveryRow\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const DeliveryUpdatedDocument = gql<DeliveryUpdatedResult, DeliveryUpdatedVariables>("subscription DeliveryUpdated($webhookId: ID, $integratorId: ID) {\n  deliveryUpdated(webhookId: $webhookId, integratorId: $integratorId) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type AttemptRecordedResult = {
   attemptRecorded: {
+    __typename: 'Attempt';
     id: string;
-    attemptNumber: number;
-    trigger: AttemptTrigger;
-    succeeded: boolean;
-    request: {
-      url: string;
-      method: string;
-      headers: unknown;
-      body: string;
-    };
-    response: ({
-      status: number;
-      headers: unknown;
-      body: string | null;
-      truncated: boolean;
-      bodyEncoding: BodyEncoding;
-    }) | null;
-    errorKind: AttemptErrorKind | null;
-    errorMessage: string | null;
-    durationMs: number;
-    createdAt: string;
+    deliveryId: string;
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
   };
 };
 export type AttemptRecordedVariables = {
   webhookId?: string | null;
   deliveryId?: string | null;
 };
-export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    ...AttemptFields\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const AttemptRecordedDocument = gql<AttemptRecordedResult, AttemptRecordedVariables>("subscription AttemptRecorded($webhookId: ID, $deliveryId: ID) {\n  attemptRecorded(webhookId: $webhookId, deliveryId: $deliveryId) {\n    __typename\n    ... on Attempt {\n      id\n      deliveryId\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}");
 
 export type RetryDeliveriesResult = {
   retryDeliveries: {
@@ -687,6 +686,17 @@ export type RetryDeliveriesVariables = {
   input: RetryDeliveriesInput;
 };
 export const RetryDeliveriesDocument = gql<RetryDeliveriesResult, RetryDeliveriesVariables>("mutation RetryDeliveries($input: RetryDeliveriesInput!) {\n  retryDeliveries(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on RetryDeliveriesPayload {\n      count\n      dryRun\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+
+export type DeliveryChangedResult = {
+  deliveryUpdated: {
+    __typename: 'Delivery';
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
+  };
+};
+export type DeliveryChangedVariables = {};
+export const DeliveryChangedDocument = gql<DeliveryChangedResult, DeliveryChangedVariables>("subscription DeliveryChanged {\n  deliveryUpdated {\n    __typename\n    ... on Resync {\n      reason\n    }\n  }\n}");
 
 export type EventTypeFieldsFragment = {
   id: string;
@@ -1481,6 +1491,7 @@ export const ClearInboundQueueDocument = gql<ClearInboundQueueResult, ClearInbou
 
 export type InboundRequestReceivedResult = {
   inboundRequestReceived: {
+    __typename: 'InboundRequest';
     id: string;
     receivedAt: string;
     method: string;
@@ -1496,12 +1507,15 @@ export type InboundRequestReceivedResult = {
     hook: {
       id: string;
     };
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
   };
 };
 export type InboundRequestReceivedVariables = {
   hookId?: string | null;
 };
-export const InboundRequestReceivedDocument = gql<InboundRequestReceivedResult, InboundRequestReceivedVariables>("subscription InboundRequestReceived($hookId: ID) {\n  inboundRequestReceived(hookId: $hookId) {\n    ...InboundRequestFields\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
+export const InboundRequestReceivedDocument = gql<InboundRequestReceivedResult, InboundRequestReceivedVariables>("subscription InboundRequestReceived($hookId: ID) {\n  inboundRequestReceived(hookId: $hookId) {\n    __typename\n    ... on InboundRequest {\n      ...InboundRequestFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
 
 export type IntegratorFieldsFragment = {
   id: string;
@@ -1943,6 +1957,11 @@ export type WebhooksResult = {
           id: string;
           name: string;
         };
+        recentActivity: {
+          attempts: number;
+          successRate: number | null;
+          lastAttemptAt: string | null;
+        };
       };
     }>;
   };
@@ -1952,7 +1971,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n        recentActivity {\n          attempts\n          successRate\n          lastAttemptAt\n        }\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
@@ -2552,6 +2571,10 @@ export const SendTestEventDocument = gql<SendTestEventResult, SendTestEventVaria
 
 export type WebhookUpdatedResult = {
   webhookUpdated: {
+    __typename: 'Resync';
+    reason: ResyncReason;
+  } | {
+    __typename: 'Webhook';
     id: string;
     name: string;
     description: string;
@@ -2600,7 +2623,7 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    ...WebhookFields\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type TestWebhookFilterResult = {
   testWebhookFilter: {

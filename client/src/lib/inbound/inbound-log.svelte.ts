@@ -95,7 +95,11 @@ export class InboundLog {
   /** Subscribes to the hook's requests; returns the function that ends it (an $effect's cleanup). */
   watch(hookId: string): () => void {
     const batcher = new Batcher<InboundRequestFieldsFragment>((rows) => (this.#held ? this.#held.push(...rows) : this.#merge(rows)), { keyOf: (r) => r.id });
-    const stop = this.#api.subscribe(InboundRequestReceivedDocument, { hookId }, (data) => batcher.push(data.inboundRequestReceived));
+    const stop = this.#api.subscribe(InboundRequestReceivedDocument, { hookId }, {
+      onData: (row) => batcher.push(row),
+      // Updates were missed (or the link came back): read the list again.
+      onResync: () => void this.load(hookId, this.view, this.statuses),
+    });
     return () => {
       stop();
       batcher.dispose();

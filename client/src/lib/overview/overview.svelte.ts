@@ -1,5 +1,5 @@
 import type { Api } from '../graphql/api.ts';
-import { DeliveryUpdatedDocument, type DeliveryFilter } from '../graphql/generated.ts';
+import { DeliveryChangedDocument, type DeliveryFilter } from '../graphql/generated.ts';
 import { countDeliveries } from './delivery-counts.ts';
 
 const MINUTE = 60_000;
@@ -8,6 +8,8 @@ export const WINDOW_MINUTES = 30;
 const REFRESH_MS = 2_000;
 /** And at least this often, so the window rolls on a quiet tenant. */
 const ROLL_MS = 30_000;
+/** And once more this long after the last change: the API keeps a slow count for 5 s. */
+const CONFIRM_MS = 6000;
 
 export interface MinuteBucket {
   start: number;
@@ -39,6 +41,7 @@ export class Overview {
   #dirty = false;
   #running = false;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #confirm: ReturnType<typeof setTimeout> | null = null;
   #lastRun = 0;
 
   constructor(api: Api) {
@@ -46,13 +49,19 @@ export class Overview {
   }
 
   start(): () => void {
-    const stopLive = this.#api.subscribe(DeliveryUpdatedDocument, {}, () => this.#schedule());
+    const changed = () => {
+      this.#schedule();
+      if (this.#confirm) clearTimeout(this.#confirm);
+      this.#confirm = setTimeout(() => this.#schedule(), CONFIRM_MS);
+    };
+    const stopLive = this.#api.subscribe(DeliveryChangedDocument, {}, { onData: changed, onResync: changed });
     const roll = setInterval(() => this.#schedule(), ROLL_MS);
     void this.refresh();
     return () => {
       stopLive();
       clearInterval(roll);
       if (this.#timer) clearTimeout(this.#timer);
+      if (this.#confirm) clearTimeout(this.#confirm);
     };
   }
 

@@ -1,4 +1,4 @@
-import { Api, ApiError, type SocketState } from '../graphql/api.ts';
+import { Api, ApiError, type LiveStatus } from '../graphql/api.ts';
 import { ViewerDocument, type ViewerResult } from '../graphql/generated.ts';
 
 const STORAGE_KEY = 'hookyard.apiKey';
@@ -19,8 +19,8 @@ export class Session {
   /** Shown on the sign-in form: why the user is there (revoked key, signed out). */
   notice = $state<string | null>(null);
   error = $state<string | null>(null);
-  /** Whether live updates flow (the graphql-ws socket). */
-  socket = $state<SocketState>('idle');
+  /** Whether the live data on screen is current ('none' on a page without any). */
+  live = $state<LiveStatus>('none');
   #api = $state.raw<Api | null>(null);
   #heartbeat: ReturnType<typeof setInterval> | null = null;
 
@@ -58,8 +58,8 @@ export class Session {
     const api: Api = new Api({
       token,
       onUnauthorized: () => this.#refused(api),
-      onSocketState: (state) => {
-        if (this.#api === api) this.socket = state;
+      onLiveStatus: (status) => {
+        if (this.#api === api) this.live = status;
       },
     });
     try {
@@ -102,7 +102,7 @@ export class Session {
     localStorage.removeItem(STORAGE_KEY);
     this.#api?.dispose();
     this.#api = null;
-    this.socket = 'idle';
+    this.live = 'none';
     this.viewer = null;
     this.error = null;
     this.notice = notice;

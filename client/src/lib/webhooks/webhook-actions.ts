@@ -22,3 +22,25 @@ export async function runWebhookAction(api: Api, action: WebhookAction, id: stri
     return { error: (error as Error).message };
   }
 }
+
+/** The question asked before each action, with an optional reason for the webhook's history. */
+export const ACTION_TEXT: Record<WebhookAction, { title: (name: string) => string; message: string; label: string; done: string }> = {
+  pause: {
+    title: (name) => `Pause webhook ${name}?`,
+    message: 'Its deliveries are held, not lost, and go out when it is resumed.',
+    label: 'Pause webhook',
+    done: 'paused',
+  },
+  resume: {
+    title: (name) => `Resume webhook ${name}?`,
+    message: 'Deliveries held while it was paused or disabled go out now.',
+    label: 'Resume webhook',
+    done: 'resumed',
+  },
+  delete: {
+    title: (name) => `Delete webhook ${name}?`,
+    message: 'It stops for good: its open deliveries are cancelled and it cannot be restored. Its history and delivery log stay.',
+    label: 'Delete webhook',
+    done: 'deleted',
+  },
+};

@@ -39,7 +39,7 @@ export class WebhookDetail {
   }
 
   watch(): () => void {
-    const stop = this.#api.subscribe(WebhookUpdatedDocument, { webhookId: this.#id }, ({ webhookUpdated }) => this.#batcher.push(webhookUpdated.id));
+    const stop = this.#api.subscribe(WebhookUpdatedDocument, { webhookId: this.#id }, { onData: (webhook) => this.#batcher.push(webhook.id), onResync: () => this.#batcher.push(this.#id) });
     return () => {
       stop();
       this.#batcher.dispose();

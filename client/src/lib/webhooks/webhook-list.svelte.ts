@@ -4,7 +4,11 @@ import {
   WebhooksDocument,
   type WebhookFieldsFragment,
   type WebhookStatus,
+  type WebhooksResult,
 } from '../graphql/generated.ts';
+
+/** A row of the list: the webhook, and its last 24 hours when the list was read (a pushed change keeps them). */
+export type WebhookListRow = WebhookFieldsFragment & { recentActivity?: WebhooksResult['webhooks']['edges'][number]['node']['recentActivity'] };
 import { Batcher } from '../live/batcher.ts';
 import { runWebhookAction, type WebhookAction } from './webhook-actions.ts';
 
@@ -13,7 +17,7 @@ const MAX_PAGES = 10;
 
 /** The webhooks table: searched on the server, kept current by webhookUpdated. */
 export class WebhookList {
-  webhooks = $state.raw<WebhookFieldsFragment[]>([]);
+  webhooks = $state.raw<WebhookListRow[]>([]);
   loading = $state(false);
   error = $state<string | null>(null);
   /** The last action's failure, shown above the table. */
@@ -24,6 +28,7 @@ export class WebhookList {
   #sequence = 0;
   #status: WebhookStatus[] | null = null;
   #search = '';
+  #searchText = '';
   readonly #batcher = new Batcher<WebhookFieldsFragment>((updates) => this.#apply(updates), { keyOf: (w) => w.id });
 
   constructor(api: Api) {
@@ -34,13 +39,14 @@ export class WebhookList {
     const sequence = ++this.#sequence;
     this.#status = status;
     this.#search = search.toLowerCase();
+    this.#searchText = search;
     this.loading = true;
     this.error = null;
     try {
-      const all: WebhookFieldsFragment[] = [];
+      const all: WebhookListRow[] = [];
       let after: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const { webhooks }: { webhooks: { edges: { node: WebhookFieldsFragment }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
+        const { webhooks }: { webhooks: { edges: { node: WebhookListRow }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
           await this.#api.query(WebhooksDocument, { first: 100, after, filter: { search: search || null, status } });
         all.push(...webhooks.edges.map((e) => e.node));
         if (!webhooks.pageInfo.hasNextPage) break;
@@ -55,7 +61,11 @@ export class WebhookList {
   }
 
   watch(): () => void {
-    const stop = this.#api.subscribe(WebhookUpdatedDocument, {}, ({ webhookUpdated }) => this.#batcher.push(webhookUpdated));
+    const stop = this.#api.subscribe(WebhookUpdatedDocument, {}, {
+      onData: (webhook) => this.#batcher.push(webhook),
+      // Something may have changed unheard: read the list again, as searched.
+      onResync: () => void this.load(this.#searchText, this.#status),
+    });
     return () => {
       stop();
       this.#batcher.dispose();
@@ -65,7 +75,7 @@ export class WebhookList {
   /** A changed webhook replaces its row; one that left the status filter stays until the next load, so rows do not jump away. */
   #apply(updates: WebhookFieldsFragment[]): void {
     const byId = new Map(updates.map((w) => [w.id, w]));
-    const next = this.webhooks.map((w) => byId.get(w.id) ?? w);
+    const next = this.webhooks.map((w) => (byId.has(w.id) ? { ...w, ...byId.get(w.id)! } : w));
     const known = new Set(next.map((w) => w.id));
     const added = updates.filter((w) => !known.has(w.id) && this.#matches(w));
     this.webhooks = [...added, ...next];

@@ -28,7 +28,7 @@ const VALUE: Record<WebhookSortKey, (w: WebhookFieldsFragment) => string> = {
 };
 
 /** The list has at most the tenant's webhook limit (100 by default), so it sorts in the browser. */
-export function sortWebhooks(list: WebhookFieldsFragment[], sort: WebhookSort): WebhookFieldsFragment[] {
+export function sortWebhooks<T extends WebhookFieldsFragment>(list: T[], sort: WebhookSort): T[] {
   const value = VALUE[sort.key];
   const sign = sort.direction === 'ASC' ? 1 : -1;
   return list.slice().sort((a, b) => sign * value(a).localeCompare(value(b)) || a.id.localeCompare(b.id));
