@@ -491,6 +491,7 @@ export type DeliveryDetailResult = {
       id: string;
       name: string;
     };
+    heldBy: DeliveryHold | null;
     event: {
       id: string;
       type: string;
@@ -539,7 +540,7 @@ export type DeliveryDetailResult = {
 export type DeliveryDetailVariables = {
   id: string;
 };
-export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+export const DeliveryDetailDocument = gql<DeliveryDetailResult, DeliveryDetailVariables>("query DeliveryDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Delivery {\n      ...DeliveryRow\n      heldBy\n      event {\n        id\n        type\n        source\n        channel\n        payload\n        occurredAt\n      }\n      attempts {\n        ...AttemptFields\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}\nfragment AttemptFields on Attempt {\n  id\n  attemptNumber\n  trigger\n  succeeded\n  request {\n    url\n    method\n    headers\n    body\n  }\n  response {\n    status\n    headers\n    body\n    truncated\n    bodyEncoding\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
 
 export type RetryDeliveryResult = {
   retryDelivery: {
