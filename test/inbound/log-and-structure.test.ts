@@ -61,7 +61,7 @@ describe('the inbound log and queue', () => {
     const socket = await openLiveSocket(hy.baseUrl);
     try {
       expect(await socket.init({ authorization: `Bearer ${hy.adminToken}` })).toBe('ack');
-      const id = socket.subscribe(`subscription($h: ID) { inboundRequestReceived(hookId: $h) { ${INBOUND_REQUEST} } }`, { h: hook.id });
+      const id = socket.subscribe(`subscription($h: ID) { inboundRequestReceived(hookId: $h) { ... on InboundRequest { ${INBOUND_REQUEST} } } }`, { h: hook.id });
       await new Promise((r) => setTimeout(r, 200));
       await call(other.url, { method: 'POST' });
       await call(`${hook.url}?n=1`, { method: 'POST' });
