@@ -134,7 +134,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       }
       inFlight += jobs.length;
       deliveriesInFlight.set(inFlight);
-      const handled = handleJobs(jobs).catch((error) => deps.log.error({ err: error }, 'delivery jobs failed; they run again when the lease ends'));
+      const handled = handleJobs(jobs).catch((error) => deps.log.error({ err: error }, 'delivery jobs failed; pg-boss runs them again (after its retry delay, or the lease)'));
       handling.add(handled);
       void handled.finally(() => handling.delete(handled));
       // Fewer than asked: nothing more is due now (or its webhooks are full); wait for new
