@@ -7,7 +7,8 @@
 //    at once (a receiver process), 5 never answer and time out after 5 s. Prints the
 //    healthy webhooks' p50/p99 from the event row to its first attempt (target p99 <= 100
 //    ms), beside the same figure with no hanging webhook measured in the same run, and the
-//    worker's peak RSS (VmHWM) against the bound the README states.
+//    worker's peak RSS (VmHWM) against the bound the README states. Then a FIFO webhook's
+//    throughput: BENCH_FIFO_DELIVERIES (500) in order to the fast receiver.
 // 2. Publishing: BENCH_PUBLISH_CLIENTS (16) clients each calling publishEvent (one event per
 //    call) back to back for BENCH_PUBLISH_SECONDS (30) s against one HOOKYARD_ROLE=all
 //    process that also delivers: calls/s and p50/p99 call latency (target >= 1,500 calls/s).
@@ -30,6 +31,7 @@ const MIX_RATE = Number(process.env.BENCH_MIX_RATE ?? 500);
 const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 10);
 const HEALTHY = 45;
 const HANGING = 5;
+const FIFO_DELIVERIES = Number(process.env.BENCH_FIFO_DELIVERIES ?? 500);
 const PUBLISH_CLIENTS = Number(process.env.BENCH_PUBLISH_CLIENTS ?? 16);
 const PUBLISH_SECONDS = Number(process.env.BENCH_PUBLISH_SECONDS ?? 30);
 /** The worker's peak RSS the README promises under this load (HOOKYARD_WORKER_MAX_IN_FLIGHT at its default). */
@@ -149,6 +151,28 @@ async function main() {
   await sleep(1000);
   const mixed = await offer([...healthyTypes, ...hangingTypes], MIX_SECONDS);
   const [{ waiting }] = await rows<{ waiting: number }>(`select count(*)::int as waiting from delivery where status in ('PENDING', 'RETRYING')`);
+
+  // A FIFO webhook to the fast receiver: one at a time, in order.
+  const fifo = await createWebhookSetup(admin, `${receiver.url}/fifo`, { eventType: 'mix.fifo', webhook: { ordering: 'FIFO' } });
+  const fifoStarted = performance.now();
+  for (let from = 0; from < FIFO_DELIVERIES; from += 1000) {
+    const events = Array.from({ length: Math.min(1000, FIFO_DELIVERIES - from) }, (_, i) => ({ type: fifo.eventType, payload: { n: from + i } }));
+    const result = await (await request(`${apiUrl}/graphql`, {
+      method: 'POST',
+      dispatcher: api,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ query: 'mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename } }', variables: { input: { events } } }),
+    })).body.json() as { data?: { publishEvents: { __typename: string } } };
+    if (result.data?.publishEvents.__typename !== 'PublishEventsPayload') throw new Error(`FIFO publish failed: ${JSON.stringify(result)}`);
+  }
+  const fifoDeadline = Date.now() + 120_000;
+  for (;;) {
+    const [{ n }] = await rows<{ n: number }>(`select count(*)::int as n from delivery where webhook_id = $1 and status = 'SUCCEEDED'`, [fifo.webhookId]);
+    if (n === FIFO_DELIVERIES) break;
+    if (Date.now() > fifoDeadline) throw new Error(`FIFO: ${n} of ${FIFO_DELIVERIES} delivered in 120 s`);
+    await sleep(50);
+  }
+  const fifoPerSecond = FIFO_DELIVERIES / ((performance.now() - fifoStarted) / 1000);
   const rssMb = await peakRssMb(worker.pid);
   for (const p of processes.splice(0).reverse()) await p.stop(15_000);
 
@@ -174,6 +198,7 @@ async function main() {
   table.push([`${MIX_RATE}/s over ${HEALTHY} healthy webhooks only: event row -> first attempt, p50 / p99`, pair(baseline), '', '']);
   table.push([`${MIX_RATE}/s over ${HEALTHY} healthy + ${HANGING} hanging (5 s timeout): healthy p50 / p99`, pair(mixed), `p99 <= ${TARGETS.healthyP99Ms} ms`, verdict(quantile(mixed, 0.99) <= TARGETS.healthyP99Ms)]);
   table.push(['  deliveries still waiting at the end (the hanging webhooks\' backlog, in PostgreSQL)', String(waiting), '', '']);
+  table.push([`FIFO webhook, ${FIFO_DELIVERIES} deliveries to a fast receiver (publish to last delivered)`, `${Math.round(fifoPerSecond)} /s`, '', '']);
   table.push(['  worker RSS when started, idle', `${idleRssMb.toFixed(0)} MiB`, '', '']);
   table.push(['  worker peak RSS (VmHWM) through both runs', `${rssMb.toFixed(0)} MiB`, `<= ${RSS_BOUND_MB} MiB`, verdict(rssMb <= RSS_BOUND_MB)]);
   table.push([`publishEvent, ${PUBLISH_CLIENTS} clients x ${PUBLISH_SECONDS} s, HOOKYARD_ROLE=all (delivering too)`, `${Math.round(publishPerSecond)} calls/s`, `>= ${TARGETS.publishPerSecond}`, verdict(publishPerSecond >= TARGETS.publishPerSecond)]);
