@@ -31,6 +31,12 @@ export const DELIVER_GROUP_CONCURRENCY = {
   tiers: Object.fromEntries(Array.from({ length: MAX_IN_FLIGHT_RANGE.max }, (_, i) => [String(i + 1), i + 1])),
 };
 
+/**
+ * The priority of a parked delivery job (worker/delivery/job-parking.ts): still queued,
+ * but below what the delivery fetch asks for, so the fetch never walks it.
+ */
+export const PARKED_PRIORITY = -1;
+
 /** Each queue's pg-boss settings; the lease is the workers' setting (HOOKYARD_DELIVERY_LEASE_SECONDS). */
 export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 'name'>> {
   return {

@@ -7,6 +7,7 @@ import { QUEUES, type CircuitProbeJob } from '../core/jobs.ts';
 import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/channels.ts';
 import { createDeliveryDispatcher } from './delivery/address-guard.ts';
 import { createDeliveryEngine } from './delivery/delivery-engine.ts';
+import { ensureParkingIndex } from './delivery/job-parking.ts';
 import { createCircuitProbeHandler } from './delivery/circuit-breaker.ts';
 import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';
 import { createRetentionHandler, RETENTION_CRON } from './retention/retention-job.ts';
@@ -41,6 +42,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
   return {
     async start() {
       dispatcher = createDeliveryDispatcher(config.urlPolicy);
+      await ensureParkingIndex(pool);
       engine = createDeliveryEngine({
         pool,
         boss,

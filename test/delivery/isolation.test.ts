@@ -73,6 +73,12 @@ describe('isolation between endpoints', () => {
     expect(peak).toBe(3);
     const queued = await db.one<{ n: number }>(`select count(*)::int as n from ${BOSS_SCHEMA}.job where name = $1 and state = 'created' and group_id = $2`, [QUEUES.deliver, s.webhookId]);
     expect(queued.n).toBe(97);
+    // ... parked, out of the fetch's way (worker/delivery/job-parking.ts).
+    await eventually(
+      async () => (await db.one<{ n: number }>(`select count(*)::int as n from ${BOSS_SCHEMA}.job where name = $1 and state = 'created' and group_id = $2 and priority < 0`, [QUEUES.deliver, s.webhookId])).n === 97,
+      10_000,
+      "S's waiting jobs parked",
+    );
 
     // When S's first attempts time out, the next three go, never more at once.
     await eventually(async () => (await db.one<{ n: number }>(`select count(*)::int as n from attempt where webhook_id = $1`, [s.webhookId])).n >= 3, 20_000, "S's first attempts recorded");

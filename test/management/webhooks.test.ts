@@ -64,6 +64,15 @@ describe('webhooks', () => {
     });
 
     it.each([
+      [1, 1],
+      [100, 1000],
+    ])('takes maxInFlight %i and circuitThreshold %i, the edges of their ranges', async (maxInFlight, circuitThreshold) => {
+      const { webhook } = await ok(hy.admin, 'createWebhook', { integratorId, name: 'Edges', url: 'https://x.example.com/', eventTypes: ['*'], maxInFlight, circuitThreshold });
+      const read = (await hy.admin(`query ($id: ID!) { node(id: $id) { ... on Webhook { maxInFlight circuitThreshold } } }`, { id: webhook.id })).data.node;
+      expect(read).toEqual({ maxInFlight, circuitThreshold });
+    });
+
+    it.each([
       ['an unknown integrator', { integratorId: 'int_00000000000000000000000000' }, 'NotFoundError', undefined],
       ['an empty name', { name: ' ' }, 'ValidationError', 'input.name'],
       ['a URL that is not one', { url: 'hooks.example.com' }, 'ValidationError', 'input.url'],
@@ -82,6 +91,10 @@ describe('webhooks', () => {
       ['a timeout of 0', { timeoutSeconds: 0 }, 'ValidationError', 'input.timeoutSeconds'],
       ['a timeout of 61 s', { timeoutSeconds: 61 }, 'ValidationError', 'input.timeoutSeconds'],
       ['a rate limit of 0', { rateLimitPerSecond: 0 }, 'ValidationError', 'input.rateLimitPerSecond'],
+      ['0 requests at once', { maxInFlight: 0 }, 'ValidationError', 'input.maxInFlight'],
+      ['101 requests at once', { maxInFlight: 101 }, 'ValidationError', 'input.maxInFlight'],
+      ['a circuit threshold of 0', { circuitThreshold: 0 }, 'ValidationError', 'input.circuitThreshold'],
+      ['a circuit threshold of 1001', { circuitThreshold: 1001 }, 'ValidationError', 'input.circuitThreshold'],
     ])('refuses %s with a typed error and creates nothing', async (_what, override, typename, field) => {
       const before = (await hy.admin('{ webhooks { totalCount } }')).data.webhooks.totalCount;
       const result = await run(hy.admin, 'createWebhook', { integratorId, name: 'x', url: 'https://x.example.com/', eventTypes: ['*'], ...override });
@@ -127,6 +140,8 @@ describe('webhooks', () => {
       ['a reserved header', { headers: { Host: 'evil.example' } }, 'input.headers'],
       ['an empty name', { name: '' }, 'input.name'],
       ['a timeout of 61 s', { timeoutSeconds: 61 }, 'input.timeoutSeconds'],
+      ['101 requests at once', { maxInFlight: 101 }, 'input.maxInFlight'],
+      ['a circuit threshold of 0', { circuitThreshold: 0 }, 'input.circuitThreshold'],
     ])('refuses %s and keeps the webhook as it was', async (_what, override, field) => {
       const { webhook } = await createWebhook(hy.admin, { integratorId });
       expect(await run(hy.admin, 'updateWebhook', { id: webhook.id, ...override })).toMatchObject({ __typename: 'ValidationError', field });

@@ -2,7 +2,8 @@
 // while the process has room (HOOKYARD_WORKER_MAX_IN_FLIGHT); each delivery then goes on
 // its own: its request, and its record (outcome-recorder.ts), never wait for another's.
 // pg-boss's group concurrency keeps each webhook under its maxInFlight across every
-// worker process, so a slow endpoint's backlog waits in PostgreSQL, not here.
+// worker process, so a slow endpoint's backlog waits in PostgreSQL, not here; parking
+// (job-parking.ts) keeps that backlog out of the fetch's way.
 import type pg from 'pg';
 import type { Job, JobAttempt, PgBoss } from 'pg-boss';
 import type { Dispatcher } from 'undici';
@@ -18,6 +19,7 @@ import { deliveriesInFlight, recordDeliveryFinished } from '../../infra/metrics.
 import { sendAttempt } from './send-attempt.ts';
 import { prepareRequest } from './delivery-request.ts';
 import { createOutcomeRecorder } from './outcome-recorder.ts';
+import { createJobParker, unparkFreedSlots } from './job-parking.ts';
 import type { WebhookRateLimiter } from './webhook-rate-limiter.ts';
 
 export interface DeliveryEngineDeps {
@@ -50,6 +52,7 @@ type Plan =
 
 export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   const recorder = createOutcomeRecorder(deps);
+  const parker = createJobParker(deps);
   let inFlight = 0;
   let stopping = false;
   let woken = false;
@@ -119,7 +122,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       let jobs: Job<DeliverJob | DeliverJobV1>[];
       freedSinceFetch = 0;
       try {
-        jobs = await deps.boss.fetch<DeliverJob | DeliverJobV1>(QUEUES.deliver, { batchSize: asked, groupConcurrency: DELIVER_GROUP_CONCURRENCY });
+        // minPriority 0: parked jobs (below it) are never walked.
+        jobs = await deps.boss.fetch<DeliverJob | DeliverJobV1>(QUEUES.deliver, { batchSize: asked, groupConcurrency: DELIVER_GROUP_CONCURRENCY, minPriority: 0 });
         failures = 0;
       } catch (error) {
         failures++;
@@ -127,6 +131,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         await pause(Math.min(500 * 2 ** failures, 10_000));
         continue;
       }
+      if (jobs.length < asked) parker.afterShortFetch();
       if (jobs.length === 0) {
         waitingFor = 'work';
         await pause(deps.pollMs);
@@ -300,6 +305,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     for (const d of delayed) done.push(wanted.get(d.row.id)!.job);
     for (const row of inLine) done.push(wanted.get(row.id)!.job);
     const deliveryOf = new Map<JobAttempt, string>([...wanted].map(([id, w]) => [w.job, id]));
+    const groupOf = new Map<JobAttempt, string | null | undefined>([...[...wanted.values()].map((w) => w.job), ...spentJobs].map((j) => [j, (j as Job).groupId]));
 
     const changes: LiveUpdate[] = [];
     const freed = await withTransaction(deps.pool, async (client) => {
@@ -350,7 +356,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       // Jobs whose delivery is sent after all (what held it let go) stay active with it.
       const freedIds = new Set(freed.map((f) => f.row.id));
       const settled = done.filter((j) => !freedIds.has(deliveryOf.get(j) ?? ''));
-      if (settled.length) await deps.boss.complete(QUEUES.deliver, settled, null, { db: bossDb(client) });
+      if (settled.length) {
+        await deps.boss.complete(QUEUES.deliver, settled, null, { db: bossDb(client) });
+        await unparkFreedSlots(client, settled.map((j) => groupOf.get(j)));
+      }
       return freed;
     });
     if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
@@ -394,6 +403,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       await running;
       while (handling.size) await Promise.allSettled([...handling]);
       await recorder.drain();
+      await parker.drain();
     },
     inFlight: () => inFlight,
   };

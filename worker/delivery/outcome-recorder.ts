@@ -17,6 +17,7 @@ import * as sql from '../../core/sql/deliveries.ts';
 import { recordAttempt, recordDeliveryFinished } from '../../infra/metrics.ts';
 import type { AttemptOutcome } from './send-attempt.ts';
 import { retryDelayMs } from './retry-delay.ts';
+import { unparkFreedSlots } from './job-parking.ts';
 import { updateCircuits } from './circuit-breaker.ts';
 import { releaseHeldDeliveries } from '../../core/delivery/holds.ts';
 import { isReservedEventType, publishOperationalEvents, type OperationalEvent } from '../../core/publishing/operational-events.ts';
@@ -220,6 +221,8 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
         }
         // The jobs end with their record: a crash before this commit runs them again.
         await deps.boss.complete(QUEUES.deliver, items.map((i) => i.job), null, { db: bossDb(client) });
+        // Each ended job frees its webhook a slot: its oldest parked job may go.
+        await unparkFreedSlots(client, items.map((i) => i.row.webhook_id));
         for (const [n, i] of recorded.entries()) {
           changes.push({ kind: 'delivery', tenantId: i.row.tenant_id, id: i.row.id, webhookId: i.row.webhook_id, integratorId: i.row.integrator_id });
           changes.push({ kind: 'attempt', tenantId: i.row.tenant_id, id: attempts[n].id, webhookId: i.row.webhook_id, deliveryId: i.row.id, integratorId: i.row.integrator_id });
