@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   Attempt: 'att',
   InboundHook: 'inh',
   InboundRequest: 'inr',
+  BulkRetry: 'blk',
 } as const;
 
 export type IdType = keyof typeof ID_PREFIXES;

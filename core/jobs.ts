@@ -10,6 +10,8 @@ export const QUEUES = {
   circuitProbe: 'circuit-probe',
   /** Finds open deliveries with no way forward and repairs them (worker/sweeper/). */
   sweeper: 'delivery-sweeper',
+  /** One retryDeliveries(filter) worked through in batches (core/delivery/bulk-retries.ts). */
+  bulkRetry: 'bulk-retry',
   // Inbound processing (worker/inbound/): one job per request of an IMMEDIATE hook; one
   // drain per hook at a time for SEQUENTIAL and SCHEDULED hooks; the expiry sweep.
   inboundRequest: 'inbound-request',
@@ -57,6 +59,9 @@ export function queueSettings(leaseSeconds: number): Record<string, Omit<Queue, 
     [QUEUES.retention]: { expireInSeconds: 3600, retryLimit: 3, retryDelay: 60 },
     [QUEUES.circuitProbe]: { expireInSeconds: 60, retryLimit: 10, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 },
     [QUEUES.sweeper]: { expireInSeconds: 300, retryLimit: 1, retryDelay: 30, deleteAfterSeconds: 3600 },
+    // A bulk retry may run for an hour (millions of deliveries): the heartbeat, not the
+    // lease, tells that its worker died, and another resumes it from its cursor.
+    [QUEUES.bulkRetry]: { expireInSeconds: 6 * 3600, heartbeatSeconds: BULK_RETRY_HEARTBEAT_SECONDS, retryLimit: BULK_RETRY_RETRIES, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 3600 },
     ...inboundQueueSettings(leaseSeconds),
   };
 }
@@ -97,6 +102,18 @@ export function deliverJob(delivery: DeliverJobTarget, options: { manual?: boole
     group: { id: delivery.webhookId, tier: String(delivery.maxInFlight) },
     ...(options.startAfter ? { startAfter: options.startAfter } : {}),
   };
+}
+
+/** A bulk retry's worker proves it is alive this often (pg-boss's minimum); one silent for that long is taken over. */
+export const BULK_RETRY_HEARTBEAT_SECONDS = 10;
+/** Failures of a bulk retry's job before the bulk retry is FAILED. */
+export const BULK_RETRY_RETRIES = 5;
+
+/** Work through one bulk retry. */
+export interface BulkRetryJob {
+  v: 1;
+  bulkRetryId: string;
+  tenantId: string;
 }
 
 /** A circuit-probe job: `openCount` names the opening it is for, so a stale one does nothing. */

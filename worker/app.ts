@@ -3,11 +3,12 @@ import type pg from 'pg';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../infra/config.ts';
 import type { Logger } from '../infra/logger.ts';
-import { QUEUES, type CircuitProbeJob } from '../core/jobs.ts';
+import { QUEUES, type BulkRetryJob, type CircuitProbeJob } from '../core/jobs.ts';
 import { DELIVERY_WAKEUP_CHANNEL } from '../core/live-updates/channels.ts';
 import { createDeliveryDispatcher } from './delivery/address-guard.ts';
 import { createDeliveryEngine } from './delivery/delivery-engine.ts';
 import { ensureParkingIndex } from './delivery/job-parking.ts';
+import { createBulkRetryHandler } from './bulk-retry/bulk-retry-job.ts';
 import { createCircuitProbeHandler } from './delivery/circuit-breaker.ts';
 import { createWebhookRateLimiter } from './delivery/webhook-rate-limiter.ts';
 import { createRetentionHandler, RETENTION_CRON } from './retention/retention-job.ts';
@@ -74,6 +75,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       else log.warn(`no LISTEN connection for delivery wake-ups; new deliveries wait for the next poll (${config.workerPollMs} ms)`);
       await boss.work<CircuitProbeJob>(QUEUES.circuitProbe, { pollingIntervalSeconds: 1 }, createCircuitProbeHandler({ pool, boss, log }));
       await boss.work(QUEUES.sweeper, createSweeperHandler({ pool, boss, log, graceSeconds: SWEEPER_GRACE_SECONDS }));
+      await boss.work<BulkRetryJob>(QUEUES.bulkRetry, { pollingIntervalSeconds: 1 }, createBulkRetryHandler({ pool, boss, log }));
       await boss.schedule(QUEUES.sweeper, SWEEPER_CRON);
       await boss.work(QUEUES.retention, createRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
       await boss.schedule(QUEUES.retention, RETENTION_CRON);
@@ -85,7 +87,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
       clearTimeout(listenRetry);
       await wakeup?.close().catch(() => undefined);
       await engine?.stop().catch((error) => log.warn({ err: error }, 'stopping the delivery engine'));
-      for (const queue of [QUEUES.circuitProbe, QUEUES.sweeper, QUEUES.retention]) await boss.offWork(queue, { wait: true }).catch(() => undefined);
+      for (const queue of [QUEUES.circuitProbe, QUEUES.sweeper, QUEUES.bulkRetry, QUEUES.retention]) await boss.offWork(queue, { wait: true }).catch(() => undefined);
       await inbound?.stop();
       await dispatcher?.close();
     },

@@ -32,34 +32,35 @@ export interface ManualRequest {
  */
 export async function queueManualAttempts(deps: Deps, tenantId: string, deliveryIds: string[]): Promise<ManualRequest> {
   if (deliveryIds.length === 0) return { ids: [], held: false };
-  return withTransaction(deps.pool, async (client) => {
-    const enabled = (await client.query<{ deliveries_enabled: boolean }>(manualSql.deliveriesEnabled(tenantId))).rows[0]?.deliveries_enabled ?? false;
-    const { rows } = await client.query<{ id: string; attempt_count: number; webhook_id: string; max_in_flight: number }>(manualSql.retryableDeliveries(tenantId, deliveryIds));
-    const ids = rows.map((r) => r.id);
-    if (rows.length && !enabled) await client.query(manualSql.keepManualRequests(tenantId, ids));
-    else if (rows.length) {
-      await deps.boss.insert(
-        QUEUES.deliver,
-        rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count, webhookId: d.webhook_id, maxInFlight: d.max_in_flight }, { manual: true })),
-        { db: bossDb(client) },
-      );
-      await client.query(WAKE_DELIVERY_WORKERS_SQL);
-    }
-    return { ids, held: !enabled };
-  });
+  return withTransaction(deps.pool, (client) => queueManualAttemptsIn(client, deps.boss, tenantId, deliveryIds));
+}
+
+/** queueManualAttempts in the caller's transaction (a bulk retry's batch records its progress in the same one). */
+export async function queueManualAttemptsIn(client: pg.PoolClient, boss: PgBoss, tenantId: string, deliveryIds: string[]): Promise<ManualRequest> {
+  if (deliveryIds.length === 0) return { ids: [], held: false };
+  const enabled = (await client.query<{ deliveries_enabled: boolean }>(manualSql.deliveriesEnabled(tenantId))).rows[0]?.deliveries_enabled ?? false;
+  const { rows } = await client.query<{ id: string; attempt_count: number; webhook_id: string; max_in_flight: number }>(manualSql.retryableDeliveries(tenantId, deliveryIds));
+  const ids = rows.map((r) => r.id);
+  if (rows.length && !enabled) await client.query(manualSql.keepManualRequests(tenantId, ids));
+  else if (rows.length) {
+    await boss.insert(
+      QUEUES.deliver,
+      rows.map((d) => deliverJob({ id: d.id, tenantId, attemptCount: d.attempt_count, webhookId: d.webhook_id, maxInFlight: d.max_in_flight }, { manual: true })),
+      { db: bossDb(client) },
+    );
+    await client.query(WAKE_DELIVERY_WORKERS_SQL);
+  }
+  return { ids, held: !enabled };
 }
 
 /**
- * Queues a manual attempt for every delivery the log filter matches, in batches of
- * 1,000 (each its own transaction), or with `dryRun` only counts them. Returns how many
- * were queued (or would be): deliveries of deleted webhooks are not counted.
+ * A dry run of a bulk retry: counts, 1,000 deliveries at a time, those the log filter
+ * matches that may be sent again (deliveries of deleted webhooks are not). The retry
+ * itself is a job: core/delivery/bulk-retries.ts.
  */
-export async function retryDeliveries(deps: Deps, log: DeliveryLog, dryRun: boolean): Promise<number> {
+export async function countRetryableDeliveries(pool: pg.Pool, log: DeliveryLog): Promise<number> {
   let total = 0;
-  for await (const batch of deliveryLogBatches(deps.pool, log, 1000)) {
-    const ids = batch.map((row) => row.id);
-    total += dryRun ? await countRetryable(deps.pool, log.tenantId, ids) : (await queueManualAttempts(deps, log.tenantId, ids)).ids.length;
-  }
+  for await (const batch of deliveryLogBatches(pool, log, 1000)) total += await countRetryable(pool, log.tenantId, batch.map((row) => row.id));
   return total;
 }
 

@@ -23,7 +23,7 @@ export interface PostgresEventTarget {
   close(): Promise<void>;
 }
 
-const KINDS = new Set(['delivery', 'attempt', 'webhook', 'apiKey', 'inboundRequest']);
+const KINDS = new Set(['delivery', 'attempt', 'webhook', 'apiKey', 'inboundRequest', 'bulkRetry']);
 const MAX_BACKOFF_MS = 5000;
 const PING_INTERVAL_MS = 15_000;
 

@@ -5,8 +5,8 @@
 
 /** A delivery, attempt or webhook row changed (written, status moved, attempt recorded). */
 export interface RowUpdate {
-  /** inboundRequest: a request an inbound hook received or processed; its webhookId is the inbound hook's id. */
-  kind: 'delivery' | 'attempt' | 'webhook' | 'inboundRequest';
+  /** inboundRequest: a request an inbound hook received or processed; its webhookId is the inbound hook's id. bulkRetry: its progress (webhookId empty). */
+  kind: 'delivery' | 'attempt' | 'webhook' | 'inboundRequest' | 'bulkRetry';
   tenantId: string;
   id: string;
   webhookId: string;

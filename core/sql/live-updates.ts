@@ -40,7 +40,7 @@ export const LISTEN_LIVE_UPDATES_SQL = `LISTEN ${LIVE_UPDATES_CHANNEL}`;
 /** The listener's keep-alive: a LISTEN connection that died silently fails it. */
 export const PING_SQL = 'select 1';
 
-const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook', inboundRequest: 'inbound_request' };
+const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook', inboundRequest: 'inbound_request', bulkRetry: 'bulk_retry' };
 
 /**
  * One primary-key lookup for a whole burst of updates of one kind. The caller checks

@@ -12,6 +12,7 @@ import { AttemptSchema } from './Attempt.ts';
 import { WebhookUsageSchema } from './WebhookUsage.ts';
 import { InboundHookSchema } from './InboundHook.ts';
 import { InboundRequestSchema } from './InboundRequest.ts';
+import { BulkRetrySchema } from './BulkRetry.ts';
 
 export const entities = [
   TenantSchema,
@@ -27,4 +28,5 @@ export const entities = [
   WebhookUsageSchema,
   InboundHookSchema,
   InboundRequestSchema,
+  BulkRetrySchema,
 ];

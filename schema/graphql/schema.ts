@@ -10,6 +10,7 @@ import './types/Event.ts';
 import './types/Attempt.ts';
 import './types/Delivery.ts';
 import './types/DeliveryLog.ts';
+import './types/BulkRetry.ts';
 import './types/EventLog.ts';
 import './types/AttemptLog.ts';
 import './types/WebhookUsage.ts';

@@ -2,6 +2,7 @@ import { Migration20261128131000_filters_and_type_schedules } from './Migration2
 import { Migration20261128130000_retention_index } from './Migration20261128130000_retention_index.ts';
 import { Migration20261128110000_delivery_isolation } from './Migration20261128110000_delivery_isolation.ts';
 import { Migration20261128120000_inbound } from './Migration20261128120000_inbound.ts';
+import { Migration20261128150000_bulk_retry } from './Migration20261128150000_bulk_retry.ts';
 import { Migration20261128140000_http_status_sort } from './Migration20261128140000_http_status_sort.ts';
 import { Migration20261128092742_response_body_encoding } from './Migration20261128092742_response_body_encoding.ts';
 import { Migration20261128090000 } from './Migration20261128090000.ts';
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261128130000_retention_index', class: Migration20261128130000_retention_index },
   { name: 'Migration20261128131000_filters_and_type_schedules', class: Migration20261128131000_filters_and_type_schedules },
   { name: 'Migration20261128140000_http_status_sort', class: Migration20261128140000_http_status_sort },
+  { name: 'Migration20261128150000_bulk_retry', class: Migration20261128150000_bulk_retry },
 ];

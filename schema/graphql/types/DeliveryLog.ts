@@ -1,8 +1,13 @@
 // The delivery log query: `deliveries(filter, orderBy)` with keyset cursors both ways, and
-// `retryDeliveries(filter)`, which sends again what a filter of the log matches.
+// `retryDeliveries(filter)`, which sends again what a filter of the log matches (a bulk
+// retry job, see BulkRetry.ts).
 import { builder } from '../builder.ts';
 import { Tenant } from '../../entities/Tenant.ts';
-import { retryDeliveries } from '../../../core/delivery/manual-attempts.ts';
+import { countRetryableDeliveries } from '../../../core/delivery/manual-attempts.ts';
+import { requestBulkRetry } from '../../../core/delivery/bulk-retries.ts';
+import { BulkRetry } from '../../entities/BulkRetry.ts';
+import { ApiKey } from '../../entities/ApiKey.ts';
+import { BulkRetryRef } from './BulkRetry.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
 import { Delivery } from '../../entities/Delivery.ts';
@@ -129,23 +134,34 @@ const RetryDeliveriesInput = builder.inputType('RetryDeliveriesInput', {
 
 builder.mutationField('retryDeliveries', (t) =>
   t.field({
-    type: builder.objectRef<{ count: number; dryRun: boolean; held: boolean }>('RetryDeliveriesPayload').implement({
+    type: builder.objectRef<{ count: number; dryRun: boolean; held: boolean; bulkRetry: BulkRetry | null }>('RetryDeliveriesPayload').implement({
       fields: (f) => ({
-        count: f.exposeInt('count', { description: 'Deliveries queued for a new attempt (or, in a dry run, that would be).' }),
+        count: f.exposeInt('count', { description: 'Deliveries the filter matches, to be queued by bulkRetry (in a dry run: those that would be sent again, deleted webhooks\' left out).' }),
         dryRun: f.exposeBoolean('dryRun'),
         held: f.exposeBoolean('held', { description: "True while the tenant's deliveries are switched off: the attempts are kept and go out when they are switched on." }),
+        bulkRetry: f.field({ type: BulkRetryRef, nullable: true, description: 'The job queueing them, with its progress (null in a dry run). Follow it with bulkRetryUpdated(id).', resolve: (p) => p.bulkRetry }),
       }),
     }),
-    description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped.',
+    description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped. Answers at once: a worker queues the attempts in batches (BulkRetry).',
     args: { input: t.arg({ type: RetryDeliveriesInput, required: true }) },
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
-      const log = await openDeliveryLog(ctx.services.pool, ctx.viewer.tenantId, { filter: filterInput(input.filter) }, { filter: 'input.filter' });
       const dryRun = input.dryRun ?? false;
-      const count = await retryDeliveries(ctx.services, log, dryRun);
       const tenant = await ctx.em.findOneOrFail(Tenant, { id: ctx.viewer.tenantId }, { fields: ['deliveriesEnabled'] });
-      return { count, dryRun, held: !tenant.deliveriesEnabled };
+      if (dryRun) {
+        const log = await openDeliveryLog(ctx.services.pool, ctx.viewer.tenantId, { filter: filterInput(input.filter) }, { filter: 'input.filter' });
+        return { count: await countRetryableDeliveries(ctx.services.pool, log), dryRun, held: !tenant.deliveriesEnabled, bulkRetry: null };
+      }
+      const key = await ctx.em.findOne(ApiKey, { id: ctx.viewer.apiKeyId, tenantId: ctx.viewer.tenantId }, { fields: ['name'] });
+      const row = await requestBulkRetry(ctx.services, {
+        tenantId: ctx.viewer.tenantId,
+        requestedBy: `${key?.name ?? 'an API key'} (${ctx.viewer.apiKeyId})`,
+        filter: filterInput(input.filter),
+        filterField: 'input.filter',
+      });
+      const bulkRetry = await ctx.em.findOneOrFail(BulkRetry, { id: row.id, tenantId: ctx.viewer.tenantId });
+      return { count: row.total ?? 0, dryRun, held: !tenant.deliveriesEnabled, bulkRetry };
     },
   }),
 );

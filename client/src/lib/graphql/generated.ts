@@ -20,6 +20,13 @@ export const AttemptTriggerValues: readonly AttemptTrigger[] = ['MANUAL', 'SCHED
 export type BodyEncoding = 'BASE64' | 'UTF8';
 export const BodyEncodingValues: readonly BodyEncoding[] = ['BASE64', 'UTF8'];
 
+export type BulkRetryState = 'CANCELLED' | 'DONE' | 'FAILED' | 'QUEUED' | 'RUNNING';
+export const BulkRetryStateValues: readonly BulkRetryState[] = ['CANCELLED', 'DONE', 'FAILED', 'QUEUED', 'RUNNING'];
+
+export interface CancelBulkRetryInput {
+  id: string;
+}
+
 export type CircuitState = 'CLOSED' | 'HALF_OPEN' | 'OPEN';
 export const CircuitStateValues: readonly CircuitState[] = ['CLOSED', 'HALF_OPEN', 'OPEN'];
 
@@ -468,6 +475,8 @@ export type DeliveryDetailResult = {
     __typename: 'ApiKey';
   } | {
     __typename: 'Attempt';
+  } | {
+    __typename: 'BulkRetry';
   } | {
     __typename: 'Delivery';
     id: string;
@@ -967,6 +976,8 @@ export type InboundHookResult = {
   } | {
     __typename: 'Attempt';
   } | {
+    __typename: 'BulkRetry';
+  } | {
     __typename: 'Delivery';
   } | {
     __typename: 'Event';
@@ -1053,6 +1064,8 @@ export type InboundRequestDetailResult = {
     __typename: 'ApiKey';
   } | {
     __typename: 'Attempt';
+  } | {
+    __typename: 'BulkRetry';
   } | {
     __typename: 'Delivery';
   } | {
@@ -1979,6 +1992,8 @@ export type WebhookDetailResult = {
     __typename: 'ApiKey';
   } | {
     __typename: 'Attempt';
+  } | {
+    __typename: 'BulkRetry';
   } | {
     __typename: 'Delivery';
   } | {
