@@ -34,16 +34,18 @@ const changed = (row: sql.BulkRetryRow): LiveUpdate => ({ kind: 'bulkRetry', ten
 
 /**
  * Checks the filter (a ValidationError names the field under `filterField`), counts what
- * it matches, stores the bulk retry and queues its job. Deliveries created after this
+ * it matches, stores the bulk retry and queues its job (none when nothing matches: null). Deliveries created after this
  * moment are not part of it: the stored filter ends now unless it ends (or starts) later.
  */
-export async function requestBulkRetry(deps: Deps, request: { tenantId: string; requestedBy: string; filter: DeliveryFilterInput | null; filterField: string }): Promise<sql.BulkRetryRow> {
+export async function requestBulkRetry(deps: Deps, request: { tenantId: string; requestedBy: string; filter: DeliveryFilterInput | null; filterField: string }): Promise<sql.BulkRetryRow | null> {
   const now = new Date();
   const filter: DeliveryFilterInput = { ...(request.filter ?? {}) };
   const startsLater = filter.createdFrom != null && filter.createdFrom >= now;
   if (!startsLater && (filter.createdTo == null || filter.createdTo > now)) filter.createdTo = now;
   const log = await openDeliveryLog(deps.pool, request.tenantId, { filter }, { filter: request.filterField });
   const total = await countDeliveryLog(deps.pool, log);
+  // Nothing matches: nothing to do, and no job for it.
+  if (total === 0) return null;
   const stored = Object.fromEntries(Object.entries(filter).filter(([, v]) => v != null));
   return withTransaction(deps.pool, async (client) => {
     const row = (await client.query<sql.BulkRetryRow>(sql.insertBulkRetry({ id: newId('BulkRetry'), tenantId: request.tenantId, filter: stored, requestedBy: request.requestedBy, total }))).rows[0];

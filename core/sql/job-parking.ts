@@ -11,6 +11,9 @@ const DELIVER = `'${QUEUES.deliver}'`;
 /** A job's group limit: its tier (the webhook's maxInFlight when the job was made). */
 const TIER = `coalesce(nullif(j.group_tier, '')::int, ${DELIVER_GROUP_CONCURRENCY.default})`;
 
+/** Workers starting together take turns creating the index (two concurrent `create index if not exists` can both try). */
+export const PARKED_JOBS_INDEX_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('hookyard_deliver_parked_index'))`;
+
 /** Finds a webhook's parked jobs, oldest first (unparking), and lists the webhooks with any (the sweeper). */
 export const PARKED_JOBS_INDEX_SQL = `create index if not exists hookyard_deliver_parked_index on ${JOB} (group_id, created_on)
   where name = ${DELIVER} and state < 'active' and priority < 0`;

@@ -35,10 +35,10 @@ import { openSocket } from '../support/ws.ts';
 const schema = buildSchema(fs.readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
 
 /** The kinds of row an ID can name, longest name first so `EventType` wins over `Event`. */
-const KINDS = ['InboundRequest', 'InboundHook', 'EventType', 'Integrator', 'Delivery', 'Attempt', 'Webhook', 'ApiKey', 'Event'] as const;
+const KINDS = ['InboundRequest', 'InboundHook', 'EventType', 'Integrator', 'BulkRetry', 'Delivery', 'Attempt', 'Webhook', 'ApiKey', 'Event'] as const;
 type Kind = (typeof KINDS)[number];
 type Ids = Record<Kind, string>;
-const PREFIX: Record<Kind, string> = { InboundRequest: 'inr_', InboundHook: 'inh_', EventType: 'ety_', Integrator: 'int_', Delivery: 'dlv_', Attempt: 'att_', Webhook: 'whk_', ApiKey: 'key_', Event: 'evt_' };
+const PREFIX: Record<Kind, string> = { BulkRetry: 'blk_', InboundRequest: 'inr_', InboundHook: 'inh_', EventType: 'ety_', Integrator: 'int_', Delivery: 'dlv_', Attempt: 'att_', Webhook: 'whk_', ApiKey: 'key_', Event: 'evt_' };
 
 const SHARED_TYPE = 'invoice.created';
 const SHARED_KEY = 'order-shared-by-both-tenants';
@@ -285,6 +285,7 @@ describe('two tenants, every operation of the schema', () => {
       return d?.status === 'SUCCEEDED' ? d : null;
     }, 20_000, `${mark} delivery`);
     const key = await ok(client, 'createApiKey', { name: `${mark} spare key`, role: 'VIEWER' });
+    const bulkRetry = await retryAll(client, delivery.id);
     // An inbound hook, stopped, with one request waiting in its queue (nothing moves afterwards).
     const hook = await mutate(client, `mutation { createInboundHook(input: { name: "${mark} inbound", eventType: "${SHARED_TYPE}" }) { ... on InboundHookPayload { inboundHook { id url } } ${ERROR} } }`);
     const hookId = hook.inboundHook.id;
@@ -301,6 +302,7 @@ describe('two tenants, every operation of the schema', () => {
       Webhook: setup.webhookId,
       ApiKey: key.apiKey.id,
       Event: published.event.id,
+      BulkRetry: bulkRetry,
     };
   }
 
@@ -433,11 +435,13 @@ describe('two tenants, every operation of the schema', () => {
     const ofA = await publish(hy.admin, { type: SHARED_TYPE, payload: {} });
     await ok(hy.admin, 'updateWebhook', { id: a.Webhook, description: 'changed by A' });
     await retry(hy.admin, a.Delivery);
+    await retryAll(hy.admin, a.Delivery);
     await eventually(async () => (await db.one('select count(*)::int as n from attempt where tenant_id = $1 and trigger = $2', [tenantAId, 'MANUAL'])).n > 0, 20_000, "A's manual attempt");
     await callInboundHook(hy.admin, a.InboundHook);
     await publish(tenantB, { type: SHARED_TYPE, payload: {} });
     await ok(tenantB, 'updateWebhook', { id: b.Webhook, description: 'changed by B' });
     await retry(tenantB, b.Delivery);
+    await retryAll(tenantB, b.Delivery);
     await callInboundHook(tenantB, b.InboundHook);
     for (const { call, stream: s } of controls) {
       await eventually(async () => s.messages.length > 0, 20_000, `B's subscription ${call.name} (${call.variant}) to hear of B's change`);
@@ -490,6 +494,13 @@ describe('two tenants, every operation of the schema', () => {
 async function callInboundHook(client: GqlClient, hookId: string) {
   const url = (await client('query ($id: ID!) { node(id: $id) { ... on InboundHook { url } } }', { id: hookId })).data.node.url;
   expect((await fetch(url, { method: 'POST' })).status).toBe(200);
+}
+
+/** A bulk retry of one delivery; returns its id. */
+async function retryAll(client: GqlClient, deliveryId: string): Promise<string> {
+  const result = await mutate(client, `mutation ($input: RetryDeliveriesInput!) { retryDeliveries(input: $input) { __typename ... on RetryDeliveriesPayload { bulkRetry { id } } ${ERROR} } }`, { input: { filter: { ids: [deliveryId] } } });
+  expect(result.__typename).toBe('RetryDeliveriesPayload');
+  return result.bulkRetry.id;
 }
 
 async function retry(client: GqlClient, id: string) {

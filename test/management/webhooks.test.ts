@@ -68,8 +68,8 @@ describe('webhooks', () => {
       [100, 1000],
     ])('takes maxInFlight %i and circuitThreshold %i, the edges of their ranges', async (maxInFlight, circuitThreshold) => {
       const { webhook } = await ok(hy.admin, 'createWebhook', { integratorId, name: 'Edges', url: 'https://x.example.com/', eventTypes: ['*'], maxInFlight, circuitThreshold });
-      const read = (await hy.admin(`query ($id: ID!) { node(id: $id) { ... on Webhook { maxInFlight circuitThreshold } } }`, { id: webhook.id })).data.node;
-      expect(read).toEqual({ maxInFlight, circuitThreshold });
+      const read = (await hy.admin(`query ($id: ID!) { node(id: $id) { ... on Webhook { maxInFlight circuit { threshold } } } }`, { id: webhook.id })).data.node;
+      expect(read).toEqual({ maxInFlight, circuit: { threshold: circuitThreshold } });
     });
 
     it.each([

@@ -15,7 +15,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { withTransaction } from '../../infra/transaction.ts';
-import { PARKED_JOBS_INDEX_SQL, parkExcessJobs, unparkJobs, unparkIntoRoom } from '../../core/sql/job-parking.ts';
+import { PARKED_JOBS_INDEX_LOCK_SQL, PARKED_JOBS_INDEX_SQL, parkExcessJobs, unparkJobs, unparkIntoRoom } from '../../core/sql/job-parking.ts';
 
 /** The engine parks at most this often: each pass reads every ready job once. */
 const PARK_EVERY_MS = 250;
@@ -31,7 +31,7 @@ const STARVED_LIMIT = 1000;
  */
 export async function ensureParkingIndex(pool: pg.Pool): Promise<void> {
   await withTransaction(pool, async (client) => {
-    await client.query(`select pg_advisory_xact_lock(hashtext('hookyard_deliver_parked_index'))`);
+    await client.query(PARKED_JOBS_INDEX_LOCK_SQL);
     await client.query(PARKED_JOBS_INDEX_SQL);
   });
 }
