@@ -23,6 +23,10 @@ export function insertBulkRetry(row: { id: string; tenantId: string; filter: Rec
   };
 }
 
+export function bulkRetryRow(tenantId: string, id: string) {
+  return { text: `select * from bulk_retry where tenant_id = $1 and id = $2`, values: [tenantId, id] };
+}
+
 /** The row, locked: a batch, a cancel and a second worker on the same job take turns. */
 export function lockBulkRetry(tenantId: string, id: string) {
   return { text: `select * from bulk_retry where tenant_id = $1 and id = $2 for update`, values: [tenantId, id] };

@@ -5,9 +5,10 @@ import { requireAdmin } from '../context.ts';
 import { paginate } from '../connection.ts';
 import { BulkRetry, BULK_RETRY_STATES } from '../../entities/BulkRetry.ts';
 import { cancelBulkRetry } from '../../../core/delivery/bulk-retries.ts';
-import { NotFoundError, ValidationError } from '../../../core/errors.ts';
+import { NotFoundError } from '../../../core/errors.ts';
 import { idType } from '../../../core/ids.ts';
 import type { LiveEvent } from '../../../core/live-updates/subscriptions.ts';
+import * as bulkRetrySql from '../../../core/sql/bulk-retries.ts';
 import { ResyncRef, isResync } from './LiveUpdates.ts';
 
 export const BulkRetryStateEnum = builder.enumType('BulkRetryState', {
@@ -65,13 +66,23 @@ builder.mutationField('cancelBulkRetry', (t) =>
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       const id = String(input.id);
-      if (idType(id) !== 'BulkRetry') throw new ValidationError('input.id', 'id must be a bulk retry id (blk_…)');
+      if (idType(id) !== 'BulkRetry') throw new NotFoundError('bulk retry', id);
       await cancelBulkRetry(ctx.services.pool, ctx.viewer.tenantId, id);
       ctx.em.clear();
       return { bulkRetry: await ctx.em.findOneOrFail(BulkRetry, { id, tenantId: ctx.viewer.tenantId }) };
     },
   }),
 );
+
+/** The feed with one event before it; ending the stream ends the feed. */
+async function* startingWith(first: LiveEvent, feed: AsyncIterableIterator<LiveEvent>): AsyncIterableIterator<LiveEvent> {
+  try {
+    yield first;
+    yield* feed;
+  } finally {
+    await feed.return?.();
+  }
+}
 
 const BulkRetryUpdateRef = builder.unionType('BulkRetryUpdate', {
   description: 'A bulk retry as it is now, or a Resync: refetch.',
@@ -82,16 +93,22 @@ const BulkRetryUpdateRef = builder.unionType('BulkRetryUpdate', {
 builder.subscriptionField('bulkRetryUpdated', (t) =>
   t.field({
     type: BulkRetryUpdateRef,
-    description: 'A bulk retry of this tenant was asked for or moved on (after each batch, and when it ends). Narrow it to one.',
-    args: { id: t.arg.id() },
+    description:
+      'A bulk retry of this tenant was asked for or moved on (after each batch, and when it ends). Narrowed to one (bulkRetryId), it first pushes that bulk retry as it is now, so a progress bar opened late starts right.',
+    args: { bulkRetryId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
       let id: string | null = null;
-      if (args.id != null) {
-        id = String(args.id);
-        if (idType(id) !== 'BulkRetry') throw new ValidationError('id', 'id must be a bulk retry id (blk_…)');
-        if (!(await ctx.em.count(BulkRetry, { id, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('bulk retry', id);
+      if (args.bulkRetryId != null) {
+        id = String(args.bulkRetryId);
+        // Any other id (another kind, another tenant's) names no bulk retry of this tenant.
+        if (idType(id) !== 'BulkRetry' || !(await ctx.em.count(BulkRetry, { id, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('bulk retry', id);
       }
-      return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'bulkRetry', matches: (u) => !id || u.id === id });
+      const feed = ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'bulkRetry', matches: (u) => !id || u.id === id });
+      if (!id) return feed;
+      // Listening first, then read: a change in between comes after, never lost.
+      const row = (await ctx.services.pool.query(bulkRetrySql.bulkRetryRow(ctx.viewer.tenantId, id))).rows[0];
+      const current: LiveEvent = { type: 'row', update: { kind: 'bulkRetry', tenantId: ctx.viewer.tenantId, id, webhookId: '' }, row };
+      return startingWith(current, feed);
     },
     resolve: (event: LiveEvent, _args, ctx) => {
       if (event.type === 'resync') return event;

@@ -139,7 +139,7 @@ builder.mutationField('retryDeliveries', (t) =>
         count: f.exposeInt('count', { description: 'Deliveries the filter matches, to be queued by bulkRetry (in a dry run: those that would be sent again, deleted webhooks\' left out).' }),
         dryRun: f.exposeBoolean('dryRun'),
         held: f.exposeBoolean('held', { description: "True while the tenant's deliveries are switched off: the attempts are kept and go out when they are switched on." }),
-        bulkRetry: f.field({ type: BulkRetryRef, nullable: true, description: 'The job queueing them, with its progress (null in a dry run, or when nothing matches). Follow it with bulkRetryUpdated(id).', resolve: (p) => p.bulkRetry }),
+        bulkRetry: f.field({ type: BulkRetryRef, nullable: true, description: 'The job queueing them, with its progress (null in a dry run, or when nothing matches). Follow it with bulkRetryUpdated(bulkRetryId).', resolve: (p) => p.bulkRetry }),
       }),
     }),
     description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped. Answers at once: a worker queues the attempts in batches (BulkRetry).',
