@@ -15,6 +15,7 @@ import { createPublisher } from './core/publishing/publisher.ts';
 import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
 import { startMetricsServer } from './infra/metrics-server.ts';
+import { startTracing } from './infra/tracing.ts';
 
 type Stop = () => Promise<void>;
 
@@ -119,6 +120,14 @@ async function runFromCommandLine(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
+  // Before any traced work; with no OTLP endpoint set, the SDK is never loaded.
+  let stopTracing: () => Promise<void>;
+  try {
+    stopTracing = await startTracing(log);
+  } catch (error) {
+    console.error(`hookyard: OpenTelemetry could not start (${(error as Error).message}); check the OTEL_* variables`);
+    process.exit(2);
+  }
   let running: Running | null = null;
   let stopping = false;
   // SIGHUP too (a closed terminal): Node would otherwise die at once, leaving the
@@ -140,6 +149,8 @@ async function runFromCommandLine(): Promise<void> {
         process.exit(1);
       });
       await running?.stop();
+      // The last spans (the shutdown's own, the final attempts) are flushed before exiting.
+      await stopTracing();
       process.exit(0);
     });
   }

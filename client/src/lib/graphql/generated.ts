@@ -74,6 +74,7 @@ export interface CreateWebhookInput {
   retrySchedule?: Array<number> | null;
   secret?: string | null;
   secretHeaders?: unknown | null;
+  sendTraceContext?: boolean | null;
   signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url: string;
@@ -291,6 +292,7 @@ export interface UpdateWebhookInput {
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
   secretHeaders?: unknown | null;
+  sendTraceContext?: boolean | null;
   signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url?: string | null;
@@ -1871,6 +1873,7 @@ export type WebhookFieldsFragment = {
   maxInFlight: number;
   ordering: WebhookOrdering;
   bodyFormat: WebhookBodyFormat;
+  sendTraceContext: boolean;
   signature: {
     scheme: SignatureScheme;
     header: string | null;
@@ -1932,6 +1935,7 @@ export type WebhooksResult = {
         maxInFlight: number;
         ordering: WebhookOrdering;
         bodyFormat: WebhookBodyFormat;
+        sendTraceContext: boolean;
         signature: {
           scheme: SignatureScheme;
           header: string | null;
@@ -1972,7 +1976,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n        recentActivity {\n          attempts\n          successRate\n          lastAttemptAt\n        }\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n        recentActivity {\n          attempts\n          successRate\n          lastAttemptAt\n        }\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
@@ -2010,6 +2014,7 @@ export type WebhookDetailResult = {
     maxInFlight: number;
     ordering: WebhookOrdering;
     bodyFormat: WebhookBodyFormat;
+    sendTraceContext: boolean;
     signature: {
       scheme: SignatureScheme;
       header: string | null;
@@ -2048,7 +2053,7 @@ export type WebhookDetailResult = {
 export type WebhookDetailVariables = {
   id: string;
 };
-export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type CreateWebhookResult = {
   createWebhook: {
@@ -2097,6 +2102,7 @@ export type CreateWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2129,7 +2135,7 @@ export type CreateWebhookResult = {
 export type CreateWebhookVariables = {
   input: CreateWebhookInput;
 };
-export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type UpdateWebhookResult = {
   updateWebhook: {
@@ -2177,6 +2183,7 @@ export type UpdateWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2209,7 +2216,7 @@ export type UpdateWebhookResult = {
 export type UpdateWebhookVariables = {
   input: UpdateWebhookInput;
 };
-export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type PauseWebhookResult = {
   pauseWebhook: {
@@ -2257,6 +2264,7 @@ export type PauseWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2289,7 +2297,7 @@ export type PauseWebhookResult = {
 export type PauseWebhookVariables = {
   input: WebhookActionInput;
 };
-export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type ResumeWebhookResult = {
   resumeWebhook: {
@@ -2337,6 +2345,7 @@ export type ResumeWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2369,7 +2378,7 @@ export type ResumeWebhookResult = {
 export type ResumeWebhookVariables = {
   input: WebhookActionInput;
 };
-export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeleteWebhookResult = {
   deleteWebhook: {
@@ -2417,6 +2426,7 @@ export type DeleteWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2449,7 +2459,7 @@ export type DeleteWebhookResult = {
 export type DeleteWebhookVariables = {
   input: WebhookActionInput;
 };
-export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type RotateWebhookSecretResult = {
   rotateWebhookSecret: {
@@ -2498,6 +2508,7 @@ export type RotateWebhookSecretResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2530,7 +2541,7 @@ export type RotateWebhookSecretResult = {
 export type RotateWebhookSecretVariables = {
   input: RotateWebhookSecretInput;
 };
-export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type SendTestEventResult = {
   sendTestEvent: {
@@ -2593,6 +2604,7 @@ export type WebhookUpdatedResult = {
     maxInFlight: number;
     ordering: WebhookOrdering;
     bodyFormat: WebhookBodyFormat;
+    sendTraceContext: boolean;
     signature: {
       scheme: SignatureScheme;
       header: string | null;
@@ -2624,7 +2636,7 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type TestWebhookFilterResult = {
   testWebhookFilter: {
