@@ -16,6 +16,7 @@ import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
 import { startMetricsServer } from './infra/metrics-server.ts';
 import { startTracing } from './infra/tracing.ts';
+import { VERSION } from './core/version.ts';
 
 type Stop = () => Promise<void>;
 
@@ -123,7 +124,7 @@ async function runFromCommandLine(): Promise<void> {
   // Before any traced work; with no OTLP endpoint set, the SDK is never loaded.
   let stopTracing: () => Promise<void>;
   try {
-    stopTracing = await startTracing(log);
+    stopTracing = await startTracing(log, VERSION);
   } catch (error) {
     console.error(`hookyard: OpenTelemetry could not start (${(error as Error).message}); check the OTEL_* variables`);
     process.exit(2);

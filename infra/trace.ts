@@ -3,22 +3,23 @@
 // every helper here returns at once: no span, no context switch, no header.
 import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { VERSION } from '../core/version.ts';
 
 export { SpanKind, type Span };
 
 let enabled = false;
+let version: string | undefined;
 
-/** Called once the SDK is registered (infra/tracing-sdk.ts). */
-export function enableTracing(): void {
+/** Called once the SDK is registered (infra/tracing-sdk.ts); `serviceVersion` names the tracer's version. */
+export function enableTracing(serviceVersion: string): void {
   enabled = true;
+  version = serviceVersion;
 }
 
 export function tracingEnabled(): boolean {
   return enabled;
 }
 
-const tracer = () => trace.getTracer('hookyard', VERSION);
+const tracer = () => trace.getTracer('hookyard', version);
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 

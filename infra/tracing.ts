@@ -11,11 +11,11 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 /**
- * Starts the SDK when `env` asks for traces; resolves with the function that flushes and
+ * Starts the SDK when `env` asks for traces (`version`: Hookyard's, for service.version); resolves with the function that flushes and
  * stops it (a no-op when off). Call once per process, before any traced work.
  */
-export async function startTracing(log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
+export async function startTracing(log: Logger, version: string, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
   if (!tracingRequested(env)) return async () => {};
   const { startSdk } = await import('./tracing-sdk.ts');
-  return startSdk(log, env);
+  return startSdk(log, env, version);
 }
