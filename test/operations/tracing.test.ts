@@ -214,6 +214,13 @@ describe('with no OTLP endpoint', () => {
     try {
       const admin = gqlClient(`http://127.0.0.1:${port}`, ADMIN);
       const setup = await createWebhookSetup(admin, receiver.url);
+      // The webhook setting: on by default, and changed by updateWebhook like any other.
+      const setting = async (input: Record<string, unknown>) =>
+        (await mutate(admin, `mutation($input: UpdateWebhookInput!) { updateWebhook(input: $input) { ... on WebhookPayload { webhook { sendTraceContext } } } }`, { input: { id: setup.webhookId, ...input } })).webhook.sendTraceContext;
+      expect(await setting({})).toBe(true);
+      expect(await setting({ sendTraceContext: false })).toBe(false);
+      expect(await setting({ name: 'Renamed' })).toBe(false);
+      expect(await setting({ sendTraceContext: true })).toBe(true);
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}`, traceparent: `00-${PRODUCER_TRACE}-${PRODUCER_SPAN}-01` },
