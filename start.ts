@@ -15,6 +15,8 @@ import { createPublisher } from './core/publishing/publisher.ts';
 import { buildApi } from './api/app.ts';
 import { buildWorker } from './worker/app.ts';
 import { startMetricsServer } from './infra/metrics-server.ts';
+import { startTracing } from './infra/tracing.ts';
+import { VERSION } from './core/version.ts';
 
 type Stop = () => Promise<void>;
 
@@ -119,6 +121,14 @@ async function runFromCommandLine(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(config.logLevel);
+  // Before any traced work; with no OTLP endpoint set, the SDK is never loaded.
+  let stopTracing: () => Promise<void>;
+  try {
+    stopTracing = await startTracing(log, VERSION);
+  } catch (error) {
+    console.error(`hookyard: OpenTelemetry could not start (${(error as Error).message}); check the OTEL_* variables`);
+    process.exit(2);
+  }
   let running: Running | null = null;
   let stopping = false;
   // SIGHUP too (a closed terminal): Node would otherwise die at once, leaving the
@@ -140,6 +150,8 @@ async function runFromCommandLine(): Promise<void> {
         process.exit(1);
       });
       await running?.stop();
+      // The last spans (the shutdown's own, the final attempts) are flushed before exiting.
+      await stopTracing();
       process.exit(0);
     });
   }

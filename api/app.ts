@@ -17,6 +17,7 @@ import { requestPath, withErrorBoundary } from './error-boundary.ts';
 import { createCors } from './cors.ts';
 import { createInboundRoute } from './inbound/inbound-route.ts';
 import { createInboundRateLimiter } from './inbound/inbound-rate-limiter.ts';
+import { serveTraced } from '../infra/trace.ts';
 
 export interface Api {
   start(): Promise<{ port: number; host: string }>;
@@ -40,8 +41,9 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       const path = requestPath(req, res);
       if (path === null) return;
       if (applyCors(req, res)) return;
-      if (path === '/graphql') return void (await yoga(req, res));
-      if (path.startsWith('/in/')) return inbound.handle(req, res, path);
+      // Traced routes continue the caller's traceparent (infra/trace.ts; nothing while tracing is off).
+      if (path === '/graphql') return serveTraced(req, '/graphql', async () => void (await yoga(req, res)));
+      if (path.startsWith('/in/')) return serveTraced(req, '/in/{token}', () => inbound.handle(req, res, path));
       if (path === '/healthz') return handleHealth(services, res);
       if (path === '/metrics') return handleMetrics(req, res);
       if (path === '/export/deliveries.csv') return handleCsvExport(services, req, res);

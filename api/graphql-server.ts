@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { createYoga, type YogaInitialContext } from 'graphql-yoga';
-import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
+import { GraphQLError, Kind, type DefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { PothosSchemaError } from '@pothos/core';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -16,6 +16,7 @@ import { HookyardError, ValidationError } from '../core/errors.ts';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../infra/database.ts';
 import { authenticate, bearerToken } from './auth.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
+import { annotateActiveSpan, tracingEnabled } from '../infra/trace.ts';
 
 /** What graphql-ws hands over for a WebSocket operation: the viewer resolved at connection_init. */
 export interface SocketContext {
@@ -59,6 +60,7 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
       maxDepthPlugin({ n: 12 }),
       maxAliasesPlugin({ n: 30 }),
       costLimitPlugin({ maxCost: 20000 }),
+      useOperationSpanName(),
     ],
     maskedErrors: {
       maskError(error, message) {
@@ -93,4 +95,23 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
       return { em: orm.em.fork() as Context['em'], viewer, services, live };
     },
   });
+}
+
+/**
+ * Names the request's span (api/app.ts) after its operation, e.g. `mutation publishEvent`,
+ * and tags it with the operation and tenant; nothing while tracing is off.
+ */
+function useOperationSpanName(): Plugin<{ viewer?: Viewer }> {
+  return {
+    onExecute({ args }) {
+      if (!tracingEnabled()) return;
+      const operation = args.document.definitions.find((d: DefinitionNode): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName));
+      if (!operation) return;
+      const name = operation.name?.value ?? args.operationName ?? '';
+      annotateActiveSpan(
+        { 'graphql.operation.type': operation.operation, 'graphql.operation.name': name, ...(args.contextValue.viewer ? { 'hookyard.tenant.id': args.contextValue.viewer.tenantId } : {}) },
+        `${operation.operation}${name ? ` ${name}` : ''}`,
+      );
+    },
+  };
 }

@@ -22,6 +22,10 @@ export async function startBoss(url: string, log: Logger, options: { queues: Que
     schedule: options.schedule,
     // The delivery loops are woken on Hookyard's own channel (core/live-updates).
     useListenNotify: false,
+    // Hookyard traces its jobs itself (infra/trace.ts): the delivery's stored traceparent
+    // outlives every retry's job, and pg-boss would start a trace for each of the engine's
+    // polling fetches; pg-boss hands a job's stored context only to its own work() handlers.
+    openTelemetry: { enabled: false },
     // Its statements too are prepared once per connection (pg.Pool takes the client class).
     ...({ Client: PreparingClient } as object),
     // Where workers fetch and complete jobs, those commits need not wait for the WAL flush:

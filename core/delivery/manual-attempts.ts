@@ -8,6 +8,7 @@ import * as publishSql from '../sql/publish.ts';
 import * as manualSql from '../sql/manual-attempts.ts';
 import { notifyUpdatesSql, WAKE_DELIVERY_WORKERS_SQL } from '../sql/live-updates.ts';
 import { deliveryLogBatches, type DeliveryLog } from '../delivery-log/delivery-log-query.ts';
+import { activeTraceparent } from '../../infra/trace.ts';
 
 interface Deps {
   pool: pg.Pool;
@@ -96,7 +97,7 @@ export async function sendTestEvent(deps: Deps, tenantId: string, webhookId: str
     await client.query(
       publishSql.insertPublished(
         [{ id: eventId, tenantId, type: TEST_EVENT_TYPE, source: 'hookyard', channel: null, payload, idempotencyKey: null, occurredAt: new Date() }],
-        [{ id: deliveryId, tenantId, eventId, webhookId, maxInFlight: webhook.max_in_flight, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: !webhook.deliveries_enabled }],
+        [{ id: deliveryId, tenantId, eventId, webhookId, maxInFlight: webhook.max_in_flight, integratorId: webhook.integrator_id, eventType: TEST_EVENT_TYPE, held: !webhook.deliveries_enabled, traceParent: activeTraceparent() }],
       ),
     );
     const held = !webhook.deliveries_enabled;

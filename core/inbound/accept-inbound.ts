@@ -14,6 +14,7 @@ import { textProblem } from '../rules/text.ts';
 import { determineDataStructure } from './determine-structure.ts';
 import type { InboundRequestStatus } from '../../schema/entities/InboundRequest.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
+import { activeTraceparent } from '../../infra/trace.ts';
 
 /** An inbound_hook row as selected (snake_case). */
 export interface HookRow {
@@ -125,6 +126,7 @@ export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: Received
   try {
     await deps.pool.query(
       sql.insertRequest({
+        traceParent: activeTraceparent(),
         id,
         tenantId: hook.tenant_id,
         hookId: hook.id,
@@ -199,6 +201,7 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
   await withTransaction(deps.pool, async (client) => {
     await client.query(
       sql.insertRequest({
+        traceParent: activeTraceparent(),
         id,
         tenantId: hook.tenant_id,
         hookId: hook.id,

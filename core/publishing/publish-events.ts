@@ -13,6 +13,7 @@ import { payloadSchemaErrors } from '../rules/payload-schema.ts';
 import { checkFilter, compileFilter, type FilterEvent } from '../rules/payload-filter.ts';
 import * as sql from '../sql/publish.ts';
 import { recordPublished } from '../../infra/metrics.ts';
+import { activeTraceparent } from '../../infra/trace.ts';
 
 export const MAX_EVENTS_PER_CALL = 1000;
 const CHANNEL = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -82,6 +83,8 @@ function check(request: PublishRequest, field: string, payloadLimit: number): Ch
 export interface PublishCall {
   checked: Checked[];
   fieldOf: (index: number) => string;
+  /** The caller's trace (its active span when checked), which its deliveries' attempts join; null while tracing is off. */
+  traceParent: string | null;
 }
 
 // Compiled filters by their JSON text, so a publish does not check and compile every
@@ -113,7 +116,7 @@ export function checkCall(requests: PublishRequest[], fieldOf: (index: number) =
   if (requests.length > MAX_EVENTS_PER_CALL) {
     throw new LimitExceededError(`${requests.length} events in one call; the limit is ${MAX_EVENTS_PER_CALL}`, MAX_EVENTS_PER_CALL);
   }
-  return { checked: requests.map((r, i) => check(r, fieldOf(i), payloadLimitBytes)), fieldOf };
+  return { checked: requests.map((r, i) => check(r, fieldOf(i), payloadLimitBytes)), fieldOf, traceParent: activeTraceparent() };
 }
 
 /**
@@ -147,6 +150,7 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
     });
     const accepted = calls.filter((_, n) => !outcomes[n]);
     const checked = accepted.flatMap((call) => call.checked);
+    const traceParentOf = new Map(accepted.flatMap((call) => call.checked.map((c) => [c.id, call.traceParent] as const)));
 
     // Idempotency: the first of a key in this transaction claims it; the rest repeat it.
     const firstByKey = new Map<string, Checked>();
@@ -177,7 +181,7 @@ export async function publishCalls(deps: { pool: pg.Pool; boss: PgBoss; log: Log
           filtered ??= { type: event.type, channel: event.channel, source: event.source, data: JSON.parse(event.payload) };
           if (!w.matches(filtered).matched) continue;
         }
-        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, maxInFlight: w.maxInFlight, integratorId: w.integratorId, eventType: event.type, held: w.status !== 'ACTIVE' });
+        deliveries.push({ id: newId('Delivery'), tenantId, eventId: event.id, webhookId: w.id, maxInFlight: w.maxInFlight, integratorId: w.integratorId, eventType: event.type, held: w.status !== 'ACTIVE', traceParent: traceParentOf.get(event.id) });
         count++;
       }
       counts.set(event.id, count);

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { HookyardError } from '../errors.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { inSpan, traceIdOf } from '../../infra/trace.ts';
 import { checkCall, MAX_EVENTS_PER_CALL, publishCalls, type Published, type PublishCall, type PublishRequest } from './publish-events.ts';
 
 /** Transactions one tenant may have open at once in this process; more calls wait and share. */
@@ -70,14 +71,31 @@ export function createPublisher(deps: { pool: pg.Pool; boss: PgBoss; log: Logger
   }
 
   return {
-    async publish(tenantId, requests, fieldOf) {
-      const call = checkCall(requests, fieldOf, deps.payloadLimitBytes);
-      return new Promise<Published[]>((resolve, reject) => {
-        const queue = waiting.get(tenantId) ?? [];
-        waiting.set(tenantId, queue);
-        queue.push({ ...call, resolve, reject });
-        if ((running.get(tenantId) ?? 0) < TRANSACTIONS_PER_TENANT) void drain(tenantId);
+    publish(tenantId, requests, fieldOf) {
+      // The span the deliveries' attempts hang under, wherever and whenever they run.
+      return inSpan('hookyard publish', { attributes: { 'hookyard.tenant.id': tenantId, 'hookyard.event.count': requests.length } }, async (span) => {
+        const call = checkCall(requests, fieldOf, deps.payloadLimitBytes);
+        const published = await new Promise<Published[]>((resolve, reject) => {
+          const queue = waiting.get(tenantId) ?? [];
+          waiting.set(tenantId, queue);
+          queue.push({ ...call, resolve, reject });
+          if ((running.get(tenantId) ?? 0) < TRANSACTIONS_PER_TENANT) void drain(tenantId);
+        });
+        span?.setAttributes(publishedAttributes(published));
+        if (deps.log.isLevelEnabled('debug')) {
+          for (const p of published) deps.log.debug({ tenantId, eventId: p.eventId, duplicate: p.duplicate, deliveryCount: p.deliveryCount, trace_id: traceIdOf(call.traceParent) ?? undefined }, 'event published');
+        }
+        return published;
       });
     },
+  };
+}
+
+/** Span attributes of a publish: its events' ids (one attribute for one event, a list for more). */
+function publishedAttributes(published: Published[]): Record<string, string | string[] | number> {
+  const ids = published.map((p) => p.eventId);
+  return {
+    ...(ids.length === 1 ? { 'hookyard.event.id': ids[0] } : { 'hookyard.event.ids': ids }),
+    'hookyard.delivery.count': published.reduce((sum, p) => sum + p.deliveryCount, 0),
   };
 }

@@ -33,6 +33,10 @@ export interface DeliveryRow {
   circuit_state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
   circuit_probe_delivery_id: string | null;
   deliveries_enabled: boolean;
+  /** The publishing operation's W3C traceparent (null while tracing was off then). */
+  trace_parent: string | null;
+  /** The webhook sends traceparent to its receiver (while tracing is on). */
+  send_trace_context: boolean;
 }
 
 /**
@@ -48,7 +52,8 @@ export function loadBatch(ids: string[]) {
                   coalesce(w.retry_schedule_seconds,
                            (select et.retry_schedule_seconds from event_type et where et.tenant_id = d.tenant_id and et.name = d.event_type),
                            $2::integer[]) as retry_schedule_seconds,
-                  w.max_in_flight, w.ordering, w.body_format, w.signature_scheme, w.signature_hmac, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled
+                  w.max_in_flight, w.ordering, w.body_format, w.signature_scheme, w.signature_hmac, d.created_at, w.circuit_state, w.circuit_probe_delivery_id, t.deliveries_enabled,
+                  d.trace_parent, w.send_trace_context
              from delivery d
              join webhook w on w.id = d.webhook_id
              join tenant t on t.id = d.tenant_id

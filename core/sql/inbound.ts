@@ -48,15 +48,17 @@ export interface NewInboundRequest {
   responseStatus: number;
   responseHeaders: Record<string, string>;
   responseBody: string;
+  /** The W3C traceparent of the request's span, while tracing is on: its event joins that trace. */
+  traceParent?: string | null;
 }
 
 export function insertRequest(r: NewInboundRequest) {
   return {
-    text: `insert into inbound_request (id, tenant_id, hook_id, kind, received_at, method, url, remote_address, headers, query, body, body_size, parsed, state, status, message, response_status, response_headers, response_body)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19)`,
+    text: `insert into inbound_request (id, tenant_id, hook_id, kind, received_at, method, url, remote_address, headers, query, body, body_size, parsed, state, status, message, response_status, response_headers, response_body, trace_parent)
+      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19, $20)`,
     values: [
       r.id, r.tenantId, r.hookId, r.kind, r.receivedAt, r.method, r.url, r.remoteAddress, JSON.stringify(r.headers), JSON.stringify(r.query), r.body, r.bodySize,
-      r.parsed === undefined ? null : JSON.stringify(r.parsed), r.state, r.status, r.message, r.responseStatus, JSON.stringify(r.responseHeaders), r.responseBody,
+      r.parsed === undefined ? null : JSON.stringify(r.parsed), r.state, r.status, r.message, r.responseStatus, JSON.stringify(r.responseHeaders), r.responseBody, r.traceParent ?? null,
     ],
   };
 }
@@ -75,7 +77,7 @@ export function storeDeterminedStructure(tenantId: string, hookId: string, struc
 /** A queued request with what processing needs of its hook; two runs that take it both publish the same event (idempotent per request). */
 export function queuedRequestForProcessing(tenantId: string, requestId: string) {
   return {
-    text: `select r.id, r.tenant_id, r.hook_id, r.parsed, r.received_at, h.event_type, h.status as hook_status
+    text: `select r.id, r.tenant_id, r.hook_id, r.parsed, r.received_at, r.trace_parent, h.event_type, h.status as hook_status
       from inbound_request r join inbound_hook h on h.id = r.hook_id and h.tenant_id = r.tenant_id
       where r.tenant_id = $1 and r.id = $2 and r.state = 'QUEUED'`,
     values: [tenantId, requestId],
@@ -248,7 +250,7 @@ export function notifyAcceptedSql(liveUpdatesSql: string, wake: InboundWake | nu
 /** Queued requests with what processing needs of their hooks (one query for a batch of jobs). */
 export function queuedRequestsForProcessing(tenantId: string, requestIds: string[]) {
   return {
-    text: `select r.id, r.tenant_id, r.hook_id, r.parsed, r.received_at, h.event_type, h.status as hook_status
+    text: `select r.id, r.tenant_id, r.hook_id, r.parsed, r.received_at, r.trace_parent, h.event_type, h.status as hook_status
       from inbound_request r join inbound_hook h on h.id = r.hook_id and h.tenant_id = r.tenant_id
       where r.tenant_id = $1 and r.id = any($2::text[]) and r.state = 'QUEUED' order by r.received_at, r.id`,
     values: [tenantId, requestIds],

@@ -79,6 +79,8 @@ export interface NewDelivery {
   eventType: string;
   /** Held for a PAUSED webhook: no next attempt until it is resumed. */
   held: boolean;
+  /** The publishing operation's W3C traceparent, while tracing is on (infra/trace.ts). */
+  traceParent?: string | null;
 }
 
 /**
@@ -96,10 +98,10 @@ export function insertPublished(events: NewEvent[], deliveries: NewDelivery[]) {
                  as u(id, tenant_id, type, source, channel, payload, idempotency_key, occurred_at)
              returning id, created_at
            ), new_delivery as (
-             insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, next_attempt_at, created_at)
-             select id, tenant_id, event_id, webhook_id, integrator_id, event_type, 'PENDING', 0, case when held then null else now() end, now()
-               from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::boolean[])
-                 as u(id, tenant_id, event_id, webhook_id, integrator_id, event_type, held)
+             insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, next_attempt_at, created_at, trace_parent)
+             select id, tenant_id, event_id, webhook_id, integrator_id, event_type, 'PENDING', 0, case when held then null else now() end, now(), trace_parent
+               from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::boolean[], $16::text[])
+                 as u(id, tenant_id, event_id, webhook_id, integrator_id, event_type, held, trace_parent)
              returning 1
            )
            select id, created_at, (select count(*) from new_delivery) as deliveries from new_event`,
@@ -119,6 +121,7 @@ export function insertPublished(events: NewEvent[], deliveries: NewDelivery[]) {
       deliveries.map((r) => r.integratorId),
       deliveries.map((r) => r.eventType),
       deliveries.map((r) => r.held),
+      deliveries.map((r) => r.traceParent ?? null),
     ],
   };
 }

@@ -35,6 +35,9 @@ export const DeliverySchema = defineEntity({
     // When its webhook's rate limit last delayed it: usage counts each delayed delivery once per hour.
     throttledAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
+    // The W3C traceparent of the operation that published it, while tracing is on: every
+    // attempt, retries hours later included, joins that trace (infra/trace.ts).
+    traceParent: p.text().nullable(),
   },
   // One index per delivery-log filter and sort, each led by tenant_id and ended by
   // (created_at, id), the log's tie-breakers, so keyset pages resolve inside the index.

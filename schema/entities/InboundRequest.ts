@@ -44,6 +44,9 @@ export const InboundRequestSchema = defineEntity({
     responseBody: p.text().default(''),
     eventId: p.text().nullable(),
     processedAt: p.datetime().nullable(),
+    // The W3C traceparent of its HTTP request's span, while tracing is on: the event it
+    // publishes, processed later by a worker, joins the caller's trace.
+    traceParent: p.text().nullable(),
   },
   indexes: [
     { properties: ['tenantId', 'receivedAt', 'id'] },

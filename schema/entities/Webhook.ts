@@ -73,6 +73,8 @@ export const WebhookSchema = defineEntity({
     bodyFormat: p.enum(BODY_FORMATS).default('CLOUDEVENTS_STRUCTURED'),
     signatureScheme: p.enum(SIGNATURE_SCHEMES).default('STANDARD_WEBHOOKS'),
     signatureHmac: p.json<HmacHeader>().nullable(),
+    // Whether attempts carry a W3C traceparent header while tracing is on (infra/trace.ts).
+    sendTraceContext: p.boolean().default(true),
     // Circuit breaker (worker/delivery/circuit-breaker.ts): opens after `circuitThreshold`
     // failed attempts in a row; no attempts until `circuitNextProbeAt`, then one probe.
     circuitThreshold: p.integer().default(10),

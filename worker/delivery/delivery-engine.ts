@@ -20,6 +20,7 @@ import { sendAttempt } from './send-attempt.ts';
 import { prepareRequest } from './delivery-request.ts';
 import { createOutcomeRecorder } from './outcome-recorder.ts';
 import { createJobParker, unparkFreedSlots } from './job-parking.ts';
+import { inAttemptSpan, inRequestSpan } from './delivery-tracing.ts';
 import type { WebhookRateLimiter } from './webhook-rate-limiter.ts';
 
 export interface DeliveryEngineDeps {
@@ -214,7 +215,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         return body;
       };
       await Promise.all(
-        sends.map(async ({ row, manual, job }) => {
+        sends.map(({ row, manual, job }) => inAttemptSpan(row, manual, async () => {
           try {
             const startedAt = new Date();
             const prepared = prepareRequest(row, bodyOf, events.get(row.event_id), deps.secretKey, startedAt);
@@ -223,13 +224,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
               return;
             }
             const { request } = prepared;
-            const outcome = await sendAttempt({ url: row.url, headers: request.headers, body: request.body, timeoutMs: row.timeout_ms, dispatcher: deps.dispatcher });
+            const outcome = await inRequestSpan(row, request, () => sendAttempt({ url: row.url, headers: request.headers, body: request.body, timeoutMs: row.timeout_ms, dispatcher: deps.dispatcher }));
             // The body is the event's own (its envelope, or its data in binary mode): stored once with it, not with every attempt.
             await recorder.record({ job, row, manual, startedAt, loggedHeaders: request.loggedHeaders, requestBody: null, outcome });
           } finally {
             releaseOne();
           }
-        }),
+        })),
       );
     } finally {
       // Whatever failed above leaves its jobs active: the lease runs them again.

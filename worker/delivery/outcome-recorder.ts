@@ -18,6 +18,9 @@ import { recordAttempt, recordDeliveryFinished } from '../../infra/metrics.ts';
 import type { AttemptOutcome } from './send-attempt.ts';
 import { retryDelayMs } from './retry-delay.ts';
 import { unparkFreedSlots } from './job-parking.ts';
+import { attemptContext, inRecordingSpan, markRecorded } from './delivery-tracing.ts';
+import { traceIdOf } from '../../infra/trace.ts';
+import type { Context } from '@opentelemetry/api';
 import { updateCircuits } from './circuit-breaker.ts';
 import { releaseHeldDeliveries } from '../../core/delivery/holds.ts';
 import { isReservedEventType, publishOperationalEvents, type OperationalEvent } from '../../core/publishing/operational-events.ts';
@@ -53,11 +56,15 @@ export interface RecorderDeps {
 
 export function createOutcomeRecorder(deps: RecorderDeps) {
   let pending: { item: FinishedAttempt; done: () => void }[] = [];
+  // Each attempt's trace context (its `deliver` span), while tracing is on.
+  const traced = new WeakMap<FinishedAttempt, Context>();
   let flushing: Promise<void> | null = null;
 
   /** Queues one attempt for the next group; resolves once it is recorded (or left to the lease). */
   function record(item: FinishedAttempt): Promise<void> {
     return new Promise((done) => {
+      const ctx = attemptContext();
+      if (ctx) traced.set(item, ctx);
       pending.push({ item, done });
       if (!flushing) flushing = flushAll().finally(() => (flushing = null));
     });
@@ -69,7 +76,7 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
     while (pending.length) {
       const group = pending.slice(0, MAX_GROUP);
       pending = pending.slice(group.length);
-      await recordGroup(group.map((g) => g.item));
+      await inRecordingSpan(group.map((g) => traced.get(g.item) ?? null), () => recordGroup(group.map((g) => g.item)));
       for (const g of group) g.done();
     }
   }
@@ -99,10 +106,10 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
         }
         const [item] = items;
         if (item.outcome.errorKind === 'unstorable') {
-          deps.log.error({ err: error, deliveryId: item.row.id }, 'cannot record an attempt even without its response; its job runs again when the lease ends');
+          deps.log.error({ err: error, ...attemptLogFields(item) }, 'cannot record an attempt even without its response; its job runs again when the lease ends');
           return;
         }
-        deps.log.warn({ err: error, deliveryId: item.row.id }, 'the response could not be stored as received; recording its status only');
+        deps.log.warn({ err: error, ...attemptLogFields(item) }, 'the response could not be stored as received; recording its status only');
         items = [unstorable(item, error)];
       }
     }
@@ -227,7 +234,7 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
           changes.push({ kind: 'delivery', tenantId: i.row.tenant_id, id: i.row.id, webhookId: i.row.webhook_id, integratorId: i.row.integrator_id });
           changes.push({ kind: 'attempt', tenantId: i.row.tenant_id, id: attempts[n].id, webhookId: i.row.webhook_id, deliveryId: i.row.id, integratorId: i.row.integrator_id });
         }
-        return { recorded: recorded.map((i) => ({ item: i, status: ended.get(i.row.id)! })), changes };
+        return { recorded: recorded.map((i, n) => ({ item: i, status: ended.get(i.row.id)!, attemptId: attempts[n].id })), changes };
       },
       { asynchronousCommit: true },
     );
@@ -235,7 +242,13 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
     // that notify, which halved the commit rate under load. A lost notification only
     // delays a live view; the rows are already committed.
     if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes, { wakeWorkers })).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
-    for (const { item, status } of recorded) {
+    const nextAttemptOf = new Map(outcomes.map((o) => [o.deliveryId, o.nextAttemptAt]));
+    const debug = deps.log.isLevelEnabled('debug');
+    for (const { item, status, attemptId } of recorded) {
+      markRecorded(traced.get(item) ?? null, status, nextAttemptOf.get(item.row.id) ?? null);
+      if (debug) {
+        deps.log.debug({ ...attemptLogFields(item), attemptId, status, responseStatus: item.outcome.status, errorKind: item.outcome.errorKind, durationMs: item.outcome.durationMs }, 'attempt recorded');
+      }
       recordAttempt(item.outcome.ok ? 'success' : (item.outcome.errorKind ?? 'http_error'), item.outcome.durationMs);
       if (status !== 'RETRYING' && OPEN.has(item.row.status)) recordDeliveryFinished(status as 'SUCCEEDED' | 'FAILED' | 'CANCELLED');
     }
@@ -301,5 +314,19 @@ function unstorable(item: FinishedAttempt, error: unknown): FinishedAttempt {
       errorKind: 'unstorable',
       errorMessage: `the response could not be stored as received (${reason.replace(/\0/g, '').slice(0, 300)}); only its status and timing were kept`,
     },
+  };
+}
+
+/** A log line's fields about one attempt: its delivery's ids and the trace it belongs to. */
+function attemptLogFields(item: FinishedAttempt): Record<string, unknown> {
+  const traceId = traceIdOf(item.row.trace_parent);
+  return {
+    tenantId: item.row.tenant_id,
+    eventId: item.row.event_id,
+    deliveryId: item.row.id,
+    webhookId: item.row.webhook_id,
+    integratorId: item.row.integrator_id,
+    attemptNumber: item.row.attempt_count + 1,
+    ...(traceId ? { trace_id: traceId } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { checkCall, publishCalls } from '../../core/publishing/publish-events.ts
 import { HookyardError } from '../../core/errors.ts';
 import * as sql from '../../core/sql/inbound.ts';
 import { notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
+import { contextOf, inSpan } from '../../infra/trace.ts';
 
 export interface ProcessDeps {
   pool: pg.Pool;
@@ -27,6 +28,8 @@ interface QueuedRow {
   received_at: Date;
   event_type: string;
   hook_status: string;
+  /** The caller's trace, stored when the request came in (while tracing was on). */
+  trace_parent: string | null;
 }
 
 /** The idempotency key of the event a request publishes. */
@@ -43,6 +46,19 @@ export async function processInboundRequest(deps: ProcessDeps, tenantId: string,
   const row = (await deps.pool.query<QueuedRow>(sql.queuedRequestForProcessing(tenantId, requestId))).rows[0];
   // Gone (deleted, processed by another run), or its hook no longer processes: it stays as it is.
   if (!row || row.hook_status !== 'ACTIVE') return { kind: 'gone' };
+  return inCallerSpan(tenantId, row, () => publishRequest(deps, tenantId, row));
+}
+
+/** Runs the processing of one request in the caller's trace: the event, and its deliveries' attempts, continue it. */
+function inCallerSpan<T>(tenantId: string, row: QueuedRow, fn: () => Promise<T>): Promise<T> {
+  return inSpan(
+    'hookyard process inbound request',
+    { parent: contextOf(row.trace_parent), attributes: { 'hookyard.tenant.id': tenantId, 'hookyard.inbound_request.id': row.id, 'hookyard.inbound_hook.id': row.hook_id } },
+    fn,
+  );
+}
+
+async function publishRequest(deps: ProcessDeps, tenantId: string, row: QueuedRow): Promise<ProcessOutcome> {
   let outcome: ProcessOutcome;
   let warning: string | null = null;
   try {
@@ -77,6 +93,12 @@ export async function processInboundRequest(deps: ProcessDeps, tenantId: string,
 export async function processInboundBatch(deps: ProcessDeps, tenantId: string, requestIds: string[]): Promise<void> {
   const rows = (await deps.pool.query<QueuedRow>(sql.queuedRequestsForProcessing(tenantId, requestIds))).rows.filter((r) => r.hook_status === 'ACTIVE');
   if (!rows.length) return;
+  // A batch of one is processed in its caller's trace; a larger one publishes each event in its own caller's.
+  if (rows.length === 1) return inCallerSpan(tenantId, rows[0], () => publishBatch(deps, tenantId, rows));
+  return publishBatch(deps, tenantId, rows);
+}
+
+async function publishBatch(deps: ProcessDeps, tenantId: string, rows: QueuedRow[]): Promise<void> {
   const outcomes: { id: string; eventId: string | null; warning: string | null; failure: string | null }[] = [];
   const calls: { row: QueuedRow; call: ReturnType<typeof checkCall> }[] = [];
   for (const row of rows) {
@@ -89,6 +111,7 @@ export async function processInboundBatch(deps: ProcessDeps, tenantId: string, r
           deps.payloadLimitBytes,
         ),
       });
+      calls.at(-1)!.call.traceParent ??= row.trace_parent;
     } catch (error) {
       if (!(error instanceof HookyardError)) throw error;
       outcomes.push({ id: row.id, eventId: null, warning: null, failure: `not published: ${error.message}` });

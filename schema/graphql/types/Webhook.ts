@@ -95,6 +95,9 @@ export const WebhookRef = builder.node(Webhook, {
     maxInFlight: t.exposeInt('maxInFlight', { description: 'Requests open at once to the endpoint at most, across every worker; more deliveries wait their turn in the queue.' }),
     ordering: t.field({ type: WebhookOrderingEnum, resolve: (w) => w.ordering }),
     bodyFormat: t.field({ type: BodyFormatEnum, resolve: (w) => w.bodyFormat }),
+    sendTraceContext: t.exposeBoolean('sendTraceContext', {
+      description: "Attempts carry a W3C traceparent header (the attempt's span) while Hookyard exports traces (OTEL_EXPORTER_OTLP_ENDPOINT set); never otherwise.",
+    }),
     signature: t.field({ type: WebhookSignatureRef, resolve: (w) => w }),
     circuit: t.field({ type: WebhookCircuitRef, description: "The endpoint's circuit breaker.", resolve: (w) => w }),
     filter: t.field({
@@ -367,6 +370,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     circuitThreshold: t.int({ description: `Failed attempts in a row that open the circuit, 1 to ${MAX_CIRCUIT_THRESHOLD}; default ${DEFAULT_CIRCUIT_THRESHOLD}.` }),
     ordering: t.field({ type: WebhookOrderingEnum, description: 'UNORDERED by default; FIFO sends one at a time in publish order.' }),
     bodyFormat: t.field({ type: BodyFormatEnum, description: 'CLOUDEVENTS_STRUCTURED by default.' }),
+    sendTraceContext: t.boolean({ description: 'Send a W3C traceparent header with each attempt while tracing is on; true by default.' }),
     signature: t.field({ type: SignatureInputRef, description: 'STANDARD_WEBHOOKS by default.' }),
     filter: t.field({ type: 'JSON', description: 'A payload filter (see Webhook.filter); absent: every event of its types and channels.' }),
   }),
@@ -395,6 +399,7 @@ builder.mutationField('createWebhook', (t) =>
         ordering: input.ordering ?? 'UNORDERED',
         circuitThreshold: checkCircuitThreshold('input.circuitThreshold', input.circuitThreshold ?? DEFAULT_CIRCUIT_THRESHOLD),
         bodyFormat: input.bodyFormat ?? 'CLOUDEVENTS_STRUCTURED',
+        sendTraceContext: input.sendTraceContext ?? true,
         ...signatureFields('input.signature', input.signature),
         filter: input.filter != null ? checkFilter('input.filter', input.filter) : null,
       };
@@ -461,6 +466,7 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
     circuitThreshold: t.int(),
     ordering: t.field({ type: WebhookOrderingEnum, description: 'FIFO applies at once, to deliveries already queued too (sets maxInFlight to 1).' }),
     bodyFormat: t.field({ type: BodyFormatEnum }),
+    sendTraceContext: t.boolean({ description: 'Send a W3C traceparent header with each attempt while tracing is on.' }),
     signature: t.field({ type: SignatureInputRef, description: 'Replaces the signature scheme.' }),
     filter: t.field({ type: 'JSON', description: 'A new payload filter (see Webhook.filter); null removes it.' }),
   }),
@@ -492,6 +498,7 @@ builder.mutationField('updateWebhook', (t) =>
       if (input.rateLimitPerSecond !== undefined) webhook.rateLimitPerSecond = checkRateLimit('input.rateLimitPerSecond', input.rateLimitPerSecond);
       if (input.ordering != null) webhook.ordering = input.ordering;
       if (input.bodyFormat != null) webhook.bodyFormat = input.bodyFormat;
+      if (input.sendTraceContext != null) webhook.sendTraceContext = input.sendTraceContext;
       if (input.signature != null) Object.assign(webhook, signatureFields('input.signature', input.signature));
       const maxInFlight = checkOrdering(webhook.ordering, input.maxInFlight ?? (input.ordering === 'FIFO' ? null : undefined), 'input.maxInFlight');
       if (maxInFlight != null) webhook.maxInFlight = checkMaxInFlight('input.maxInFlight', maxInFlight);

@@ -81,6 +81,7 @@ export interface CreateWebhookInput {
   retrySchedule?: Array<number> | null;
   secret?: string | null;
   secretHeaders?: unknown | null;
+  sendTraceContext?: boolean | null;
   signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url: string;
@@ -298,6 +299,7 @@ export interface UpdateWebhookInput {
   rateLimitPerSecond?: number | null;
   retrySchedule?: Array<number> | null;
   secretHeaders?: unknown | null;
+  sendTraceContext?: boolean | null;
   signature?: WebhookSignatureInput | null;
   timeoutSeconds?: number | null;
   url?: string | null;
@@ -1884,6 +1886,7 @@ export type WebhookFieldsFragment = {
   maxInFlight: number;
   ordering: WebhookOrdering;
   bodyFormat: WebhookBodyFormat;
+  sendTraceContext: boolean;
   signature: {
     scheme: SignatureScheme;
     header: string | null;
@@ -1945,6 +1948,7 @@ export type WebhooksResult = {
         maxInFlight: number;
         ordering: WebhookOrdering;
         bodyFormat: WebhookBodyFormat;
+        sendTraceContext: boolean;
         signature: {
           scheme: SignatureScheme;
           header: string | null;
@@ -1985,7 +1989,7 @@ export type WebhooksVariables = {
   first: number;
   after?: string | null;
 };
-export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n        recentActivity {\n          attempts\n          successRate\n          lastAttemptAt\n        }\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhooksDocument = gql<WebhooksResult, WebhooksVariables>("query Webhooks($filter: WebhookFilter, $first: Int!, $after: String) {\n  webhooks(filter: $filter, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...WebhookFields\n        recentActivity {\n          attempts\n          successRate\n          lastAttemptAt\n        }\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type WebhookDetailResult = {
   node: ({
@@ -2025,6 +2029,7 @@ export type WebhookDetailResult = {
     maxInFlight: number;
     ordering: WebhookOrdering;
     bodyFormat: WebhookBodyFormat;
+    sendTraceContext: boolean;
     signature: {
       scheme: SignatureScheme;
       header: string | null;
@@ -2063,7 +2068,7 @@ export type WebhookDetailResult = {
 export type WebhookDetailVariables = {
   id: string;
 };
-export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookDetailDocument = gql<WebhookDetailResult, WebhookDetailVariables>("query WebhookDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n      history {\n        id\n        fromStatus\n        toStatus\n        reason\n        createdAt\n      }\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type CreateWebhookResult = {
   createWebhook: {
@@ -2112,6 +2117,7 @@ export type CreateWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2144,7 +2150,7 @@ export type CreateWebhookResult = {
 export type CreateWebhookVariables = {
   input: CreateWebhookInput;
 };
-export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const CreateWebhookDocument = gql<CreateWebhookResult, CreateWebhookVariables>("mutation CreateWebhook($input: CreateWebhookInput!) {\n  createWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type UpdateWebhookResult = {
   updateWebhook: {
@@ -2192,6 +2198,7 @@ export type UpdateWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2224,7 +2231,7 @@ export type UpdateWebhookResult = {
 export type UpdateWebhookVariables = {
   input: UpdateWebhookInput;
 };
-export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const UpdateWebhookDocument = gql<UpdateWebhookResult, UpdateWebhookVariables>("mutation UpdateWebhook($input: UpdateWebhookInput!) {\n  updateWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type PauseWebhookResult = {
   pauseWebhook: {
@@ -2272,6 +2279,7 @@ export type PauseWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2304,7 +2312,7 @@ export type PauseWebhookResult = {
 export type PauseWebhookVariables = {
   input: WebhookActionInput;
 };
-export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const PauseWebhookDocument = gql<PauseWebhookResult, PauseWebhookVariables>("mutation PauseWebhook($input: WebhookActionInput!) {\n  pauseWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type ResumeWebhookResult = {
   resumeWebhook: {
@@ -2352,6 +2360,7 @@ export type ResumeWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2384,7 +2393,7 @@ export type ResumeWebhookResult = {
 export type ResumeWebhookVariables = {
   input: WebhookActionInput;
 };
-export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const ResumeWebhookDocument = gql<ResumeWebhookResult, ResumeWebhookVariables>("mutation ResumeWebhook($input: WebhookActionInput!) {\n  resumeWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeleteWebhookResult = {
   deleteWebhook: {
@@ -2432,6 +2441,7 @@ export type DeleteWebhookResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2464,7 +2474,7 @@ export type DeleteWebhookResult = {
 export type DeleteWebhookVariables = {
   input: WebhookActionInput;
 };
-export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const DeleteWebhookDocument = gql<DeleteWebhookResult, DeleteWebhookVariables>("mutation DeleteWebhook($input: WebhookActionInput!) {\n  deleteWebhook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookPayload {\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type RotateWebhookSecretResult = {
   rotateWebhookSecret: {
@@ -2513,6 +2523,7 @@ export type RotateWebhookSecretResult = {
       maxInFlight: number;
       ordering: WebhookOrdering;
       bodyFormat: WebhookBodyFormat;
+      sendTraceContext: boolean;
       signature: {
         scheme: SignatureScheme;
         header: string | null;
@@ -2545,7 +2556,7 @@ export type RotateWebhookSecretResult = {
 export type RotateWebhookSecretVariables = {
   input: RotateWebhookSecretInput;
 };
-export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const RotateWebhookSecretDocument = gql<RotateWebhookSecretResult, RotateWebhookSecretVariables>("mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {\n  rotateWebhookSecret(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on WebhookWithSecretPayload {\n      secret\n      webhook {\n        ...WebhookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type SendTestEventResult = {
   sendTestEvent: {
@@ -2608,6 +2619,7 @@ export type WebhookUpdatedResult = {
     maxInFlight: number;
     ordering: WebhookOrdering;
     bodyFormat: WebhookBodyFormat;
+    sendTraceContext: boolean;
     signature: {
       scheme: SignatureScheme;
       header: string | null;
@@ -2639,7 +2651,7 @@ export type WebhookUpdatedResult = {
 export type WebhookUpdatedVariables = {
   webhookId?: string | null;
 };
-export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
+export const WebhookUpdatedDocument = gql<WebhookUpdatedResult, WebhookUpdatedVariables>("subscription WebhookUpdated($webhookId: ID) {\n  webhookUpdated(webhookId: $webhookId) {\n    __typename\n    ... on Webhook {\n      ...WebhookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment WebhookFields on Webhook {\n  id\n  name\n  description\n  url\n  eventTypes\n  channels\n  headers\n  secretHeaderNames\n  status\n  statusReason\n  retrySchedule\n  timeoutSeconds\n  rateLimitPerSecond\n  filter\n  maxInFlight\n  ordering\n  bodyFormat\n  sendTraceContext\n  signature {\n    scheme\n    header\n    algorithm\n    encoding\n    prefix\n    signed\n    timestampHeader\n  }\n  circuit {\n    state\n    threshold\n    failures\n    openedAt\n    nextProbeAt\n  }\n  previousSecretExpiresAt\n  createdAt\n  updatedAt\n  pausedAt\n  disabledAt\n  deletedAt\n  integrator {\n    id\n    name\n  }\n}");
 
 export type TestWebhookFilterResult = {
   testWebhookFilter: {
