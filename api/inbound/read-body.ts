@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { ReceivedBody, ReceivedFile } from '../../core/inbound/inbound-item.ts';
+import { escapeUnstorable } from '../../core/rules/text.ts';
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number };
 
@@ -104,7 +105,8 @@ export async function parseBody(headers: IncomingMessage['headers'], body: Buffe
     try {
       return { ok: true, body: { kind: 'json', value: JSON.parse(source), text: source } };
     } catch (error) {
-      return { ok: false, message: `the body says it is JSON but is not: ${(error as Error).message}` };
+      // JSON.parse quotes the body in its message, NULs included: escaped, so the refusal can be logged.
+      return { ok: false, message: `the body says it is JSON but is not: ${escapeUnstorable((error as Error).message)}` };
     }
   }
   if (type === 'application/x-www-form-urlencoded') {

@@ -10,7 +10,7 @@ import type { Logger } from '../../infra/logger.ts';
 import * as sql from '../sql/inbound.ts';
 import { notifyAfterCommitSql } from '../sql/live-updates.ts';
 import { payloadSchemaErrors } from '../rules/payload-schema.ts';
-import { textProblem } from '../rules/text.ts';
+import { escapeUnstorable, textProblem } from '../rules/text.ts';
 import { determineDataStructure } from './determine-structure.ts';
 import type { InboundRequestStatus } from '../../schema/entities/InboundRequest.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
@@ -119,9 +119,15 @@ function storableJson(value: unknown): unknown {
   return unstorable(value) ? null : value;
 }
 
-/** Logs a refused call: it is never queued. */
-export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, answer: Answer, message: string, parsed: unknown = null): Promise<Answer> {
+/**
+ * Logs a refused call (it is never queued) and returns the answer as logged: a message or
+ * answer that quotes the sender's input keeps no NUL or unpaired surrogate, which
+ * PostgreSQL text refuses, so every refusal has its log entry.
+ */
+export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, refusal: Answer, refusalMessage: string, parsed: unknown = null): Promise<Answer> {
   const id = newId('InboundRequest');
+  const answer = { ...refusal, body: escapeUnstorable(refusal.body) };
+  const message = escapeUnstorable(refusalMessage);
   try {
     await deps.pool.query(
       sql.insertRequest({

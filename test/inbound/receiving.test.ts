@@ -70,6 +70,22 @@ describe('receiving on /in/<token>', () => {
     expect((await fetch(`${hy.baseUrl}/healthz`)).status).toBe(200);
   });
 
+  it('answers 400 for a JSON body with a NUL byte, quoting it escaped, and logs the refusal (the fuzz seed 1940162993 found it)', async () => {
+    // JSON.parse quotes the body in its error; a raw NUL there made the log insert fail, so the call went unlogged.
+    const hook = await createHeldHook(hy.admin);
+    const answer = await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"a":\u0000}') });
+    const expected = 'Bad Request: the body says it is JSON but is not: Unexpected token \'\\u0000\', "{"a":\\u0000}" is not valid JSON.';
+    expect(answer).toMatchObject({ status: 400, body: expected });
+    expect(await onlyRequest(hook.id)).toMatchObject({
+      state: 'REFUSED',
+      status: 'ERROR',
+      body: 'eyJhIjoAfQ==',
+      bodyEncoding: 'BASE64',
+      message: expected.replace(/^Bad Request: (.*)\.$/, '$1'),
+      response: { status: 400, body: expected },
+    });
+  });
+
   it('keeps any other body raw, as text or base64', async () => {
     const hook = await createHeldHook(hy.admin);
     await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });

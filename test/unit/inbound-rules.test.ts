@@ -5,6 +5,7 @@ import { addressAllowed, clientAddress } from '../../core/inbound/ip-allowlist.t
 import { checkCustomResponse, checkIpAllowlist } from '../../core/inbound/hook-settings.ts';
 import { payloadSchemaErrors } from '../../core/rules/payload-schema.ts';
 import { nextRunAt } from '../../core/inbound/accept-inbound.ts';
+import { escapeUnstorable, textProblem } from '../../core/rules/text.ts';
 
 const OFF = { includeHeaders: false, includeMethod: false, jsonPassthrough: false };
 
@@ -93,5 +94,14 @@ describe('a scheduled hook\'s next run', () => {
     expect(nextRunAt({ last_run_at: null, schedule_interval_seconds: 60 }, now)).toEqual(now);
     expect(nextRunAt({ last_run_at: new Date('2026-11-28T11:59:30Z'), schedule_interval_seconds: 60 }, now)).toEqual(new Date('2026-11-28T12:00:30Z'));
     expect(nextRunAt({ last_run_at: new Date('2026-11-28T11:58:00Z'), schedule_interval_seconds: 60 }, now)).toEqual(now);
+  });
+});
+
+describe('text that quotes a sender', () => {
+  it('writes each NUL and unpaired surrogate as its escape, and keeps surrogate pairs', () => {
+    const escaped = escapeUnstorable('a\u0000b\ud800c\u{1F600}\udc00\u0000');
+    expect(escaped).toBe('a\\u0000b\\ud800c\u{1F600}\\udc00\\u0000');
+    expect(textProblem(escaped)).toBeNull();
+    expect(escapeUnstorable('plain')).toBe('plain');
   });
 });
