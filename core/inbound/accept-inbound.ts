@@ -14,6 +14,7 @@ import { escapeUnstorable, textProblem } from '../rules/text.ts';
 import { determineDataStructure } from './determine-structure.ts';
 import type { InboundRequestStatus } from '../../schema/entities/InboundRequest.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
+import { answerFromProcessing, answersFromProcessing, type AnswerWaitConfig } from './answer-from-processing.ts';
 
 /** An inbound_hook row as selected (snake_case). */
 export interface HookRow {
@@ -38,6 +39,9 @@ export interface HookRow {
   response_status: number | null;
   response_body: string | null;
   response_headers: Record<string, string>;
+  answer_mode: 'STATIC' | 'FROM_PROCESSING';
+  failure_response_body: string | null;
+  confidential: boolean;
   status: 'ACTIVE' | 'STOPPED' | 'EXPIRED' | 'DELETED';
   status_reason: string | null;
   last_run_at: Date | null;
@@ -70,6 +74,7 @@ export interface AcceptDeps {
   pool: pg.Pool;
   boss: PgBoss;
   log: Logger;
+  config: AnswerWaitConfig;
 }
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
@@ -119,15 +124,25 @@ function storableJson(value: unknown): unknown {
   return unstorable(value) ? null : value;
 }
 
+/** What a confidential hook's refusal keeps of the call: no headers, query or body (a refused request is never processed, so nothing would delete them later). */
+function withoutData(call: ReceivedCall): ReceivedCall {
+  return { ...call, url: call.url.split('?')[0], headers: {}, query: {}, body: null };
+}
+
 /**
  * Logs a refused call (it is never queued) and returns the answer as logged: a message or
  * answer that quotes the sender's input keeps no NUL or unpaired surrogate, which
- * PostgreSQL text refuses, so every refusal has its log entry.
+ * PostgreSQL text refuses, so every refusal has its log entry. A confidential hook's
+ * refusal keeps the metadata only.
  */
 export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, refusal: Answer, refusalMessage: string, parsed: unknown = null): Promise<Answer> {
   const id = newId('InboundRequest');
   const answer = { ...refusal, body: escapeUnstorable(refusal.body) };
   const message = escapeUnstorable(refusalMessage);
+  if (hook.confidential) {
+    call = withoutData(call);
+    parsed = null;
+  }
   try {
     await deps.pool.query(
       sql.insertRequest({
@@ -150,6 +165,7 @@ export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: Received
         responseStatus: answer.status,
         responseHeaders: answer.headers,
         responseBody: answer.body,
+        confidential: hook.confidential,
       }),
     );
     notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }]);
@@ -202,6 +218,7 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
   }
   const answer = acceptedAnswer(hook);
   const id = newId('InboundRequest');
+  const fromProcessing = answersFromProcessing(hook);
   await withTransaction(deps.pool, async (client) => {
     await client.query(
       sql.insertRequest({
@@ -224,17 +241,20 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
         responseStatus: answer.status,
         responseHeaders: answer.headers,
         responseBody: answer.body,
+        confidential: hook.confidential,
       }),
     );
     if (hook.redetermine_pending) await client.query(sql.storeDeterminedStructure(hook.tenant_id, hook.id, determineDataStructure(item)));
     const db = { db: bossDb(client) };
     // A STOPPED hook still queues; processing waits until it is started again.
     if (hook.status !== 'ACTIVE') return;
-    if (hook.processing_mode === 'IMMEDIATE') await deps.boss.insert(QUEUES.inboundRequest, [inboundRequestJob({ id, tenantId: hook.tenant_id })], db);
+    // Answered from processing: this process publishes it now; its job is due only when the wait ends, in case it could not.
+    if (fromProcessing) await deps.boss.insert(QUEUES.inboundRequest, [{ ...inboundRequestJob({ id, tenantId: hook.tenant_id }), startAfter: new Date(Date.now() + deps.config.inboundAnswerWaitMs) }], db);
+    else if (hook.processing_mode === 'IMMEDIATE') await deps.boss.insert(QUEUES.inboundRequest, [inboundRequestJob({ id, tenantId: hook.tenant_id })], db);
     else if (hook.processing_mode === 'SEQUENTIAL') await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id })], db);
     else await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id }, nextRunAt(hook, call.receivedAt))], db);
   });
-  const wake = hook.status !== 'ACTIVE' ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
+  const wake = hook.status !== 'ACTIVE' || fromProcessing ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
   notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }], wake);
-  return answer;
+  return fromProcessing ? answerFromProcessing(deps, hook, id) : answer;
 }

@@ -43,6 +43,8 @@ export const InboundRequestSchema = defineEntity({
     responseHeaders: p.json<Record<string, string>>().defaultRaw(`'{}'`),
     responseBody: p.text().default(''),
     eventId: p.text().nullable(),
+    // Received by (or queued while) its hook's data was confidential: processing deletes body, query, headers and parsed item.
+    confidential: p.boolean().default(false),
     processedAt: p.datetime().nullable(),
   },
   indexes: [
