@@ -100,16 +100,16 @@ describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
     await page.getByRole('button', { name: 'New inbound hook' }).click();
     await page.getByLabel('Name').fill('Answering');
     await page.getByLabel('Event type it publishes').fill('order.received');
-    const fromProcessing = page.getByLabel(/^From processing/);
-    await page.getByLabel('Processing').selectOption('SEQUENTIAL');
+    const fromProcessing = page.getByRole('radio', { name: /With the result/ });
+    await page.getByLabel('Processing', { exact: true }).selectOption('SEQUENTIAL');
     expect(await fromProcessing.isDisabled()).toBe(true);
     expect(await page.locator('#inh-answer-why').textContent()).toContain('Only a hook that processes immediately can answer from processing');
-    await page.getByLabel('Processing').selectOption('IMMEDIATE');
+    await page.getByLabel('Processing', { exact: true }).selectOption('IMMEDIATE');
     await fromProcessing.check();
     // The custom response gives way to the failure text.
     expect(await page.getByText('Custom response (default: 200 Accepted)').count()).toBe(0);
     await page.getByLabel('Text of the 500 when publishing fails').fill('x'.repeat(64 * 1024 + 1));
-    await page.getByLabel(/^Data is confidential/).check();
+    await page.getByRole('checkbox', { name: /Data is confidential/ }).check();
     await page.getByRole('button', { name: 'Create inbound hook' }).click();
     await until(() => page.locator('#inh-failureResponseBody-error').textContent()).toContain('the limit is 65536');
     await page.getByLabel('Text of the 500 when publishing fails').fill('');
