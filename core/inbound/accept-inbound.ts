@@ -14,6 +14,7 @@ import { escapeUnstorable, textProblem } from '../rules/text.ts';
 import { determineDataStructure } from './determine-structure.ts';
 import type { InboundRequestStatus } from '../../schema/entities/InboundRequest.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
+import { insertIntoQueue } from './queue-slot.ts';
 import { answerFromProcessing, answersFromProcessing, type AnswerWaitConfig } from './answer-from-processing.ts';
 
 /** An inbound_hook row as selected (snake_case). */
@@ -212,16 +213,18 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
       message = `the item does not match the data structure (validation is off, so it was accepted): ${errors.replaceAll('payload', 'item')}`;
     }
   }
+  const queueFull = () => logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
+  // The count read with the hook refuses a full queue at once; the slot taken below is what keeps the limit exact.
   const count = hook.queued ?? (await deps.pool.query<{ count: number }>(sql.queuedCount(hook.tenant_id, hook.id, hook.queue_limit))).rows[0].count;
-  if (count >= hook.queue_limit) {
-    return logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
-  }
+  if (count >= hook.queue_limit) return queueFull();
   const answer = acceptedAnswer(hook);
   const id = newId('InboundRequest');
   const fromProcessing = answersFromProcessing(hook);
-  await withTransaction(deps.pool, async (client) => {
-    await client.query(
-      sql.insertRequest({
+  const queued = await withTransaction(deps.pool, async (client) => {
+    const inserted = await insertIntoQueue(
+      client,
+      hook,
+      {
         id,
         tenantId: hook.tenant_id,
         hookId: hook.id,
@@ -242,18 +245,21 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
         responseHeaders: answer.headers,
         responseBody: answer.body,
         confidential: hook.confidential,
-      }),
+      },
     );
+    if (!inserted) return false;
     if (hook.redetermine_pending) await client.query(sql.storeDeterminedStructure(hook.tenant_id, hook.id, determineDataStructure(item)));
     const db = { db: bossDb(client) };
     // A STOPPED hook still queues; processing waits until it is started again.
-    if (hook.status !== 'ACTIVE') return;
+    if (hook.status !== 'ACTIVE') return true;
     // Answered from processing: this process publishes it now; its job is due only when the wait ends, in case it could not.
     if (fromProcessing) await deps.boss.insert(QUEUES.inboundRequest, [{ ...inboundRequestJob({ id, tenantId: hook.tenant_id }), startAfter: new Date(Date.now() + deps.config.inboundAnswerWaitMs) }], db);
     else if (hook.processing_mode === 'IMMEDIATE') await deps.boss.insert(QUEUES.inboundRequest, [inboundRequestJob({ id, tenantId: hook.tenant_id })], db);
     else if (hook.processing_mode === 'SEQUENTIAL') await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id })], db);
     else await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id }, nextRunAt(hook, call.receivedAt))], db);
+    return true;
   });
+  if (!queued) return queueFull();
   const wake = hook.status !== 'ACTIVE' || fromProcessing ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
   notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }], wake);
   return fromProcessing ? answerFromProcessing(deps, hook, id) : answer;

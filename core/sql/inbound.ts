@@ -28,6 +28,15 @@ export function queuedCount(tenantId: string, hookId: string, limit: number) {
   };
 }
 
+/** The lowest queue slot of a hook that no committed queued item holds; none when all `limit` are held. */
+export function firstFreeQueueSlot(tenantId: string, hookId: string, limit: number) {
+  return {
+    text: `select s as slot from generate_series(0, $3::int - 1) s
+      where not exists (select 1 from inbound_request r where r.tenant_id = $1 and r.hook_id = $2 and r.state = 'QUEUED' and r.queue_slot = s) limit 1`,
+    values: [tenantId, hookId, limit],
+  };
+}
+
 export interface NewInboundRequest {
   id: string;
   tenantId: string;
@@ -50,15 +59,19 @@ export interface NewInboundRequest {
   responseBody: string;
   /** Its hook's data is confidential: processing deletes what was received. */
   confidential: boolean;
+  /** QUEUED: the queue slot it holds (core/inbound/queue-slot.ts). */
+  queueSlot?: number;
 }
 
 export function insertRequest(r: NewInboundRequest) {
   return {
-    text: `insert into inbound_request (id, tenant_id, hook_id, kind, received_at, method, url, remote_address, headers, query, body, body_size, parsed, state, status, message, response_status, response_headers, response_body, confidential)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19, $20)`,
+    // A slot another queued item holds: nothing is inserted (no row returned).
+    text: `insert into inbound_request (id, tenant_id, hook_id, kind, received_at, method, url, remote_address, headers, query, body, body_size, parsed, state, status, message, response_status, response_headers, response_body, confidential, queue_slot)
+      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19, $20, $21)
+      on conflict (tenant_id, hook_id, queue_slot) where state = 'QUEUED' do nothing returning id`,
     values: [
       r.id, r.tenantId, r.hookId, r.kind, r.receivedAt, r.method, r.url, r.remoteAddress, JSON.stringify(r.headers), JSON.stringify(r.query), r.body, r.bodySize,
-      r.parsed === undefined ? null : JSON.stringify(r.parsed), r.state, r.status, r.message, r.responseStatus, JSON.stringify(r.responseHeaders), r.responseBody, r.confidential,
+      r.parsed === undefined ? null : JSON.stringify(r.parsed), r.state, r.status, r.message, r.responseStatus, JSON.stringify(r.responseHeaders), r.responseBody, r.confidential, r.queueSlot ?? null,
     ],
   };
 }

@@ -155,6 +155,21 @@ describe('receiving on /in/<token>', () => {
     expect((await call(hook.url, { method: 'POST' })).status).toBe(200);
   });
 
+  it('keeps the queue limit exact when many requests arrive at once, and when one item is left to the limit', async () => {
+    const hook = await createHeldHook(hy.admin, { queueLimit: 5 });
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => call(`${hook.url}?n=${i}`, { method: 'POST' })));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 400 && a.body === 'Queue is full')).toHaveLength(35);
+    expect(await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).toHaveLength(5);
+
+    // One place left: of 20 at once, exactly one gets it.
+    const [one] = await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] });
+    await runInbound(hy.admin, 'deleteInboundRequests', { ids: [one.id] });
+    const race = await Promise.all(Array.from({ length: 20 }, () => call(hook.url, { method: 'POST' })));
+    expect(race.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).toHaveLength(5);
+  });
+
   it('answers 403 outside the IP allowlist, IPv4 and IPv6, trusting X-Forwarded-For only from the configured proxy', async () => {
     const v4 = await createInboundHook(hy.admin, { ipAllowlist: ['203.0.113.0/24'] });
     const outside = await call(v4.url, { method: 'POST', headers: { 'x-forwarded-for': '203.0.114.1' } });
