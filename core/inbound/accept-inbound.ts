@@ -191,7 +191,8 @@ export function nextRunAt(hook: Pick<HookRow, 'last_run_at' | 'schedule_interval
 /**
  * Checks the parsed item against the hook's data structure and queue limit; queues it with
  * its job (one transaction) and answers 200 (or the custom response), else logs the refusal
- * and answers 400. A pending re-determination takes this item as the new structure.
+ * and answers 400. A hook that answers from processing publishes it before answering
+ * (answer-from-processing.ts). A pending re-determination takes this item as the new structure.
  */
 export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, item: unknown): Promise<Answer> {
   let status: InboundRequestStatus = 'SUCCESS';
