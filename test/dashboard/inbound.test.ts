@@ -113,6 +113,11 @@ describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
     await page.getByRole('button', { name: 'Create inbound hook' }).click();
     await until(() => page.locator('#inh-failureResponseBody-error').textContent()).toContain('the limit is 65536');
     await page.getByLabel('Text of the 500 when publishing fails').fill('');
+    // Another processing mode takes the answer back to "at once".
+    await page.getByLabel('Processing', { exact: true }).selectOption('SCHEDULED');
+    expect(await page.getByRole('radio', { name: /^At once/ }).isChecked()).toBe(true);
+    await page.getByLabel('Processing', { exact: true }).selectOption('IMMEDIATE');
+    await fromProcessing.check();
     await page.getByRole('button', { name: 'Create inbound hook' }).click();
     const row = page.locator('tr', { hasText: 'Answering' });
     await row.waitFor();
