@@ -60,6 +60,8 @@ export interface Config {
   publicUrl: string | null;
   /** HOOKYARD_INBOUND_BODY_LIMIT_BYTES: the largest body an inbound URL accepts (5 MiB); past it, 413. */
   inboundBodyLimitBytes: number;
+  /** HOOKYARD_INBOUND_ANSWER_WAIT_MS: how long a hook that answers from processing waits for it (40 s); past it, 200 Accepted and the item is processed later. */
+  inboundAnswerWaitMs: number;
   /** HOOKYARD_TRUSTED_PROXIES: CIDRs of reverse proxies whose X-Forwarded-For names the client (for inbound IP allowlists); none by default. */
   trustedProxies: string[];
 }
@@ -235,5 +237,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: publicUrl(env),
     inboundBodyLimitBytes: integer(env, 'HOOKYARD_INBOUND_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     trustedProxies: trustedProxies(env),
+    inboundAnswerWaitMs: integer(env, 'HOOKYARD_INBOUND_ANSWER_WAIT_MS', 40_000, 1, 600_000),
   };
 }

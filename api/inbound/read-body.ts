@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { ReceivedBody, ReceivedFile } from '../../core/inbound/inbound-item.ts';
+import { escapeUnstorable } from '../../core/rules/text.ts';
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; size: number };
 
@@ -94,6 +95,18 @@ function parseMultipart(headers: IncomingMessage['headers'], body: Buffer): Prom
   });
 }
 
+/** V8 quotes the body in a JSON.parse error ("…" is not valid JSON). */
+const EXCERPT = /,? ?"[\s\S]*"(\.\.\.)? is not valid JSON$/;
+
+/**
+ * JSON.parse's error without its quote of the body: the log keeps the body itself (or, for
+ * a confidential hook, must keep none of it). What is left (an unexpected character, a
+ * position) can still be a NUL: escaped, so the refusal can be logged.
+ */
+function jsonErrorWithoutExcerpt(message: string): string {
+  return escapeUnstorable(message.replace(EXCERPT, '') || 'it is not valid JSON');
+}
+
 /** The body by its Content-Type; a body that says it is JSON or a form and is not, is the caller's mistake. */
 export async function parseBody(headers: IncomingMessage['headers'], body: Buffer): Promise<ParsedBody> {
   if (body.length === 0) return { ok: true, body: { kind: 'none' } };
@@ -104,7 +117,7 @@ export async function parseBody(headers: IncomingMessage['headers'], body: Buffe
     try {
       return { ok: true, body: { kind: 'json', value: JSON.parse(source), text: source } };
     } catch (error) {
-      return { ok: false, message: `the body says it is JSON but is not: ${(error as Error).message}` };
+      return { ok: false, message: `the body says it is JSON but is not: ${jsonErrorWithoutExcerpt((error as Error).message)}` };
     }
   }
   if (type === 'application/x-www-form-urlencoded') {

@@ -10,11 +10,13 @@ import type { Logger } from '../../infra/logger.ts';
 import * as sql from '../sql/inbound.ts';
 import { notifyAfterCommitSql } from '../sql/live-updates.ts';
 import { payloadSchemaErrors } from '../rules/payload-schema.ts';
-import { textProblem } from '../rules/text.ts';
+import { escapeUnstorable, textProblem } from '../rules/text.ts';
 import { determineDataStructure } from './determine-structure.ts';
 import type { InboundRequestStatus } from '../../schema/entities/InboundRequest.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
 import { activeTraceparent } from '../../infra/trace.ts';
+import { insertIntoQueue } from './queue-slot.ts';
+import { answerFromProcessing, answersFromProcessing, type AnswerWaitConfig } from './answer-from-processing.ts';
 
 /** An inbound_hook row as selected (snake_case). */
 export interface HookRow {
@@ -39,6 +41,9 @@ export interface HookRow {
   response_status: number | null;
   response_body: string | null;
   response_headers: Record<string, string>;
+  answer_mode: 'STATIC' | 'FROM_PROCESSING';
+  failure_response_body: string | null;
+  confidential: boolean;
   status: 'ACTIVE' | 'STOPPED' | 'EXPIRED' | 'DELETED';
   status_reason: string | null;
   last_run_at: Date | null;
@@ -71,6 +76,7 @@ export interface AcceptDeps {
   pool: pg.Pool;
   boss: PgBoss;
   log: Logger;
+  config: AnswerWaitConfig;
 }
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
@@ -120,9 +126,25 @@ function storableJson(value: unknown): unknown {
   return unstorable(value) ? null : value;
 }
 
-/** Logs a refused call: it is never queued. */
-export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, answer: Answer, message: string, parsed: unknown = null): Promise<Answer> {
+/** What a confidential hook's refusal keeps of the call: no headers, query or body (a refused request is never processed, so nothing would delete them later). */
+function withoutData(call: ReceivedCall): ReceivedCall {
+  return { ...call, url: call.url.split('?')[0], headers: {}, query: {}, body: null };
+}
+
+/**
+ * Logs a refused call (it is never queued) and returns the answer as logged: a message or
+ * answer that quotes the sender's input keeps no NUL or unpaired surrogate, which
+ * PostgreSQL text refuses, so every refusal has its log entry. A confidential hook's
+ * refusal keeps the metadata only.
+ */
+export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, refusal: Answer, refusalMessage: string, parsed: unknown = null): Promise<Answer> {
   const id = newId('InboundRequest');
+  const answer = { ...refusal, body: escapeUnstorable(refusal.body) };
+  const message = escapeUnstorable(refusalMessage);
+  if (hook.confidential) {
+    call = withoutData(call);
+    parsed = null;
+  }
   try {
     await deps.pool.query(
       sql.insertRequest({
@@ -146,6 +168,7 @@ export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: Received
         responseStatus: answer.status,
         responseHeaders: answer.headers,
         responseBody: answer.body,
+        confidential: hook.confidential,
       }),
     );
     notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }]);
@@ -170,7 +193,8 @@ export function nextRunAt(hook: Pick<HookRow, 'last_run_at' | 'schedule_interval
 /**
  * Checks the parsed item against the hook's data structure and queue limit; queues it with
  * its job (one transaction) and answers 200 (or the custom response), else logs the refusal
- * and answers 400. A pending re-determination takes this item as the new structure.
+ * and answers 400. A hook that answers from processing publishes it before answering
+ * (answer-from-processing.ts). A pending re-determination takes this item as the new structure.
  */
 export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, item: unknown): Promise<Answer> {
   let status: InboundRequestStatus = 'SUCCESS';
@@ -192,15 +216,18 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
       message = `the item does not match the data structure (validation is off, so it was accepted): ${errors.replaceAll('payload', 'item')}`;
     }
   }
+  const queueFull = () => logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
+  // The count read with the hook refuses a full queue at once; the slot taken below is what keeps the limit exact.
   const count = hook.queued ?? (await deps.pool.query<{ count: number }>(sql.queuedCount(hook.tenant_id, hook.id, hook.queue_limit))).rows[0].count;
-  if (count >= hook.queue_limit) {
-    return logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
-  }
+  if (count >= hook.queue_limit) return queueFull();
   const answer = acceptedAnswer(hook);
   const id = newId('InboundRequest');
-  await withTransaction(deps.pool, async (client) => {
-    await client.query(
-      sql.insertRequest({
+  const fromProcessing = answersFromProcessing(hook);
+  const queued = await withTransaction(deps.pool, async (client) => {
+    const inserted = await insertIntoQueue(
+      client,
+      hook,
+      {
         traceParent: activeTraceparent(),
         id,
         tenantId: hook.tenant_id,
@@ -221,17 +248,23 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
         responseStatus: answer.status,
         responseHeaders: answer.headers,
         responseBody: answer.body,
-      }),
+        confidential: hook.confidential,
+      },
     );
+    if (!inserted) return false;
     if (hook.redetermine_pending) await client.query(sql.storeDeterminedStructure(hook.tenant_id, hook.id, determineDataStructure(item)));
     const db = { db: bossDb(client) };
     // A STOPPED hook still queues; processing waits until it is started again.
-    if (hook.status !== 'ACTIVE') return;
-    if (hook.processing_mode === 'IMMEDIATE') await deps.boss.insert(QUEUES.inboundRequest, [inboundRequestJob({ id, tenantId: hook.tenant_id })], db);
+    if (hook.status !== 'ACTIVE') return true;
+    // Answered from processing: this process publishes it now; its job is due only when the wait ends, in case it could not.
+    if (fromProcessing) await deps.boss.insert(QUEUES.inboundRequest, [{ ...inboundRequestJob({ id, tenantId: hook.tenant_id }), startAfter: new Date(Date.now() + deps.config.inboundAnswerWaitMs) }], db);
+    else if (hook.processing_mode === 'IMMEDIATE') await deps.boss.insert(QUEUES.inboundRequest, [inboundRequestJob({ id, tenantId: hook.tenant_id })], db);
     else if (hook.processing_mode === 'SEQUENTIAL') await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id })], db);
     else await deps.boss.insert(QUEUES.inboundDrain, [inboundDrainJob({ id: hook.id, tenantId: hook.tenant_id }, nextRunAt(hook, call.receivedAt))], db);
+    return true;
   });
-  const wake = hook.status !== 'ACTIVE' ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
+  if (!queued) return queueFull();
+  const wake = hook.status !== 'ACTIVE' || fromProcessing ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
   notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }], wake);
-  return answer;
+  return fromProcessing ? answerFromProcessing(deps, hook, id) : answer;
 }

@@ -1,7 +1,7 @@
 // What an inbound hook's settings may be: each check names the input field to fix.
 import ipaddr from 'ipaddr.js';
 import { ValidationError } from '../errors.ts';
-import type { ProcessingMode } from '../../schema/entities/InboundHook.ts';
+import type { AnswerMode, InboundHookKind, ProcessingMode } from '../../schema/entities/InboundHook.ts';
 import { compilePayloadSchema } from '../rules/payload-schema.ts';
 
 export const DEFAULT_QUEUE_LIMIT = 10_000;
@@ -108,4 +108,43 @@ export function checkCustomResponse(field: string, status: number | null, body: 
 export function checkDataStructure(field: string, schema: unknown): Record<string, unknown> {
   compilePayloadSchema(field, schema);
   return schema as Record<string, unknown>;
+}
+
+/** The 500's body when a hook that answers from processing cannot publish, unless the hook has its own. */
+export const DEFAULT_FAILURE_RESPONSE_BODY = 'The scenario did not complete.';
+
+export interface AnswerSettings {
+  answerMode: AnswerMode;
+  failureResponseBody: string | null;
+}
+
+/**
+ * How a hook answers: STATIC (200 `Accepted` or the custom response), or FROM_PROCESSING,
+ * which only an IMMEDIATE HTTP hook can do (any other processes the item later, so there
+ * is no result to answer with) and which has no static custom response to send instead.
+ */
+export function checkAnswerMode(field: string, hook: { kind: InboundHookKind; processingMode: ProcessingMode } & CustomResponse, answer: AnswerSettings): AnswerSettings {
+  if (answer.failureResponseBody !== null && answer.failureResponseBody.length > MAX_RESPONSE_BODY_LENGTH) {
+    throw new ValidationError(`${field}.failureResponseBody`, `the failure response body is ${answer.failureResponseBody.length} characters; the limit is ${MAX_RESPONSE_BODY_LENGTH}`);
+  }
+  if (answer.answerMode === 'STATIC') {
+    if (answer.failureResponseBody !== null) {
+      throw new ValidationError(`${field}.failureResponseBody`, 'failureResponseBody is the text of the 500 that a hook answering FROM_PROCESSING sends when publishing fails; set answerMode FROM_PROCESSING, or leave failureResponseBody out');
+    }
+    return answer;
+  }
+  if (hook.kind !== 'HTTP') throw new ValidationError(`${field}.answerMode`, 'a mail hook answers over SMTP, not with the result of processing; set answerMode STATIC');
+  if (hook.processingMode !== 'IMMEDIATE') {
+    throw new ValidationError(
+      `${field}.answerMode`,
+      `only an IMMEDIATE hook can answer from processing: a ${hook.processingMode} hook processes the item later, so the answer cannot wait for it; set processingMode IMMEDIATE, or answerMode STATIC`,
+    );
+  }
+  if (hook.responseStatus !== null || hook.responseBody !== null || Object.keys(hook.responseHeaders).length > 0) {
+    throw new ValidationError(
+      `${field}.answerMode`,
+      'a hook that answers from processing sends the event id (or the failure text) instead of a custom response; remove responseStatus, responseBody and responseHeaders, or set answerMode STATIC',
+    );
+  }
+  return answer;
 }

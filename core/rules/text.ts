@@ -49,6 +49,16 @@ export function textProblem(value: string): string | null {
   return null;
 }
 
+const UNSTORABLE = new RegExp(`${NUL.source}|${LONE_SURROGATE.source}`, 'g');
+
+/**
+ * Text we compose that quotes a sender's input (a parser's error message, say), made
+ * storable: each NUL or unpaired surrogate is written as its visible escape (\u0000).
+ */
+export function escapeUnstorable(value: string): string {
+  return value.replace(UNSTORABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The one rule for every string that enters: a ValidationError naming `field` when it cannot be stored. */
 export function storableText(field: string, value: string): string {
   const problem = textProblem(value);

@@ -28,6 +28,15 @@ export function queuedCount(tenantId: string, hookId: string, limit: number) {
   };
 }
 
+/** The lowest queue slot of a hook that no committed queued item holds; none when all `limit` are held. */
+export function firstFreeQueueSlot(tenantId: string, hookId: string, limit: number) {
+  return {
+    text: `select s as slot from generate_series(0, $3::int - 1) s
+      where not exists (select 1 from inbound_request r where r.tenant_id = $1 and r.hook_id = $2 and r.state = 'QUEUED' and r.queue_slot = s) limit 1`,
+    values: [tenantId, hookId, limit],
+  };
+}
+
 export interface NewInboundRequest {
   id: string;
   tenantId: string;
@@ -50,16 +59,30 @@ export interface NewInboundRequest {
   responseBody: string;
   /** The W3C traceparent of the request's span, while tracing is on: its event joins that trace. */
   traceParent?: string | null;
+  /** Its hook's data is confidential: processing deletes what was received. */
+  confidential: boolean;
+  /** QUEUED: the queue slot it holds (core/inbound/queue-slot.ts). */
+  queueSlot?: number;
 }
 
 export function insertRequest(r: NewInboundRequest) {
   return {
-    text: `insert into inbound_request (id, tenant_id, hook_id, kind, received_at, method, url, remote_address, headers, query, body, body_size, parsed, state, status, message, response_status, response_headers, response_body, trace_parent)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19, $20)`,
+    // A slot another queued item holds: nothing is inserted (no row returned).
+    text: `insert into inbound_request (id, tenant_id, hook_id, kind, received_at, method, url, remote_address, headers, query, body, body_size, parsed, state, status, message, response_status, response_headers, response_body, confidential, queue_slot, trace_parent)
+      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13::jsonb, $14, $15, $16, $17, $18::jsonb, $19, $20, $21, $22)
+      on conflict (tenant_id, hook_id, queue_slot) where state = 'QUEUED' do nothing returning id`,
     values: [
       r.id, r.tenantId, r.hookId, r.kind, r.receivedAt, r.method, r.url, r.remoteAddress, JSON.stringify(r.headers), JSON.stringify(r.query), r.body, r.bodySize,
-      r.parsed === undefined ? null : JSON.stringify(r.parsed), r.state, r.status, r.message, r.responseStatus, JSON.stringify(r.responseHeaders), r.responseBody, r.traceParent ?? null,
+      r.parsed === undefined ? null : JSON.stringify(r.parsed), r.state, r.status, r.message, r.responseStatus, JSON.stringify(r.responseHeaders), r.responseBody, r.confidential, r.queueSlot ?? null, r.traceParent ?? null,
     ],
+  };
+}
+
+/** The answer actually sent, when it was decided after the request was logged (a hook that answers from processing). */
+export function recordAnswer(tenantId: string, requestId: string, answer: { status: number; headers: Record<string, string>; body: string }) {
+  return {
+    text: 'update inbound_request set response_status = $3, response_headers = $4::jsonb, response_body = $5 where tenant_id = $1 and id = $2',
+    values: [tenantId, requestId, answer.status, JSON.stringify(answer.headers), answer.body],
   };
 }
 
@@ -92,20 +115,38 @@ export function oldestQueued(tenantId: string, hookId: string, limit: number) {
   };
 }
 
+/**
+ * Set clauses of a processed (or failed) request `r` of hook `h`: when the request was
+ * received as confidential, or its hook is confidential now, what was received is deleted
+ * (body, query, headers, parsed item, and the query string in the URL); time, size,
+ * status, answer and event stay.
+ */
+const ERASE_IF_CONFIDENTIAL = (() => {
+  const erase = 'r.confidential or h.confidential';
+  return `confidential = ${erase},
+        body = case when ${erase} then null else r.body end,
+        query = case when ${erase} then '{}'::jsonb else r.query end,
+        headers = case when ${erase} then '{}'::jsonb else r.headers end,
+        parsed = case when ${erase} then null else r.parsed end,
+        url = case when ${erase} then split_part(r.url, '?', 1) else r.url end`;
+})();
+
 export function markProcessed(tenantId: string, requestId: string, eventId: string, warning: string | null) {
   return {
-    text: `update inbound_request set state = 'PROCESSED', event_id = $3, processed_at = now(),
-        status = case when status = 'WARNING' or $4::text is not null then 'WARNING' else 'SUCCESS' end,
-        message = coalesce(message, $4::text)
-      where tenant_id = $1 and id = $2 and state = 'QUEUED' returning id, hook_id`,
+    text: `update inbound_request r set state = 'PROCESSED', event_id = $3, processed_at = now(),
+        status = case when r.status = 'WARNING' or $4::text is not null then 'WARNING' else 'SUCCESS' end,
+        message = coalesce(r.message, $4::text), ${ERASE_IF_CONFIDENTIAL}
+      from inbound_hook h where h.id = r.hook_id and h.tenant_id = r.tenant_id
+        and r.tenant_id = $1 and r.id = $2 and r.state = 'QUEUED' returning r.id, r.hook_id`,
     values: [tenantId, requestId, eventId, warning],
   };
 }
 
 export function markFailed(tenantId: string, requestId: string, message: string) {
   return {
-    text: `update inbound_request set state = 'FAILED', status = 'ERROR', message = $3, processed_at = now()
-      where tenant_id = $1 and id = $2 and state = 'QUEUED' returning id, hook_id`,
+    text: `update inbound_request r set state = 'FAILED', status = 'ERROR', message = $3, processed_at = now(), ${ERASE_IF_CONFIDENTIAL}
+      from inbound_hook h where h.id = r.hook_id and h.tenant_id = r.tenant_id
+        and r.tenant_id = $1 and r.id = $2 and r.state = 'QUEUED' returning r.id, r.hook_id`,
     values: [tenantId, requestId, message],
   };
 }
@@ -199,7 +240,7 @@ export function requestPage(args: { tenantId: string; filter: InboundLogFilter; 
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'r', args.inclusive));
   return {
     text: `select r.id, r.tenant_id, r.hook_id, r.kind, r.received_at, r.method, r.url, r.remote_address, r.headers, r.query, null::bytea as body, r.body_size, r.parsed,
-        r.state, r.status, r.message, r.response_status, r.response_headers, r.response_body, r.event_id, r.processed_at, ${cursorColumns(terms, 'r')}
+        r.state, r.status, r.message, r.response_status, r.response_headers, r.response_body, r.event_id, r.processed_at, r.confidential, ${cursorColumns(terms, 'r')}
       from inbound_request r where ${where.join(' and ')} order by ${orderBy(terms, 'r')} limit ${params.add(args.limit, 'int')}`,
     values: params.values,
   };
@@ -264,9 +305,10 @@ export function recordOutcomes(tenantId: string, outcomes: { id: string; eventId
         state = case when o.failure is null then 'PROCESSED' else 'FAILED' end,
         event_id = o.event_id, processed_at = now(),
         status = case when o.failure is not null then 'ERROR' when r.status = 'WARNING' or o.warning is not null then 'WARNING' else 'SUCCESS' end,
-        message = case when o.failure is not null then o.failure else coalesce(r.message, o.warning) end
-      from unnest($2::text[], $3::text[], $4::text[], $5::text[]) as o(id, event_id, warning, failure)
-      where r.tenant_id = $1 and r.id = o.id and r.state = 'QUEUED' returning r.id, r.hook_id`,
+        message = case when o.failure is not null then o.failure else coalesce(r.message, o.warning) end,
+        ${ERASE_IF_CONFIDENTIAL}
+      from unnest($2::text[], $3::text[], $4::text[], $5::text[]) as o(id, event_id, warning, failure), inbound_hook h
+      where r.tenant_id = $1 and r.id = o.id and r.state = 'QUEUED' and h.id = r.hook_id and h.tenant_id = r.tenant_id returning r.id, r.hook_id`,
     values: [tenantId, outcomes.map((o) => o.id), outcomes.map((o) => o.eventId), outcomes.map((o) => o.warning), outcomes.map((o) => o.failure)],
   };
 }

@@ -12,6 +12,10 @@ export type ProcessingMode = (typeof PROCESSING_MODES)[number];
 export const INBOUND_HOOK_STATUSES = ['ACTIVE', 'STOPPED', 'EXPIRED', 'DELETED'] as const;
 export type InboundHookStatus = (typeof INBOUND_HOOK_STATUSES)[number];
 
+/** STATIC: 200 `Accepted` or the custom response. FROM_PROCESSING (IMMEDIATE hooks only): publish at once and answer with the result. */
+export const ANSWER_MODES = ['STATIC', 'FROM_PROCESSING'] as const;
+export type AnswerMode = (typeof ANSWER_MODES)[number];
+
 export const DATA_STRUCTURE_SOURCES = ['MANUAL', 'DETERMINED'] as const;
 export type DataStructureSource = (typeof DATA_STRUCTURE_SOURCES)[number];
 
@@ -48,6 +52,11 @@ export const InboundHookSchema = defineEntity({
     responseStatus: p.integer().nullable(),
     responseBody: p.text().nullable(),
     responseHeaders: p.json<Record<string, string>>().defaultRaw(`'{}'`),
+    answerMode: p.enum(ANSWER_MODES).default('STATIC'),
+    // FROM_PROCESSING: the 500's body when publishing fails; null: "The scenario did not complete."
+    failureResponseBody: p.text().nullable(),
+    // Once an item is processed, its request's body, query, headers and parsed item are deleted; the log keeps metadata.
+    confidential: p.boolean().default(false),
     status: p.enum(INBOUND_HOOK_STATUSES).default('ACTIVE'),
     statusReason: p.text().nullable(),
     // SCHEDULED: failed runs in a row (3 stop the hook), and when the last run ended.

@@ -43,16 +43,24 @@ export const InboundRequestSchema = defineEntity({
     responseHeaders: p.json<Record<string, string>>().defaultRaw(`'{}'`),
     responseBody: p.text().default(''),
     eventId: p.text().nullable(),
+    // Received by (or queued while) its hook's data was confidential: processing deletes body, query, headers and parsed item.
+    confidential: p.boolean().default(false),
     processedAt: p.datetime().nullable(),
     // The W3C traceparent of its HTTP request's span, while tracing is on: the event it
     // publishes, processed later by a worker, joins the caller's trace.
     traceParent: p.text().nullable(),
+    // While QUEUED: which of its hook's queue_limit slots it holds (the limit, exact under concurrency).
+    queueSlot: p.integer().nullable(),
   },
   indexes: [
     { properties: ['tenantId', 'receivedAt', 'id'] },
     { properties: ['tenantId', 'hookId', 'receivedAt', 'id'] },
     // The queue: a hook's waiting items in arrival order.
     { name: 'inbound_request_queue_index', expression: `create index "inbound_request_queue_index" on "inbound_request" ("hook_id", "received_at", "id") where "state" = 'QUEUED'` },
+  ],
+  uniques: [
+    // No two queued items of a hook hold the same slot (core/inbound/queue-slot.ts).
+    { name: 'inbound_request_queue_slot_unique', expression: `create unique index "inbound_request_queue_slot_unique" on "inbound_request" ("tenant_id", "hook_id", "queue_slot") where "state" = 'QUEUED'` },
   ],
 });
 

@@ -1,4 +1,6 @@
 import { Migration20261128151637_trace_context } from './Migration20261128151637_trace_context.ts';
+import { Migration20261128151500_inbound_queue_slot } from './Migration20261128151500_inbound_queue_slot.ts';
+import { Migration20261128150500_inbound_confidential_answer } from './Migration20261128150500_inbound_confidential_answer.ts';
 import { Migration20261128131000_filters_and_type_schedules } from './Migration20261128131000_filters_and_type_schedules.ts';
 import { Migration20261128130000_retention_index } from './Migration20261128130000_retention_index.ts';
 import { Migration20261128110000_delivery_isolation } from './Migration20261128110000_delivery_isolation.ts';
@@ -21,5 +23,7 @@ export const migrationsList = [
   { name: 'Migration20261128131000_filters_and_type_schedules', class: Migration20261128131000_filters_and_type_schedules },
   { name: 'Migration20261128140000_http_status_sort', class: Migration20261128140000_http_status_sort },
   { name: 'Migration20261128150000_bulk_retry', class: Migration20261128150000_bulk_retry },
+  { name: 'Migration20261128150500_inbound_confidential_answer', class: Migration20261128150500_inbound_confidential_answer },
+  { name: 'Migration20261128151500_inbound_queue_slot', class: Migration20261128151500_inbound_queue_slot },
   { name: 'Migration20261128151637_trace_context', class: Migration20261128151637_trace_context },
 ];

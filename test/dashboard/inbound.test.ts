@@ -94,4 +94,46 @@ describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
     expect(left.data.inboundRequests.totalCount).toBe(0);
     expect(pageErrors).toEqual([]);
   });
+
+  it('offers the answer from processing to IMMEDIATE hooks only, saying why, and shows a confidential request without its data', async () => {
+    await nav(page, 'Inbound').click();
+    await page.getByRole('button', { name: 'New inbound hook' }).click();
+    await page.getByLabel('Name').fill('Answering');
+    await page.getByLabel('Event type it publishes').fill('order.received');
+    const fromProcessing = page.getByRole('radio', { name: /With the result/ });
+    await page.getByLabel('Processing', { exact: true }).selectOption('SEQUENTIAL');
+    expect(await fromProcessing.isDisabled()).toBe(true);
+    expect(await page.locator('#inh-answer-why').textContent()).toContain('Only a hook that processes immediately can answer from processing');
+    await page.getByLabel('Processing', { exact: true }).selectOption('IMMEDIATE');
+    await fromProcessing.check();
+    // The custom response gives way to the failure text.
+    expect(await page.getByText('Custom response (default: 200 Accepted)').count()).toBe(0);
+    await page.getByLabel('Text of the 500 when publishing fails').fill('x'.repeat(64 * 1024 + 1));
+    await page.getByRole('checkbox', { name: /Data is confidential/ }).check();
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    await until(() => page.locator('#inh-failureResponseBody-error').textContent()).toContain('the limit is 65536');
+    await page.getByLabel('Text of the 500 when publishing fails').fill('');
+    // Another processing mode takes the answer back to "at once".
+    await page.getByLabel('Processing', { exact: true }).selectOption('SCHEDULED');
+    expect(await page.getByRole('radio', { name: /^At once/ }).isChecked()).toBe(true);
+    await page.getByLabel('Processing', { exact: true }).selectOption('IMMEDIATE');
+    await fromProcessing.check();
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    const row = page.locator('tr', { hasText: 'Answering' });
+    await row.waitFor();
+    const url = (await row.locator('code').textContent())!;
+    const answer = await fetch(`${url}?card=4111`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"orderId":1}' });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(await answer.text())).toEqual({ eventId: expect.stringMatching(/^evt_/) });
+
+    await page.getByRole('link', { name: 'Answering' }).click();
+    const rows = page.getByRole('table', { name: 'Log' }).locator('tbody tr');
+    await until(() => rows.count()).toBe(1);
+    await rows.first().getByRole('link').click();
+    const drawer = page.getByRole('dialog');
+    await until(() => drawer.getByTestId('confidential-note').textContent()).toContain('were deleted; only the metadata is kept');
+    expect(await drawer.textContent()).not.toContain('4111');
+    await drawer.getByRole('button', { name: 'Close details' }).click();
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -8,7 +8,7 @@ import { createWebhookSetup, ok } from '../support/fixtures.ts';
 import { sql } from '../support/sql.ts';
 import { createLogger } from '../../infra/logger.ts';
 import { PgBoss } from 'pg-boss';
-import { processInboundRequest } from '../../worker/inbound/process-request.ts';
+import { processInboundRequest } from '../../core/inbound/process-request.ts';
 import { call, createInboundHook, inboundRequests, runInbound } from './support.ts';
 
 describe('processing inbound requests', () => {

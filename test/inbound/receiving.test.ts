@@ -70,6 +70,22 @@ describe('receiving on /in/<token>', () => {
     expect((await fetch(`${hy.baseUrl}/healthz`)).status).toBe(200);
   });
 
+  it('answers 400 for a JSON body with a NUL byte, naming it escaped, and logs the refusal (the fuzz seed 1940162993 found it)', async () => {
+    // JSON.parse names the NUL (and quoted the body) in its error; a raw NUL there made the log insert fail, so the call went unlogged.
+    const hook = await createHeldHook(hy.admin);
+    const answer = await call(hook.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"a":\u0000}') });
+    const expected = 'Bad Request: the body says it is JSON but is not: Unexpected token \'\\u0000\'.';
+    expect(answer).toMatchObject({ status: 400, body: expected });
+    expect(await onlyRequest(hook.id)).toMatchObject({
+      state: 'REFUSED',
+      status: 'ERROR',
+      body: 'eyJhIjoAfQ==',
+      bodyEncoding: 'BASE64',
+      message: expected.replace(/^Bad Request: (.*)\.$/, '$1'),
+      response: { status: 400, body: expected },
+    });
+  });
+
   it('keeps any other body raw, as text or base64', async () => {
     const hook = await createHeldHook(hy.admin);
     await call(hook.url, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
@@ -137,6 +153,21 @@ describe('receiving on /in/<token>', () => {
     const [oldest] = (await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).slice(-1);
     expect(await runInbound(hy.admin, 'deleteInboundRequests', { ids: [oldest.id] })).toMatchObject({ deletedCount: 1 });
     expect((await call(hook.url, { method: 'POST' })).status).toBe(200);
+  });
+
+  it('keeps the queue limit exact when many requests arrive at once, and when one item is left to the limit', async () => {
+    const hook = await createHeldHook(hy.admin, { queueLimit: 5 });
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => call(`${hook.url}?n=${i}`, { method: 'POST' })));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 400 && a.body === 'Queue is full')).toHaveLength(35);
+    expect(await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).toHaveLength(5);
+
+    // One place left: of 20 at once, exactly one gets it.
+    const [one] = await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] });
+    await runInbound(hy.admin, 'deleteInboundRequests', { ids: [one.id] });
+    const race = await Promise.all(Array.from({ length: 20 }, () => call(hook.url, { method: 'POST' })));
+    expect(race.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).toHaveLength(5);
   });
 
   it('answers 403 outside the IP allowlist, IPv4 and IPv6, trusting X-Forwarded-For only from the configured proxy', async () => {

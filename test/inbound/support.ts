@@ -4,9 +4,9 @@ import { ERROR } from '../support/fixtures.ts';
 
 export const INBOUND_HOOK = `id kind name url eventType processingMode scheduleIntervalSeconds scheduleBatchSize queueLimit dataStructure dataStructureSource
   validateDataStructure redeterminePending ipAllowlist rateLimitPerSecond includeHeaders includeMethod jsonPassthrough responseStatus responseBody
-  responseHeaders status statusReason failedRuns lastRequestAt queuedCount createdAt updatedAt expiredAt deletedAt`;
+  responseHeaders answerMode failureResponseBody confidential status statusReason failedRuns lastRequestAt queuedCount createdAt updatedAt expiredAt deletedAt`;
 
-export const INBOUND_REQUEST = `id kind receivedAt method url remoteAddress headers query body bodyEncoding size parsed state status message
+export const INBOUND_REQUEST = `id kind receivedAt method url remoteAddress headers query body bodyEncoding size confidential parsed state status message
   response { status headers body } event { id type payload source } processedAt hook { id }`;
 
 export const INBOUND_MUTATIONS = {

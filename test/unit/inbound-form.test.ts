@@ -39,6 +39,15 @@ describe('the inbound hook form', () => {
     expect(parseInboundDraft({ ...emptyDraft(), dataStructure: '{' })).toMatchObject({ error: { field: 'input.dataStructure' } });
   });
 
+  it('sends the custom response only with a static answer, and the failure text only with an answer from processing', () => {
+    const draft = { ...emptyDraft(), responseStatus: '202', responseBody: 'ok', responseHeaders: 'X-A: 1', failureResponseBody: 'Not taken.', confidential: true };
+    expect(parseInboundDraft(draft)).toEqual({ input: expect.objectContaining({ answerMode: 'STATIC', responseStatus: 202, responseBody: 'ok', responseHeaders: { 'X-A': '1' }, failureResponseBody: null, confidential: true }) });
+    expect(parseInboundDraft({ ...draft, answerMode: 'FROM_PROCESSING', responseStatus: 'not read' })).toEqual({
+      input: expect.objectContaining({ answerMode: 'FROM_PROCESSING', responseStatus: null, responseBody: null, responseHeaders: {}, failureResponseBody: 'Not taken.' }),
+    });
+    expect(parseInboundDraft({ ...draft, answerMode: 'FROM_PROCESSING', failureResponseBody: '' })).toEqual({ input: expect.objectContaining({ failureResponseBody: null }) });
+  });
+
   it('reads a hook back into the same draft', () => {
     const draft = { ...emptyDraft(), name: 'a', eventType: 'b.c', ipAllowlist: '10.0.0.0/8', responseHeaders: 'X-A: 1', dataStructure: '' };
     const { input } = parseInboundDraft(draft) as { input: any };

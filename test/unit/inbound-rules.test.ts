@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildItem, queryObject } from '../../core/inbound/inbound-item.ts';
 import { determineDataStructure } from '../../core/inbound/determine-structure.ts';
 import { addressAllowed, clientAddress } from '../../core/inbound/ip-allowlist.ts';
 import { checkCustomResponse, checkIpAllowlist } from '../../core/inbound/hook-settings.ts';
 import { payloadSchemaErrors } from '../../core/rules/payload-schema.ts';
 import { nextRunAt } from '../../core/inbound/accept-inbound.ts';
+import { escapeUnstorable, textProblem } from '../../core/rules/text.ts';
+import { answerForOutcome, answersFromProcessing, withinWait } from '../../core/inbound/answer-from-processing.ts';
 
 const OFF = { includeHeaders: false, includeMethod: false, jsonPassthrough: false };
 
@@ -93,5 +95,47 @@ describe('a scheduled hook\'s next run', () => {
     expect(nextRunAt({ last_run_at: null, schedule_interval_seconds: 60 }, now)).toEqual(now);
     expect(nextRunAt({ last_run_at: new Date('2026-11-28T11:59:30Z'), schedule_interval_seconds: 60 }, now)).toEqual(new Date('2026-11-28T12:00:30Z'));
     expect(nextRunAt({ last_run_at: new Date('2026-11-28T11:58:00Z'), schedule_interval_seconds: 60 }, now)).toEqual(now);
+  });
+});
+
+describe('text that quotes a sender', () => {
+  it('writes each NUL and unpaired surrogate as its escape, and keeps surrogate pairs', () => {
+    const escaped = escapeUnstorable('a\u0000b\ud800c\u{1F600}\udc00\u0000');
+    expect(escaped).toBe('a\\u0000b\\ud800c\u{1F600}\\udc00\\u0000');
+    expect(textProblem(escaped)).toBeNull();
+    expect(escapeUnstorable('plain')).toBe('plain');
+  });
+});
+
+describe('answering from processing', () => {
+  it('takes the result that comes within the wait, to the last millisecond, and no later', async () => {
+    vi.useFakeTimers();
+    try {
+      const settleAfter = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('published'), ms));
+      const inTime = withinWait(settleAfter(39_999), 40_000);
+      await vi.advanceTimersByTimeAsync(40_000);
+      expect(await inTime).toBe('published');
+      const late = withinWait(settleAfter(40_001), 40_000);
+      await vi.advanceTimersByTimeAsync(40_001);
+      expect(await late).toBe('timeout');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('answers the event id, the failure text (the hook\'s or the default), or Accepted', () => {
+    const hook = { failure_response_body: null };
+    expect(answerForOutcome(hook, { kind: 'processed', eventId: 'evt_1' })).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"eventId":"evt_1"}' });
+    expect(answerForOutcome(hook, { kind: 'failed', message: 'x' })).toMatchObject({ status: 500, body: 'The scenario did not complete.' });
+    expect(answerForOutcome({ failure_response_body: 'Not taken.' }, { kind: 'failed', message: 'x' })).toMatchObject({ status: 500, body: 'Not taken.' });
+    for (const outcome of ['timeout', null, { kind: 'gone' }] as const) expect(answerForOutcome(hook, outcome)).toMatchObject({ status: 200, body: 'Accepted' });
+  });
+
+  it('is only for an ACTIVE IMMEDIATE hook that chose it', () => {
+    const hook = { answer_mode: 'FROM_PROCESSING', processing_mode: 'IMMEDIATE', status: 'ACTIVE' } as const;
+    expect(answersFromProcessing(hook)).toBe(true);
+    expect(answersFromProcessing({ ...hook, status: 'STOPPED' })).toBe(false);
+    expect(answersFromProcessing({ ...hook, processing_mode: 'SEQUENTIAL' })).toBe(false);
+    expect(answersFromProcessing({ ...hook, answer_mode: 'STATIC' })).toBe(false);
   });
 });

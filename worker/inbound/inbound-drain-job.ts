@@ -7,7 +7,7 @@ import type { Job, PgBoss } from 'pg-boss';
 import { QUEUES, inboundDrainJob, type InboundDrainJob } from '../../core/jobs.ts';
 import * as sql from '../../core/sql/inbound.ts';
 import type { HookRow } from '../../core/inbound/accept-inbound.ts';
-import { processInboundBatch, processInboundRequest, type ProcessDeps } from './process-request.ts';
+import { processInboundBatch, processInboundRequest, type ProcessDeps } from '../../core/inbound/process-request.ts';
 
 /** A SEQUENTIAL drain hands over to a fresh job after this many items, so one busy hook cannot hold a worker for ever. */
 const SEQUENTIAL_ITEMS_PER_JOB = 500;

@@ -3,7 +3,7 @@
 // refusal does not fail its neighbours), and the outcomes recorded in one statement.
 import type { Job } from 'pg-boss';
 import type { InboundRequestJob } from '../../core/jobs.ts';
-import { processInboundBatch, type ProcessDeps } from './process-request.ts';
+import { processInboundBatch, type ProcessDeps } from '../../core/inbound/process-request.ts';
 
 export function createInboundRequestHandler(deps: ProcessDeps) {
   return async (jobs: Job<InboundRequestJob>[]): Promise<void> => {

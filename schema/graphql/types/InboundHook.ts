@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { builder } from '../builder.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { paginate } from '../connection.ts';
-import { InboundHook, INBOUND_HOOK_KINDS, DATA_STRUCTURE_SOURCES, type ProcessingMode } from '../../entities/InboundHook.ts';
+import { InboundHook, INBOUND_HOOK_KINDS, DATA_STRUCTURE_SOURCES, type AnswerMode, type ProcessingMode } from '../../entities/InboundHook.ts';
 import { EventType } from '../../entities/EventType.ts';
 import { newId } from '../../../core/ids.ts';
 import { QUEUES, inboundDrainJob } from '../../../core/jobs.ts';
@@ -12,8 +12,10 @@ import { eventTypeName, optionalText, requiredText } from '../../../core/rules/t
 import { escapeLike } from '../../../core/sql/like.ts';
 import * as sql from '../../../core/sql/inbound.ts';
 import {
+  DEFAULT_FAILURE_RESPONSE_BODY,
   DEFAULT_INBOUND_RATE_LIMIT,
   DEFAULT_QUEUE_LIMIT,
+  checkAnswerMode,
   checkCustomResponse,
   checkDataStructure,
   checkInboundRateLimit,
@@ -36,6 +38,14 @@ export const InboundHookStatusEnum = builder.enumType('InboundHookStatus', {
     STOPPED: { description: 'Receiving (queued), not processing: a scheduled hook after 3 failed runs in a row, or stopped by a person. Set ACTIVE to start it again.' },
     EXPIRED: { description: 'No active webhook listened to its event type for 120 h: answers 410 Gone.' },
     DELETED: { description: 'Deleted: answers 410 Gone; its log is kept until retention.' },
+  } as const,
+});
+export const InboundAnswerModeEnum = builder.enumType('InboundAnswerMode', {
+  values: {
+    STATIC: { description: '200 Accepted, or the custom response, as soon as the item is queued.' },
+    FROM_PROCESSING: {
+      description: `IMMEDIATE hooks only: publish at once, then answer 200 with {"eventId": ...}; 500 "${DEFAULT_FAILURE_RESPONSE_BODY}" (or failureResponseBody) when publishing fails; 200 Accepted when processing takes longer than the answer wait (40 s; the item stays queued and is processed later).`,
+    },
   } as const,
 });
 const DataStructureSourceEnum = builder.enumType('DataStructureSource', { values: DATA_STRUCTURE_SOURCES });
@@ -81,6 +91,9 @@ export const InboundHookRef = builder.node(InboundHook, {
     responseStatus: t.exposeInt('responseStatus', { nullable: true, description: 'The custom response: status 200 to 499 (default 200).' }),
     responseBody: t.exposeString('responseBody', { nullable: true, description: 'The custom response body (default "Accepted").' }),
     responseHeaders: t.field({ type: 'JSON', description: 'The custom response headers, e.g. Content-Type or Location.', resolve: (h) => h.responseHeaders }),
+    answerMode: t.field({ type: InboundAnswerModeEnum, resolve: (h) => h.answerMode }),
+    failureResponseBody: t.exposeString('failureResponseBody', { nullable: true, description: `FROM_PROCESSING: the 500's body when publishing fails (null: "${DEFAULT_FAILURE_RESPONSE_BODY}").` }),
+    confidential: t.exposeBoolean('confidential', { description: 'Data is confidential: once a request is processed, its body, query, headers and parsed item are deleted; the log keeps metadata only.' }),
     status: t.field({ type: InboundHookStatusEnum, resolve: (h) => h.status }),
     statusReason: t.exposeString('statusReason', { nullable: true }),
     failedRuns: t.exposeInt('failedRuns', { description: 'SCHEDULED: failed runs in a row (3 stop the hook).' }),
@@ -163,6 +176,9 @@ const CreateInboundHookInput = builder.inputType('CreateInboundHookInput', {
     responseStatus: t.int(),
     responseBody: t.string(),
     responseHeaders: t.field({ type: 'JSON' }),
+    answerMode: t.field({ type: InboundAnswerModeEnum, description: 'Default STATIC; FROM_PROCESSING needs processingMode IMMEDIATE and no custom response.' }),
+    failureResponseBody: t.string({ description: `FROM_PROCESSING: the 500's body when publishing fails (default "${DEFAULT_FAILURE_RESPONSE_BODY}").` }),
+    confidential: t.boolean({ description: 'Default false; true: once processed, a request keeps its metadata only.' }),
   }),
 });
 
@@ -176,6 +192,7 @@ builder.mutationField('createInboundHook', (t) =>
       const mode: ProcessingMode = input.processingMode ?? 'IMMEDIATE';
       const response = checkCustomResponse('input', input.responseStatus ?? null, input.responseBody ?? null, (input.responseHeaders ?? {}) as Record<string, unknown>);
       const dataStructure = input.dataStructure == null ? null : checkDataStructure('input.dataStructure', input.dataStructure);
+      const answer = checkAnswerMode('input', { kind: 'HTTP', processingMode: mode, ...response }, { answerMode: input.answerMode ?? 'STATIC', failureResponseBody: input.failureResponseBody ?? null });
       const inboundHook = ctx.em.create(InboundHook, {
         id: newId('InboundHook'),
         tenantId: ctx.viewer.tenantId,
@@ -195,6 +212,8 @@ builder.mutationField('createInboundHook', (t) =>
         includeMethod: input.includeMethod ?? false,
         jsonPassthrough: input.jsonPassthrough ?? false,
         ...response,
+        ...answer,
+        confidential: input.confidential ?? false,
       });
       await ctx.em.flush();
       return { inboundHook };
@@ -223,6 +242,9 @@ const UpdateInboundHookInput = builder.inputType('UpdateInboundHookInput', {
     responseStatus: t.int({ description: 'null removes the custom status (200).' }),
     responseBody: t.string({ description: 'null removes the custom body.' }),
     responseHeaders: t.field({ type: 'JSON' }),
+    answerMode: t.field({ type: InboundAnswerModeEnum, description: 'Setting STATIC removes failureResponseBody.' }),
+    failureResponseBody: t.string({ description: 'null removes it (the default text).' }),
+    confidential: t.boolean({ description: 'On, it also covers the items waiting in the queue; turned off, requests received while it was on still lose their data when processed.' }),
     status: t.field({ type: InboundHookStatusEnum, description: 'ACTIVE starts a STOPPED hook again; STOPPED stops processing (requests still queue).' }),
   }),
 });
@@ -267,6 +289,13 @@ builder.mutationField('updateInboundHook', (t) =>
         );
         Object.assign(hook, response);
       }
+      if (has('answerMode') || has('failureResponseBody') || input.processingMode != null || has('responseStatus') || has('responseBody') || has('responseHeaders')) {
+        const answerMode: AnswerMode = input.answerMode ?? hook.answerMode;
+        // The failure text belongs to FROM_PROCESSING: choosing STATIC removes it, unless given (which is then an error).
+        const failureResponseBody = has('failureResponseBody') ? (input.failureResponseBody ?? null) : answerMode === 'STATIC' ? null : (hook.failureResponseBody ?? null);
+        Object.assign(hook, checkAnswerMode('input', { ...hook, responseStatus: hook.responseStatus ?? null, responseBody: hook.responseBody ?? null }, { answerMode, failureResponseBody }));
+      }
+      if (input.confidential != null) hook.confidential = input.confidential;
       if (input.status != null) {
         if (input.status !== 'ACTIVE' && input.status !== 'STOPPED') throw new ValidationError('input.status', 'status can be set to ACTIVE or STOPPED; use deleteInboundHook to delete');
         if (hook.status === 'EXPIRED') throw new ConflictError(`inbound hook ${hook.id} expired (${hook.statusReason ?? 'no listener'}); create a new one`);

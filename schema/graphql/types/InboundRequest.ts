@@ -77,6 +77,7 @@ export const InboundRequestRef = builder.node(InboundRequest, {
     body: t.string({ nullable: true, description: 'The raw body: text, or base64 when bodyEncoding is BASE64; null when it was not read.', resolve: async (r, _a, ctx) => bodyText(await loadBody(ctx, r))?.text ?? null }),
     bodyEncoding: t.field({ type: BodyEncodingEnum, nullable: true, resolve: async (r, _a, ctx) => bodyText(await loadBody(ctx, r))?.encoding ?? null }),
     size: t.int({ description: 'Bytes of the body.', resolve: (r) => r.bodySize }),
+    confidential: t.exposeBoolean('confidential', { description: "Its hook's data is confidential: once processed (or when refused), it keeps metadata only; body, query, headers and parsed item are gone." }),
     parsed: t.field({ type: 'JSON', nullable: true, description: 'The parsed item: query, form fields and JSON merged (the query wins on a duplicate key).', resolve: (r) => r.parsed ?? null }),
     state: t.field({ type: StateEnum, resolve: (r) => r.state }),
     status: t.field({ type: StatusEnum, resolve: (r) => r.status }),

@@ -40,8 +40,11 @@ export interface CreateApiKeyInput {
 }
 
 export interface CreateInboundHookInput {
+  answerMode?: InboundAnswerMode | null;
+  confidential?: boolean | null;
   dataStructure?: unknown | null;
   eventType: string;
+  failureResponseBody?: string | null;
   includeHeaders?: boolean | null;
   includeMethod?: boolean | null;
   ipAllowlist?: Array<string> | null;
@@ -159,6 +162,9 @@ export const HmacPresetValues: readonly HmacPreset[] = ['GITHUB', 'QLIK'];
 export type HmacSignedContent = 'BODY' | 'TIMESTAMP_BODY';
 export const HmacSignedContentValues: readonly HmacSignedContent[] = ['BODY', 'TIMESTAMP_BODY'];
 
+export type InboundAnswerMode = 'FROM_PROCESSING' | 'STATIC';
+export const InboundAnswerModeValues: readonly InboundAnswerMode[] = ['FROM_PROCESSING', 'STATIC'];
+
 export type InboundBodyEncoding = 'BASE64' | 'UTF8';
 export const InboundBodyEncodingValues: readonly InboundBodyEncoding[] = ['BASE64', 'UTF8'];
 
@@ -256,8 +262,11 @@ export interface UpdateEventTypeInput {
 }
 
 export interface UpdateInboundHookInput {
+  answerMode?: InboundAnswerMode | null;
+  confidential?: boolean | null;
   dataStructure?: unknown | null;
   eventType?: string | null;
+  failureResponseBody?: string | null;
   id: string;
   includeHeaders?: boolean | null;
   includeMethod?: boolean | null;
@@ -900,6 +909,9 @@ export type InboundHookFieldsFragment = {
   responseStatus: number | null;
   responseBody: string | null;
   responseHeaders: unknown;
+  answerMode: InboundAnswerMode;
+  failureResponseBody: string | null;
+  confidential: boolean;
   status: InboundHookStatus;
   statusReason: string | null;
   failedRuns: number;
@@ -955,6 +967,9 @@ export type InboundHooksResult = {
         responseStatus: number | null;
         responseBody: string | null;
         responseHeaders: unknown;
+        answerMode: InboundAnswerMode;
+        failureResponseBody: string | null;
+        confidential: boolean;
         status: InboundHookStatus;
         statusReason: string | null;
         failedRuns: number;
@@ -970,7 +985,7 @@ export type InboundHooksVariables = {
   first: number;
   after?: string | null;
 };
-export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type InboundHookResult = {
   node: ({
@@ -1007,6 +1022,9 @@ export type InboundHookResult = {
     responseStatus: number | null;
     responseBody: string | null;
     responseHeaders: unknown;
+    answerMode: InboundAnswerMode;
+    failureResponseBody: string | null;
+    confidential: boolean;
     status: InboundHookStatus;
     statusReason: string | null;
     failedRuns: number;
@@ -1024,7 +1042,7 @@ export type InboundHookResult = {
 export type InboundHookVariables = {
   id: string;
 };
-export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type InboundRequestsResult = {
   inboundRequests: {
@@ -1099,6 +1117,7 @@ export type InboundRequestDetailResult = {
     query: unknown;
     body: string | null;
     bodyEncoding: InboundBodyEncoding | null;
+    confidential: boolean;
     parsed: unknown | null;
     processedAt: string | null;
     event: {
@@ -1116,7 +1135,7 @@ export type InboundRequestDetailResult = {
 export type InboundRequestDetailVariables = {
   id: string;
 };
-export const InboundRequestDetailDocument = gql<InboundRequestDetailResult, InboundRequestDetailVariables>("query InboundRequestDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundRequest {\n      ...InboundRequestFields\n      headers\n      query\n      body\n      bodyEncoding\n      parsed\n      processedAt\n      response {\n        status\n        headers\n        body\n      }\n      event {\n        id\n        type\n        payload\n        createdAt\n      }\n    }\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
+export const InboundRequestDetailDocument = gql<InboundRequestDetailResult, InboundRequestDetailVariables>("query InboundRequestDetail($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundRequest {\n      ...InboundRequestFields\n      headers\n      query\n      body\n      bodyEncoding\n      confidential\n      parsed\n      processedAt\n      response {\n        status\n        headers\n        body\n      }\n      event {\n        id\n        type\n        payload\n        createdAt\n      }\n    }\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
 
 export type CreateInboundHookResult = {
   createInboundHook: {
@@ -1154,6 +1173,9 @@ export type CreateInboundHookResult = {
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
+      answerMode: InboundAnswerMode;
+      failureResponseBody: string | null;
+      confidential: boolean;
       status: InboundHookStatus;
       statusReason: string | null;
       failedRuns: number;
@@ -1179,7 +1201,7 @@ export type CreateInboundHookResult = {
 export type CreateInboundHookVariables = {
   input: CreateInboundHookInput;
 };
-export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type UpdateInboundHookResult = {
   updateInboundHook: {
@@ -1217,6 +1239,9 @@ export type UpdateInboundHookResult = {
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
+      answerMode: InboundAnswerMode;
+      failureResponseBody: string | null;
+      confidential: boolean;
       status: InboundHookStatus;
       statusReason: string | null;
       failedRuns: number;
@@ -1242,7 +1267,7 @@ export type UpdateInboundHookResult = {
 export type UpdateInboundHookVariables = {
   input: UpdateInboundHookInput;
 };
-export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type DeleteInboundHookResult = {
   deleteInboundHook: {
@@ -1280,6 +1305,9 @@ export type DeleteInboundHookResult = {
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
+      answerMode: InboundAnswerMode;
+      failureResponseBody: string | null;
+      confidential: boolean;
       status: InboundHookStatus;
       statusReason: string | null;
       failedRuns: number;
@@ -1305,7 +1333,7 @@ export type DeleteInboundHookResult = {
 export type DeleteInboundHookVariables = {
   input: InboundHookIdInput;
 };
-export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type RegenerateInboundHookTokenResult = {
   regenerateInboundHookToken: {
@@ -1343,6 +1371,9 @@ export type RegenerateInboundHookTokenResult = {
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
+      answerMode: InboundAnswerMode;
+      failureResponseBody: string | null;
+      confidential: boolean;
       status: InboundHookStatus;
       statusReason: string | null;
       failedRuns: number;
@@ -1368,7 +1399,7 @@ export type RegenerateInboundHookTokenResult = {
 export type RegenerateInboundHookTokenVariables = {
   input: InboundHookIdInput;
 };
-export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type RedetermineDataStructureResult = {
   redetermineDataStructure: {
@@ -1406,6 +1437,9 @@ export type RedetermineDataStructureResult = {
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
+      answerMode: InboundAnswerMode;
+      failureResponseBody: string | null;
+      confidential: boolean;
       status: InboundHookStatus;
       statusReason: string | null;
       failedRuns: number;
@@ -1431,7 +1465,7 @@ export type RedetermineDataStructureResult = {
 export type RedetermineDataStructureVariables = {
   input: InboundHookIdInput;
 };
-export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type DeleteInboundRequestsResult = {
   deleteInboundRequests: {

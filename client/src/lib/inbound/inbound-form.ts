@@ -1,5 +1,5 @@
 // The inbound hook form's text fields to the API's input, and back: pure, unit-tested.
-import type { CreateInboundHookInput, InboundHookFieldsFragment, ProcessingMode } from '../graphql/generated.ts';
+import type { CreateInboundHookInput, InboundAnswerMode, InboundHookFieldsFragment, ProcessingMode } from '../graphql/generated.ts';
 import type { MutationError } from '../forms/mutation-result.ts';
 
 export interface InboundHookDraft {
@@ -23,6 +23,10 @@ export interface InboundHookDraft {
   /** A JSON Schema as text; empty: none. */
   dataStructure: string;
   validateDataStructure: boolean;
+  answerMode: InboundAnswerMode;
+  /** FROM_PROCESSING: the 500's text; empty: the default. */
+  failureResponseBody: string;
+  confidential: boolean;
 }
 
 export function emptyDraft(): InboundHookDraft {
@@ -43,6 +47,9 @@ export function emptyDraft(): InboundHookDraft {
     responseHeaders: '',
     dataStructure: '',
     validateDataStructure: false,
+    answerMode: 'STATIC',
+    failureResponseBody: '',
+    confidential: false,
   };
 }
 
@@ -64,6 +71,9 @@ export function draftOf(hook: InboundHookFieldsFragment): InboundHookDraft {
     responseHeaders: Object.entries((hook.responseHeaders ?? {}) as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n'),
     dataStructure: hook.dataStructure ? JSON.stringify(hook.dataStructure, null, 2) : '',
     validateDataStructure: hook.validateDataStructure,
+    answerMode: hook.answerMode,
+    failureResponseBody: hook.failureResponseBody ?? '',
+    confidential: hook.confidential,
   };
 }
 
@@ -76,19 +86,21 @@ function whole(field: string, text: string): number | { error: MutationError } {
 
 /** The API input for a draft, or the error of the first field that is not what it must be. */
 export function parseInboundDraft(d: InboundHookDraft): { input: Omit<CreateInboundHookInput, never> } | { error: MutationError } {
+  // An answer from processing replaces the custom response (the form hides it), and the failure text belongs to it.
+  const staticAnswer = d.answerMode === 'STATIC';
   const numbers: Record<string, number> = {};
   for (const [field, text] of [
     ['queueLimit', d.queueLimit],
     ...(d.processingMode === 'SCHEDULED' ? [['scheduleIntervalSeconds', d.scheduleIntervalSeconds], ['scheduleBatchSize', d.scheduleBatchSize]] : []),
     ...(d.rateLimitPerSecond.trim() ? [['rateLimitPerSecond', d.rateLimitPerSecond]] : []),
-    ...(d.responseStatus.trim() ? [['responseStatus', d.responseStatus]] : []),
+    ...(staticAnswer && d.responseStatus.trim() ? [['responseStatus', d.responseStatus]] : []),
   ] as [string, string][]) {
     const value = whole(field, text);
     if (typeof value !== 'number') return value;
     numbers[field] = value;
   }
   const headers: Record<string, string> = {};
-  for (const line of d.responseHeaders.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of (staticAnswer ? d.responseHeaders : '').split('\n').map((l) => l.trim()).filter(Boolean)) {
     const colon = line.indexOf(':');
     if (colon < 1) return fieldError('responseHeaders', `"${line}" is not a header line; write Name: value, one per line`);
     headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
@@ -116,10 +128,13 @@ export function parseInboundDraft(d: InboundHookDraft): { input: Omit<CreateInbo
       includeMethod: d.includeMethod,
       jsonPassthrough: d.jsonPassthrough,
       responseStatus: numbers.responseStatus ?? null,
-      responseBody: d.responseBody === '' ? null : d.responseBody,
+      responseBody: !staticAnswer || d.responseBody === '' ? null : d.responseBody,
       responseHeaders: headers,
       dataStructure,
       validateDataStructure: dataStructure ? d.validateDataStructure : false,
+      answerMode: d.answerMode,
+      failureResponseBody: staticAnswer || d.failureResponseBody === '' ? null : d.failureResponseBody,
+      confidential: d.confidential,
     },
   };
 }

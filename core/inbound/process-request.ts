@@ -5,10 +5,10 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../../infra/logger.ts';
-import { checkCall, publishCalls } from '../../core/publishing/publish-events.ts';
-import { HookyardError } from '../../core/errors.ts';
-import * as sql from '../../core/sql/inbound.ts';
-import { notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
+import { checkCall, publishCalls } from '../publishing/publish-events.ts';
+import { HookyardError } from '../errors.ts';
+import * as sql from '../sql/inbound.ts';
+import { notifyAfterCommitSql } from '../sql/live-updates.ts';
 import { contextOf, inSpan } from '../../infra/trace.ts';
 
 export interface ProcessDeps {
