@@ -1,5 +1,5 @@
-// The transport-neutral half of receiving: once an HTTP route (or, later, the mail
-// listener) has read and parsed a call, decide its answer, log it, and queue it with its
+// The transport-neutral half of receiving: once an HTTP route (or the mail listener) has
+// read and parsed a call, decide its answer, log it, and queue it with its
 // processing job in one transaction, or log its refusal. Shared by every kind of hook.
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
@@ -70,7 +70,12 @@ export interface AcceptDeps {
   pool: pg.Pool;
   boss: PgBoss;
   log: Logger;
+  /** How the transport states an answer (accepted or a refusal), logged and sent as such (mail: an SMTP reply); unset, as it is. */
+  answerAs?: (answer: Answer, accepted: boolean) => Answer;
 }
+
+/** The answer's text when the hook's queue limit is reached. */
+export const QUEUE_FULL = 'Queue is full';
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
 
@@ -120,7 +125,8 @@ function storableJson(value: unknown): unknown {
 }
 
 /** Logs a refused call: it is never queued. */
-export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, answer: Answer, message: string, parsed: unknown = null): Promise<Answer> {
+export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, given: Answer, message: string, parsed: unknown = null): Promise<Answer> {
+  const answer = deps.answerAs ? deps.answerAs(given, false) : given;
   const id = newId('InboundRequest');
   try {
     await deps.pool.query(
@@ -192,9 +198,9 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
   }
   const count = hook.queued ?? (await deps.pool.query<{ count: number }>(sql.queuedCount(hook.tenant_id, hook.id, hook.queue_limit))).rows[0].count;
   if (count >= hook.queue_limit) {
-    return logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
+    return logRefusal(deps, hook, call, textAnswer(400, QUEUE_FULL), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
   }
-  const answer = acceptedAnswer(hook);
+  const answer = deps.answerAs ? deps.answerAs(acceptedAnswer(hook), true) : acceptedAnswer(hook);
   const id = newId('InboundRequest');
   await withTransaction(deps.pool, async (client) => {
     await client.query(

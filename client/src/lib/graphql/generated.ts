@@ -35,10 +35,12 @@ export interface CreateApiKeyInput {
 export interface CreateInboundHookInput {
   dataStructure?: unknown | null;
   eventType: string;
+  includeAttachmentContents?: boolean | null;
   includeHeaders?: boolean | null;
   includeMethod?: boolean | null;
   ipAllowlist?: Array<string> | null;
   jsonPassthrough?: boolean | null;
+  kind?: InboundHookKind | null;
   name: string;
   noRateLimit?: boolean | null;
   processingMode?: ProcessingMode | null;
@@ -251,6 +253,7 @@ export interface UpdateInboundHookInput {
   dataStructure?: unknown | null;
   eventType?: string | null;
   id: string;
+  includeAttachmentContents?: boolean | null;
   includeHeaders?: boolean | null;
   includeMethod?: boolean | null;
   ipAllowlist?: Array<string> | null;
