@@ -181,6 +181,8 @@ export function createSmtpListener(services: Services, rateLimiter: InboundRateL
           hideSTARTTLS: !tls,
           ...(tls ?? {}),
           logger: false,
+          // The sending server's name is not checked: a reverse lookup would only slow every connection.
+          disableReverseLookup: true,
           maxClients: MAX_CLIENTS,
           closeTimeout: 5_000,
           onRcptTo: (address, session, callback) => void onRcptTo(address.address, session).then(() => callback(), callback),
