@@ -1,8 +1,12 @@
 // Mail hooks: a real SMTP client (nodemailer) sends to the listener on 127.0.0.1, and each
 // mail becomes an inbound request of its hook, through the same accept path as /in/<token>.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { useTestHookyard } from '../support/hookyard.ts';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestHookyard, useTestHookyard } from '../support/hookyard.ts';
 import { freePort } from '../support/ports.ts';
 import { eventually } from '../support/receiver.ts';
 import { createHeldHook, createInboundHook, inboundRequests, runInbound } from './support.ts';
@@ -319,5 +323,59 @@ describe('mail hooks: SMTP on 127.0.0.1', () => {
     const refused = await sendMail(SMTP_PORT, { from: 'a@example.com', to: hook.address, subject: 'Hello', text: 'x' });
     expect(refused.ok || refused.response).toMatch(/^550 5\.6\.0 The item does not match the data structure: item\/subject must match pattern/);
     expect((await sendMail(SMTP_PORT, { from: 'a@example.com', to: hook.address, subject: 'Order 7', text: 'x' })).ok).toBe(true);
+  });
+});
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+// Skipped only on a machine without the openssl CLI, which makes the test certificate.
+describe.skipIf(!hasOpenssl)('mail hooks: STARTTLS', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-smtp-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  // A self-signed certificate for localhost and 127.0.0.1, made by the openssl CLI.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const port = await freePort();
+  const hy = useTestHookyard({ HOOKYARD_SMTP_PORT: String(port), HOOKYARD_SMTP_TLS_CERT: certFile, HOOKYARD_SMTP_TLS_KEY: keyFile, HOOKYARD_MAIL_DOMAIN: 'Hooks.Example.TEST' });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('offers STARTTLS with the configured certificate, and receives the mail over it', async () => {
+    const hook = await createHeldHook(hy.admin, { kind: 'MAIL' });
+    expect(hook.address).toMatch(/^[0-9a-f]{48}@hooks\.example\.test$/);
+    const cert = await fs.readFile(certFile);
+    // requireTLS: the client refuses to send unless the upgrade succeeds; ca: only this certificate is trusted.
+    const sent = await sendMail(port, { from: 'a@example.com', to: hook.address, subject: 'secret', text: 'over TLS' }, { ignoreTLS: false, requireTLS: true, tls: { ca: [cert] } });
+    expect(sent.ok).toBe(true);
+    const [request] = await inboundRequests(hy.admin, { hookId: hook.id });
+    expect(request.parsed).toMatchObject({ subject: 'secret', text: 'over TLS\n' });
+    const smtp = await smtpConversation(port);
+    expect(await smtp.command('EHLO client.example.com')).toMatch(/^250[ -]STARTTLS$/m);
+    smtp.destroy();
+  });
+});
+
+describe('mail hooks: without a certificate', () => {
+  it('offers no STARTTLS, so a client that requires TLS sends nothing', async () => {
+    const port = await freePort();
+    const hy = await startTestHookyard({ HOOKYARD_SMTP_PORT: String(port) });
+    try {
+      const hook = await createHeldHook(hy.admin, { kind: 'MAIL' });
+      const smtp = await smtpConversation(port);
+      expect(await smtp.command('EHLO client.example.com')).not.toMatch(/STARTTLS/);
+      expect(await smtp.command('STARTTLS')).toMatch(/^5\d\d /);
+      smtp.destroy();
+      const sent = await sendMail(port, { from: 'a@example.com', to: hook.address, text: 'x' }, { ignoreTLS: false, requireTLS: true });
+      expect(sent.ok).toBe(false);
+      expect(await inboundRequests(hy.admin, { hookId: hook.id })).toHaveLength(0);
+    } finally {
+      await hy.stop();
+    }
   });
 });
