@@ -873,8 +873,10 @@ export const PublishEventDocument = gql<PublishEventResult, PublishEventVariable
 
 export type InboundHookFieldsFragment = {
   id: string;
+  kind: InboundHookKind;
   name: string;
   url: string;
+  address: string | null;
   eventType: string;
   processingMode: ProcessingMode;
   scheduleIntervalSeconds: number | null;
@@ -889,6 +891,7 @@ export type InboundHookFieldsFragment = {
   includeHeaders: boolean;
   includeMethod: boolean;
   jsonPassthrough: boolean;
+  includeAttachmentContents: boolean;
   responseStatus: number | null;
   responseBody: string | null;
   responseHeaders: unknown;
@@ -928,8 +931,10 @@ export type InboundHooksResult = {
     edges: Array<{
       node: {
         id: string;
+        kind: InboundHookKind;
         name: string;
         url: string;
+        address: string | null;
         eventType: string;
         processingMode: ProcessingMode;
         scheduleIntervalSeconds: number | null;
@@ -944,6 +949,7 @@ export type InboundHooksResult = {
         includeHeaders: boolean;
         includeMethod: boolean;
         jsonPassthrough: boolean;
+        includeAttachmentContents: boolean;
         responseStatus: number | null;
         responseBody: string | null;
         responseHeaders: unknown;
@@ -962,7 +968,7 @@ export type InboundHooksVariables = {
   first: number;
   after?: string | null;
 };
-export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type InboundHookResult = {
   node: ({
@@ -978,8 +984,10 @@ export type InboundHookResult = {
   } | {
     __typename: 'InboundHook';
     id: string;
+    kind: InboundHookKind;
     name: string;
     url: string;
+    address: string | null;
     eventType: string;
     processingMode: ProcessingMode;
     scheduleIntervalSeconds: number | null;
@@ -994,6 +1002,7 @@ export type InboundHookResult = {
     includeHeaders: boolean;
     includeMethod: boolean;
     jsonPassthrough: boolean;
+    includeAttachmentContents: boolean;
     responseStatus: number | null;
     responseBody: string | null;
     responseHeaders: unknown;
@@ -1014,7 +1023,7 @@ export type InboundHookResult = {
 export type InboundHookVariables = {
   id: string;
 };
-export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type InboundRequestsResult = {
   inboundRequests: {
@@ -1123,8 +1132,10 @@ export type CreateInboundHookResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1139,6 +1150,7 @@ export type CreateInboundHookResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1167,7 +1179,7 @@ export type CreateInboundHookResult = {
 export type CreateInboundHookVariables = {
   input: CreateInboundHookInput;
 };
-export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type UpdateInboundHookResult = {
   updateInboundHook: {
@@ -1186,8 +1198,10 @@ export type UpdateInboundHookResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1202,6 +1216,7 @@ export type UpdateInboundHookResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1230,7 +1245,7 @@ export type UpdateInboundHookResult = {
 export type UpdateInboundHookVariables = {
   input: UpdateInboundHookInput;
 };
-export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type DeleteInboundHookResult = {
   deleteInboundHook: {
@@ -1249,8 +1264,10 @@ export type DeleteInboundHookResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1265,6 +1282,7 @@ export type DeleteInboundHookResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1293,7 +1311,7 @@ export type DeleteInboundHookResult = {
 export type DeleteInboundHookVariables = {
   input: InboundHookIdInput;
 };
-export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type RegenerateInboundHookTokenResult = {
   regenerateInboundHookToken: {
@@ -1312,8 +1330,10 @@ export type RegenerateInboundHookTokenResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1328,6 +1348,7 @@ export type RegenerateInboundHookTokenResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1356,7 +1377,7 @@ export type RegenerateInboundHookTokenResult = {
 export type RegenerateInboundHookTokenVariables = {
   input: InboundHookIdInput;
 };
-export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type RedetermineDataStructureResult = {
   redetermineDataStructure: {
@@ -1375,8 +1396,10 @@ export type RedetermineDataStructureResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1391,6 +1414,7 @@ export type RedetermineDataStructureResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1419,7 +1443,7 @@ export type RedetermineDataStructureResult = {
 export type RedetermineDataStructureVariables = {
   input: InboundHookIdInput;
 };
-export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type DeleteInboundRequestsResult = {
   deleteInboundRequests: {

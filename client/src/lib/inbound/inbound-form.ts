@@ -1,8 +1,10 @@
 // The inbound hook form's text fields to the API's input, and back: pure, unit-tested.
-import type { CreateInboundHookInput, InboundHookFieldsFragment, ProcessingMode } from '../graphql/generated.ts';
+import type { CreateInboundHookInput, InboundHookFieldsFragment, InboundHookKind, ProcessingMode } from '../graphql/generated.ts';
 import type { MutationError } from '../forms/mutation-result.ts';
 
 export interface InboundHookDraft {
+  /** HTTP (a URL) or MAIL (an address); chosen at creation only. */
+  kind: InboundHookKind;
   name: string;
   eventType: string;
   processingMode: ProcessingMode;
@@ -16,6 +18,8 @@ export interface InboundHookDraft {
   includeHeaders: boolean;
   includeMethod: boolean;
   jsonPassthrough: boolean;
+  /** MAIL: attachments' contents in the item. */
+  includeAttachmentContents: boolean;
   responseStatus: string;
   responseBody: string;
   /** One `Name: value` per line. */
@@ -27,6 +31,7 @@ export interface InboundHookDraft {
 
 export function emptyDraft(): InboundHookDraft {
   return {
+    kind: 'HTTP',
     name: '',
     eventType: '',
     processingMode: 'IMMEDIATE',
@@ -38,6 +43,7 @@ export function emptyDraft(): InboundHookDraft {
     includeHeaders: false,
     includeMethod: false,
     jsonPassthrough: false,
+    includeAttachmentContents: false,
     responseStatus: '',
     responseBody: '',
     responseHeaders: '',
@@ -48,6 +54,7 @@ export function emptyDraft(): InboundHookDraft {
 
 export function draftOf(hook: InboundHookFieldsFragment): InboundHookDraft {
   return {
+    kind: hook.kind,
     name: hook.name,
     eventType: hook.eventType,
     processingMode: hook.processingMode,
@@ -59,6 +66,7 @@ export function draftOf(hook: InboundHookFieldsFragment): InboundHookDraft {
     includeHeaders: hook.includeHeaders,
     includeMethod: hook.includeMethod,
     jsonPassthrough: hook.jsonPassthrough,
+    includeAttachmentContents: hook.includeAttachmentContents,
     responseStatus: hook.responseStatus === null ? '' : String(hook.responseStatus),
     responseBody: hook.responseBody ?? '',
     responseHeaders: Object.entries((hook.responseHeaders ?? {}) as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n'),
@@ -103,6 +111,7 @@ export function parseInboundDraft(d: InboundHookDraft): { input: Omit<CreateInbo
   }
   return {
     input: {
+      kind: d.kind,
       name: d.name.trim(),
       eventType: d.eventType.trim(),
       processingMode: d.processingMode,
@@ -115,6 +124,7 @@ export function parseInboundDraft(d: InboundHookDraft): { input: Omit<CreateInbo
       includeHeaders: d.includeHeaders,
       includeMethod: d.includeMethod,
       jsonPassthrough: d.jsonPassthrough,
+      includeAttachmentContents: d.includeAttachmentContents,
       responseStatus: numbers.responseStatus ?? null,
       responseBody: d.responseBody === '' ? null : d.responseBody,
       responseHeaders: headers,
