@@ -83,7 +83,7 @@ export function createSmtpListener(services: Services, rateLimiter: InboundRateL
           deps,
           hook,
           call,
-          textAnswer(429, `this hook accepts ${hook.rate_limit_per_second} mails per second; try again in ${seconds} s.`),
+          textAnswer(429, `this hook accepts ${hook.rate_limit_per_second} mail${hook.rate_limit_per_second === 1 ? '' : 's'} per second; try again in ${seconds} s.`),
           `past the rate limit of ${hook.rate_limit_per_second} requests per second`,
         );
       }

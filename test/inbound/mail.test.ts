@@ -3,12 +3,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, useTestHookyard } from '../support/hookyard.ts';
 import { freePort } from '../support/ports.ts';
 import { eventually } from '../support/receiver.ts';
+import { createTenant } from '../support/fixtures.ts';
 import { createHeldHook, createInboundHook, inboundRequests, runInbound } from './support.ts';
 import { rawMessageOfSize, sendMail, smtpConversation } from './mail-support.ts';
 
@@ -260,6 +262,42 @@ describe('mail hooks: SMTP on 127.0.0.1', () => {
     expect(await summaries(hook.id, ['QUEUED'])).toHaveLength(1);
   });
 
+  it('gives each mail of one connection to its own recipients only', async () => {
+    const first = await createMailHook();
+    const second = await createMailHook();
+    const smtp = await smtpConversation(SMTP_PORT);
+    await smtp.command('EHLO client.example.com');
+    for (const [hook, subject] of [[first, 'for the first'], [second, 'for the second']] as const) {
+      expect(await smtp.command('MAIL FROM:<a@example.com>')).toMatch(/^250 /);
+      expect(await smtp.command(`RCPT TO:<${hook.address}>`)).toMatch(/^250 /);
+      expect(await smtp.command('DATA')).toMatch(/^354 /);
+      expect(await smtp.command(`From: a@example.com\r\nTo: ${hook.address}\r\nSubject: ${subject}\r\n\r\nx\r\n.`)).toBe('250 2.0.0 Accepted');
+    }
+    smtp.destroy();
+    expect((await onlyRequest(first.id)).parsed.subject).toBe('for the first');
+    expect((await onlyRequest(second.id)).parsed.subject).toBe('for the second');
+  });
+
+  it("shows a tenant's mail to no other tenant", async () => {
+    const hook = await createMailHook();
+    expect((await sendMail(SMTP_PORT, { from: 'a@example.com', to: hook.address, subject: 'private', text: 'x' })).ok).toBe(true);
+    const other = hy.client((await createTenant(hy.databaseUrl, 'Other tenant')).token);
+    const seen = await other(`query($f: InboundRequestFilter) { inboundRequests(filter: $f, first: 10) { totalCount } node(id: "${hook.id}") { id } }`, { f: { hookId: hook.id } });
+    expect(seen.data).toEqual({ inboundRequests: { totalCount: 0 }, node: null });
+    expect(await inboundRequests(hy.admin, { hookId: hook.id })).toHaveLength(1);
+  });
+
+  it('stops the start with a clear message when the SMTP port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      await expect(startTestHookyard({ HOOKYARD_SMTP_PORT: String(port) })).rejects.toThrow(`HOOKYARD_SMTP_PORT: port ${port} on 127.0.0.1 is in use; stop what uses it, set HOOKYARD_SMTP_PORT to a free port, or 0 to receive no mail`);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('stores nothing of a mail whose client leaves mid-DATA, and goes on receiving', async () => {
     const hook = await createMailHook();
     const smtp = await smtpConversation(SMTP_PORT);
@@ -282,7 +320,7 @@ describe('mail hooks: SMTP on 127.0.0.1', () => {
     const first = await Promise.all(subjects.map((subject) => sendMail(SMTP_PORT, { from: 'a@example.com', to: hook.address, subject, text: subject })));
     const deferred = first.filter((r) => !r.ok);
     expect(deferred.length).toBeGreaterThanOrEqual(1);
-    for (const r of deferred) expect(r).toMatchObject({ ok: false, responseCode: 451, response: expect.stringMatching(/^451 4\.7\.1 this hook accepts 1 mails per second; try again in 1 s\./) });
+    for (const r of deferred) expect(r).toMatchObject({ ok: false, responseCode: 451, response: expect.stringMatching(/^451 4\.7\.1 this hook accepts 1 mail per second; try again in 1 s\./) });
     // A well-behaved sender keeps the mail and tries again.
     const waiting = subjects.filter((_s, i) => !first[i].ok);
     await eventually(async () => {
