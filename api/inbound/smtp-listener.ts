@@ -35,6 +35,15 @@ function smtpError(answer: Answer): Error {
   return Object.assign(new Error(answer.body), { responseCode: answer.status });
 }
 
+/** An SMTP refusal passes as it is; anything else (the database away) is logged and answered 451, its text never sent. */
+function replyTo(log: Services['log'], stage: string, callback: (error?: Error | null) => void) {
+  return (error: unknown) => {
+    if (error instanceof Error && 'responseCode' in error) return callback(error);
+    log.error({ err: error }, `could not handle a mail at ${stage}`);
+    callback(smtpError({ status: 451, headers: {}, body: '4.3.0 Hookyard could not take this mail now; try again later.' }));
+  };
+}
+
 /** The size the client declared (MAIL FROM ... SIZE=n), else 0. */
 function declaredSize(session: SMTPServerSession): number {
   const args = session.envelope.mailFrom ? session.envelope.mailFrom.args : false;
@@ -127,7 +136,11 @@ export function createSmtpListener(services: Services, rateLimiter: InboundRateL
 
   async function onData(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
     const recipients = [...(transactions.get(session.envelope)?.values() ?? [])];
-    const read = await readMail(stream, config.mailSizeLimitBytes);
+    if (!recipients.length) throw smtpError({ status: 503, headers: {}, body: '5.5.1 no accepted recipient' });
+    const read = await readMail(stream, config.mailSizeLimitBytes).catch(() => {
+      // The client left mid-DATA: nothing is stored, and no one is left to read a reply.
+      throw smtpError({ status: 451, headers: {}, body: '4.4.2 the connection ended before the message did' });
+    });
     if (!read.ok) {
       const refusal = textAnswer(413, `the mail is ${read.size} bytes; the limit is ${config.mailSizeLimitBytes} bytes (headers and attachments included).`);
       const answers = await Promise.all(recipients.map((r) => logRefusal(deps, r.hook, callFor(session, r.addresses[0], read.size), refusal, `Payload Too Large: ${refusal.body}`)));
@@ -185,8 +198,8 @@ export function createSmtpListener(services: Services, rateLimiter: InboundRateL
           disableReverseLookup: true,
           maxClients: MAX_CLIENTS,
           closeTimeout: 5_000,
-          onRcptTo: (address, session, callback) => void onRcptTo(address.address, session).then(() => callback(), callback),
-          onData: (stream, session, callback) => void onData(stream, session).then((reply) => callback(null, reply), callback),
+          onRcptTo: (address, session, callback) => void onRcptTo(address.address, session).then(() => callback(), replyTo(log, 'RCPT', callback)),
+          onData: (stream, session, callback) => void onData(stream, session).then((reply) => callback(null, reply), replyTo(log, 'DATA', callback)),
         });
       } catch (error) {
         throw new ConfigError('HOOKYARD_SMTP_TLS_CERT', `the certificate and key cannot be used for STARTTLS: ${(error as Error).message}`);
