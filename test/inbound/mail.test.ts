@@ -11,7 +11,7 @@ import { startTestHookyard, useTestHookyard } from '../support/hookyard.ts';
 import { freePort } from '../support/ports.ts';
 import { eventually } from '../support/receiver.ts';
 import { createTenant } from '../support/fixtures.ts';
-import { createHeldHook, createInboundHook, inboundRequests, runInbound } from './support.ts';
+import { call, createHeldHook, createInboundHook, inboundRequests, runInbound } from './support.ts';
 import { rawMessageOfSize, sendMail, smtpConversation } from './mail-support.ts';
 
 const MiB = 1024 * 1024;
@@ -49,8 +49,9 @@ describe('mail hooks: SMTP on 127.0.0.1', () => {
     expect(regenerated.inboundHook.address).not.toBe(hook.address);
     const old = await sendMail(SMTP_PORT, { from: 'a@example.com', to: hook.address, text: 'x' });
     expect(old).toMatchObject({ ok: false, responseCode: 550 });
-    // An HTTP hook has no address.
+    // An HTTP hook has no address, and a mail hook's token is no URL.
     expect((await createInboundHook(hy.admin)).address).toBeNull();
+    expect((await call(`${hy.baseUrl}/in/${regenerated.inboundHook.address.split('@')[0]}`, { method: 'POST' })).status).toBe(404);
   });
 
   it('turns a plain text mail into a request: the envelope, the parsed item, the raw message and the 250 reply logged', async () => {
