@@ -30,6 +30,6 @@ COPY --from=dashboard /app/client/build client/build
 RUN mkdir /data && chown node:node /data
 USER node
 VOLUME /data
-EXPOSE 4000
+EXPOSE 4000 2525
 # Hookyard stops cleanly on SIGTERM; docker-compose.yml adds an init as PID 1 to pass it on.
 CMD ["node", "start.ts"]

@@ -23,6 +23,8 @@ type Stop = () => Promise<void>;
 export interface Running {
   /** http://host:port of the API, when this process runs it */
   baseUrl: string | null;
+  /** The port of the mail hooks' SMTP listener, when this process runs one */
+  smtpPort: number | null;
   databaseUrl: string;
   /** the admin token generated at first start, else null */
   generatedToken: string | null;
@@ -86,13 +88,20 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
     `  URL policy: ${config.urlPolicy}${config.urlPolicy === 'permissive' ? ' (webhook URLs may be http, IPs and private addresses; set NODE_ENV=production or HOOKYARD_URL_POLICY=strict in production)' : ' (https, public host names only)'}`,
   );
   let baseUrl: string | null = null;
+  let smtpPort: number | null = null;
   if (config.role !== 'worker') {
     const api = buildApi(services, orm);
-    const { port, host } = await api.start();
+    const { port, host, smtp } = await api.start();
     stops.push(() => api.stop());
     const base = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
     baseUrl = base;
     lines.push(`  dashboard:  ${base}/`, `  GraphQL:    ${base}/graphql (HTTP and graphql-ws)`, `  health:     ${base}/healthz`, `  metrics:    ${base}/metrics`);
+    smtpPort = smtp?.port ?? null;
+    lines.push(
+      smtp
+        ? `  mail:       SMTP on ${smtp.host}:${smtp.port}${config.smtpTls ? ' (STARTTLS)' : ''} for <token>@${config.mailDomain}`
+        : '  mail:       off (HOOKYARD_SMTP_PORT=0)',
+    );
   }
   if (runsWorker) {
     const worker = buildWorker({ config, boss, pool, log, secretKey });
@@ -109,7 +118,7 @@ async function startParts(config: Config, log: Logger, stops: Stop[], stop: () =
   if (generatedToken) {
     lines.push('', `  Admin API key for tenant "${tenant.name}" (shown only now, store it):`, `    ${generatedToken}`);
   }
-  return { baseUrl, databaseUrl: url, generatedToken, banner: lines.join('\n'), stop };
+  return { baseUrl, smtpPort, databaseUrl: url, generatedToken, banner: lines.join('\n'), stop };
 }
 
 async function runFromCommandLine(): Promise<void> {

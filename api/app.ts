@@ -18,13 +18,15 @@ import { createCors } from './cors.ts';
 import { createInboundRoute } from './inbound/inbound-route.ts';
 import { createInboundRateLimiter } from './inbound/inbound-rate-limiter.ts';
 import { serveTraced } from '../infra/trace.ts';
+import { createSmtpListener } from './inbound/smtp-listener.ts';
 
 export interface Api {
-  start(): Promise<{ port: number; host: string }>;
+  /** `smtp`: where the mail hooks' SMTP listener listens; null when HOOKYARD_SMTP_PORT is 0. */
+  start(): Promise<{ port: number; host: string; smtp: { port: number; host: string } | null }>;
   stop(): Promise<void>;
 }
 
-/** The HTTP + WebSocket server: GraphQL on /graphql (both transports), /healthz and the dashboard at /. */
+/** The HTTP + WebSocket server: GraphQL on /graphql (both transports), /healthz and the dashboard at /; and the SMTP listener of mail hooks. */
 export function buildApi(services: Services, orm: MikroORM): Api {
   // Live updates: one LISTEN connection per API process feeds every subscription.
   const changes = createPostgresEventTarget(services.pool.options, services.log);
@@ -33,7 +35,9 @@ export function buildApi(services: Services, orm: MikroORM): Api {
   const handleMetrics = createMetricsHandler(services, live, changes);
   const serveDashboard = createDashboardHandler();
   const applyCors = createCors(services.config.corsOrigins);
-  const inbound = createInboundRoute(services, createInboundRateLimiter(services.pool));
+  const inboundRateLimiter = createInboundRateLimiter(services.pool);
+  const inbound = createInboundRoute(services, inboundRateLimiter);
+  const smtp = createSmtpListener(services, inboundRateLimiter);
   // Every route, and every route added here later, runs inside the error boundary: an
   // unexpected error is logged and answered 500, and the process lives on.
   const server = http.createServer(
@@ -61,6 +65,16 @@ export function buildApi(services: Services, orm: MikroORM): Api {
     messagesPerSecond: services.config.wsMessagesPerSecond,
   });
 
+  async function stop(): Promise<void> {
+    await smtp.stop();
+    live.close();
+    await ws.close();
+    await changes.close();
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await inbound.close();
+  }
+
   return {
     async start() {
       const { host, port } = services.config;
@@ -74,17 +88,17 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       });
       const address = server.address() as AddressInfo;
       services.inboundBaseUrl = services.config.publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${address.port}`;
+      let smtpAddress: Awaited<ReturnType<typeof smtp.start>>;
+      try {
+        smtpAddress = await smtp.start();
+      } catch (error) {
+        await stop();
+        throw error;
+      }
       // Subscriptions work from the first request: wait (briefly) for the LISTEN.
       await Promise.race([changes.ready, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-      return { port: address.port, host };
+      return { port: address.port, host, smtp: smtpAddress };
     },
-    async stop() {
-      live.close();
-      await ws.close();
-      await changes.close();
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await inbound.close();
-    },
+    stop,
   };
 }

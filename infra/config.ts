@@ -64,6 +64,14 @@ export interface Config {
   inboundAnswerWaitMs: number;
   /** HOOKYARD_TRUSTED_PROXIES: CIDRs of reverse proxies whose X-Forwarded-For names the client (for inbound IP allowlists); none by default. */
   trustedProxies: string[];
+  /** HOOKYARD_SMTP_PORT: where the API role listens for mail to mail hooks (2525, on HOST); 0: no SMTP listener. */
+  smtpPort: number;
+  /** HOOKYARD_MAIL_DOMAIN: the domain of mail hook addresses (`<token>@<domain>`), lower case; default the host of HOOKYARD_PUBLIC_URL, else localhost. */
+  mailDomain: string;
+  /** HOOKYARD_MAIL_SIZE_LIMIT_BYTES: the largest mail (headers and attachments included) the SMTP listener accepts (25 MiB); past it, 552. */
+  mailSizeLimitBytes: number;
+  /** HOOKYARD_SMTP_TLS_CERT and HOOKYARD_SMTP_TLS_KEY: PEM files for STARTTLS; null (both unset): no STARTTLS. */
+  smtpTls: { certFile: string; keyFile: string } | null;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -188,6 +196,33 @@ function trustedProxies(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
+/** A DNS name: labels of letters, digits and hyphens (no leading or trailing hyphen), dot-separated, at most 253 characters. */
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** HOOKYARD_MAIL_DOMAIN: a host name mail can be addressed to; default the public URL's host, else localhost. */
+function mailDomain(env: NodeJS.ProcessEnv, publicUrlValue: string | null): string {
+  const raw = env.HOOKYARD_MAIL_DOMAIN?.trim();
+  if (!raw) {
+    const host = publicUrlValue ? new URL(publicUrlValue).hostname : '';
+    return DOMAIN.test(host) ? host : 'localhost';
+  }
+  const domain = raw.toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN.test(domain)) {
+    throw new ConfigError('HOOKYARD_MAIL_DOMAIN', `"${raw.slice(0, 100)}" is not a domain name; set the domain whose MX points at Hookyard, e.g. hooks.example.com (no @, no port)`);
+  }
+  return domain;
+}
+
+/** HOOKYARD_SMTP_TLS_CERT and HOOKYARD_SMTP_TLS_KEY: both (PEM file paths) or neither. */
+function smtpTls(env: NodeJS.ProcessEnv): Config['smtpTls'] {
+  const cert = env.HOOKYARD_SMTP_TLS_CERT?.trim();
+  const key = env.HOOKYARD_SMTP_TLS_KEY?.trim();
+  if (!cert && !key) return null;
+  if (!cert) throw new ConfigError('HOOKYARD_SMTP_TLS_CERT', 'HOOKYARD_SMTP_TLS_KEY is set but not the certificate; set both to PEM files (certificate chain and private key) for STARTTLS, or neither');
+  if (!key) throw new ConfigError('HOOKYARD_SMTP_TLS_KEY', 'HOOKYARD_SMTP_TLS_CERT is set but not the private key; set both to PEM files (certificate chain and private key) for STARTTLS, or neither');
+  return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
+}
+
 /** Reads and checks every setting once at start, so a bad value fails fast with one clear line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -204,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const urlPolicyRaw = env.HOOKYARD_URL_POLICY;
+  const publicUrlValue = publicUrl(env);
   return {
     databaseUrl,
     dataDir: path.resolve(env.HOOKYARD_DATA_DIR || '.hookyard'),
@@ -234,9 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsSubscriptionsPerSocket: integer(env, 'HOOKYARD_WS_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000),
     wsSocketsPerKey: integer(env, 'HOOKYARD_WS_SOCKETS_PER_KEY', 50, 1, 10_000),
     wsMessagesPerSecond: integer(env, 'HOOKYARD_WS_MESSAGES_PER_SECOND', 100, 1, 10_000),
-    publicUrl: publicUrl(env),
+    publicUrl: publicUrlValue,
     inboundBodyLimitBytes: integer(env, 'HOOKYARD_INBOUND_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     trustedProxies: trustedProxies(env),
     inboundAnswerWaitMs: integer(env, 'HOOKYARD_INBOUND_ANSWER_WAIT_MS', 40_000, 1, 600_000),
+    smtpPort: integer(env, 'HOOKYARD_SMTP_PORT', 2525, 0, 65535),
+    mailDomain: mailDomain(env, publicUrlValue),
+    mailSizeLimitBytes: integer(env, 'HOOKYARD_MAIL_SIZE_LIMIT_BYTES', 25 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    smtpTls: smtpTls(env),
   };
 }

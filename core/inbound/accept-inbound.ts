@@ -1,5 +1,5 @@
-// The transport-neutral half of receiving: once an HTTP route (or, later, the mail
-// listener) has read and parsed a call, decide its answer, log it, and queue it with its
+// The transport-neutral half of receiving: once an HTTP route (or the mail listener) has
+// read and parsed a call, decide its answer, log it, and queue it with its
 // processing job in one transaction, or log its refusal. Shared by every kind of hook.
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
@@ -77,7 +77,12 @@ export interface AcceptDeps {
   boss: PgBoss;
   log: Logger;
   config: AnswerWaitConfig;
+  /** How the transport states an answer (accepted or a refusal), logged and sent as such (mail: an SMTP reply); unset, as it is. */
+  answerAs?: (answer: Answer, accepted: boolean) => Answer;
 }
+
+/** The answer's text when the hook's queue limit is reached. */
+export const QUEUE_FULL = 'Queue is full';
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
 
@@ -137,7 +142,8 @@ function withoutData(call: ReceivedCall): ReceivedCall {
  * PostgreSQL text refuses, so every refusal has its log entry. A confidential hook's
  * refusal keeps the metadata only.
  */
-export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, refusal: Answer, refusalMessage: string, parsed: unknown = null): Promise<Answer> {
+export async function logRefusal(deps: AcceptDeps, hook: HookRow, call: ReceivedCall, given: Answer, refusalMessage: string, parsed: unknown = null): Promise<Answer> {
+  const refusal = deps.answerAs ? deps.answerAs(given, false) : given;
   const id = newId('InboundRequest');
   const answer = { ...refusal, body: escapeUnstorable(refusal.body) };
   const message = escapeUnstorable(refusalMessage);
@@ -216,11 +222,11 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
       message = `the item does not match the data structure (validation is off, so it was accepted): ${errors.replaceAll('payload', 'item')}`;
     }
   }
-  const queueFull = () => logRefusal(deps, hook, call, textAnswer(400, 'Queue is full'), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
+  const queueFull = () => logRefusal(deps, hook, call, textAnswer(400, QUEUE_FULL), `Queue is full: ${hook.queue_limit} items wait (the hook's queue limit)`, storable);
   // The count read with the hook refuses a full queue at once; the slot taken below is what keeps the limit exact.
   const count = hook.queued ?? (await deps.pool.query<{ count: number }>(sql.queuedCount(hook.tenant_id, hook.id, hook.queue_limit))).rows[0].count;
   if (count >= hook.queue_limit) return queueFull();
-  const answer = acceptedAnswer(hook);
+  const answer = deps.answerAs ? deps.answerAs(acceptedAnswer(hook), true) : acceptedAnswer(hook);
   const id = newId('InboundRequest');
   const fromProcessing = answersFromProcessing(hook);
   const queued = await withTransaction(deps.pool, async (client) => {

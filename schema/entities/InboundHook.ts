@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Tenant } from './Tenant.ts';
 
-/** HTTP: an inbound URL `/in/<token>`. MAIL: an address `<token>@<mail domain>` (the mailhook, a later issue). */
+/** HTTP: an inbound URL `/in/<token>`. MAIL: an address `<token>@<HOOKYARD_MAIL_DOMAIN>` that the SMTP listener receives for. */
 export const INBOUND_HOOK_KINDS = ['HTTP', 'MAIL'] as const;
 export type InboundHookKind = (typeof INBOUND_HOOK_KINDS)[number];
 
@@ -49,6 +49,8 @@ export const InboundHookSchema = defineEntity({
     includeHeaders: p.boolean().default(false),
     includeMethod: p.boolean().default(false),
     jsonPassthrough: p.boolean().default(false),
+    // MAIL: put each attachment's contents (base64) in the item, as far as the payload limit allows.
+    includeAttachmentContents: p.boolean().default(false),
     responseStatus: p.integer().nullable(),
     responseBody: p.text().nullable(),
     responseHeaders: p.json<Record<string, string>>().defaultRaw(`'{}'`),

@@ -1,6 +1,7 @@
 import { Migration20261128151637_trace_context } from './Migration20261128151637_trace_context.ts';
 import { Migration20261128151500_inbound_queue_slot } from './Migration20261128151500_inbound_queue_slot.ts';
 import { Migration20261128150500_inbound_confidential_answer } from './Migration20261128150500_inbound_confidential_answer.ts';
+import { Migration20261128152300_mail_hooks } from './Migration20261128152300_mail_hooks.ts';
 import { Migration20261128131000_filters_and_type_schedules } from './Migration20261128131000_filters_and_type_schedules.ts';
 import { Migration20261128130000_retention_index } from './Migration20261128130000_retention_index.ts';
 import { Migration20261128110000_delivery_isolation } from './Migration20261128110000_delivery_isolation.ts';
@@ -26,4 +27,5 @@ export const migrationsList = [
   { name: 'Migration20261128150500_inbound_confidential_answer', class: Migration20261128150500_inbound_confidential_answer },
   { name: 'Migration20261128151500_inbound_queue_slot', class: Migration20261128151500_inbound_queue_slot },
   { name: 'Migration20261128151637_trace_context', class: Migration20261128151637_trace_context },
+  { name: 'Migration20261128152300_mail_hooks', class: Migration20261128152300_mail_hooks },
 ];

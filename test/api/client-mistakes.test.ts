@@ -39,7 +39,7 @@ describe('client mistakes', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-data-'));
-    const config = loadConfig({ DATABASE_URL: database.url, HOOKYARD_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', HOOKYARD_ADMIN_TOKEN: ADMIN_TOKEN, HOOKYARD_URL_POLICY: 'permissive' });
+    const config = loadConfig({ DATABASE_URL: database.url, HOOKYARD_DATA_DIR: dataDir, PORT: '0', HOOKYARD_SMTP_PORT: '0', LOG_LEVEL: 'warn', HOOKYARD_ADMIN_TOKEN: ADMIN_TOKEN, HOOKYARD_URL_POLICY: 'permissive' });
     const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     running = await startHookyard(config, log);
     baseUrl = running.baseUrl!;

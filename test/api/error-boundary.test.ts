@@ -100,7 +100,7 @@ describe('an unexpected error inside a route', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-data-'));
-    const config = loadConfig({ DATABASE_URL: database.url, HOOKYARD_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', HOOKYARD_ADMIN_TOKEN: ADMIN_TOKEN });
+    const config = loadConfig({ DATABASE_URL: database.url, HOOKYARD_DATA_DIR: dataDir, PORT: '0', HOOKYARD_SMTP_PORT: '0', LOG_LEVEL: 'warn', HOOKYARD_ADMIN_TOKEN: ADMIN_TOKEN });
     const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     running = await startHookyard(config, log);
     // Break the database under the server: the export's directory of names now fails inside PostgreSQL, before the answer begins.

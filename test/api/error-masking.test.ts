@@ -22,7 +22,7 @@ describe('unexpected errors', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hookyard-data-'));
-    const config = loadConfig({ DATABASE_URL: database.url, HOOKYARD_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' });
+    const config = loadConfig({ DATABASE_URL: database.url, HOOKYARD_DATA_DIR: dataDir, PORT: '0', HOOKYARD_SMTP_PORT: '0', LOG_LEVEL: 'warn' });
     const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     running = await startHookyard(config, log);
     admin = gqlClient(running.baseUrl!, running.generatedToken!);

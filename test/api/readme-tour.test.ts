@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { WEBHOOK } from '../support/fixtures.ts';
+import { freePort } from '../support/ports.ts';
 
 const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -40,11 +41,13 @@ describe('README.md', () => {
           throw new Error(`the README tour uses ${tool}; install it to run this test`);
         });
       }
-      hy = await startTestHookyard();
+      // The mail step sends to the SMTP listener; its port here is a free one, given as SMTP.
+      const smtpPort = await freePort();
+      hy = await startTestHookyard({ HOOKYARD_SMTP_PORT: String(smtpPort) });
       // The first block only points the shell at the server; the test sets the same variables.
       const script = ['set -euo pipefail', ...blocks.slice(1)].join('\n');
       output = await promisify(execFile)('bash', ['--norc', '--noprofile', '-c', script], {
-        env: { PATH: process.env.PATH, HOOKYARD: `${hy.baseUrl}/graphql`, TOKEN: hy.adminToken },
+        env: { PATH: process.env.PATH, HOOKYARD: `${hy.baseUrl}/graphql`, TOKEN: hy.adminToken, SMTP: `smtp://127.0.0.1:${smtpPort}` },
       });
     }, 60_000);
 
@@ -73,14 +76,17 @@ describe('README.md', () => {
       }
     });
 
-    it('leaves the integrator, the event type, a deleted webhook with its whole history, and the relay the inbound step fed', async () => {
+    it('leaves the integrator, the event types, a deleted webhook with its whole history, and the relay the inbound step fed', async () => {
       const { data } = await hy.admin(`{
         integrators { edges { node { name contactEmail } } }
         eventTypes { edges { node { name schema } } }
         webhooks { edges { node { ${WEBHOOK} } } }
       }`);
       expect(data.integrators.edges).toEqual([{ node: { name: 'Acme Accounting', contactEmail: 'ops@acme.example' } }]);
-      expect(data.eventTypes.edges).toEqual([{ node: { name: 'invoice.created', schema: { type: 'object', required: ['id', 'total'] } } }]);
+      expect(data.eventTypes.edges).toEqual([
+        { node: { name: 'invoice.mailed', schema: null } },
+        { node: { name: 'invoice.created', schema: { type: 'object', required: ['id', 'total'] } } },
+      ]);
       const webhook = data.webhooks.edges.map((e: any) => e.node).find((w: any) => w.name === 'Ledger sync');
       expect(webhook).toMatchObject({ name: 'Ledger sync', url: 'https://example.com/webhooks', eventTypes: ['invoice.created'], status: 'DELETED' });
       expect(webhook.history.map((h: any) => [h.toStatus, h.reason])).toEqual([
@@ -95,6 +101,7 @@ describe('README.md', () => {
         ['Ledger sync', 'DELETED'],
       ]);
       expect(output.stdout).toMatch(/^Accepted$/m);
+      expect(output.stdout).toMatch(/^[0-9a-f]{48}@localhost$/m);
     });
   });
 });

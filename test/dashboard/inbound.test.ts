@@ -1,6 +1,6 @@
 // The Inbound screen in headless Chromium against a real Hookyard: create a hook from the
 // form (a server error next to its field), call its URL as a sender would, watch the log
-// fill live, open a request's detail, and delete queue items.
+// fill live, open a request's detail, and delete queue items; create a mail hook.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
@@ -134,6 +134,25 @@ describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
     await until(() => drawer.getByTestId('confidential-note').textContent()).toContain('were deleted; only the metadata is kept');
     expect(await drawer.textContent()).not.toContain('4111');
     await drawer.getByRole('button', { name: 'Close details' }).click();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('creates a mail hook, lists its address with a copy button, and keeps HTTP-only settings out of its form', async () => {
+    await page.getByRole('button', { name: 'New inbound hook' }).click();
+    await page.getByLabel('Receives').selectOption('MAIL');
+    expect(await page.getByText('Custom response').count()).toBe(0);
+    await page.getByLabel('Put attachment contents in the item').check();
+    await page.getByLabel('Name').fill('Support mailbox');
+    await page.getByLabel('Event type it publishes').fill('order.received');
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    const row = page.locator('tr', { hasText: 'Support mailbox' });
+    await row.waitFor();
+    expect(await row.locator('code').textContent()).toMatch(/^[0-9a-f]{48}@localhost$/);
+    await row.getByRole('button', { name: 'Copy address' }).waitFor();
+    const listed = await hy.admin('{ inboundHooks(search: "Support mailbox") { edges { node { kind includeAttachmentContents } } } }');
+    expect(listed.data.inboundHooks.edges).toEqual([{ node: { kind: 'MAIL', includeAttachmentContents: true } }]);
+    await row.getByRole('link', { name: 'Support mailbox' }).click();
+    await page.getByRole('button', { name: 'Regenerate address' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import { mutate, type GqlClient } from '../support/graphql.ts';
 import { ERROR } from '../support/fixtures.ts';
 
-export const INBOUND_HOOK = `id kind name url eventType processingMode scheduleIntervalSeconds scheduleBatchSize queueLimit dataStructure dataStructureSource
+export const INBOUND_HOOK = `id kind name url address includeAttachmentContents eventType processingMode scheduleIntervalSeconds scheduleBatchSize queueLimit dataStructure dataStructureSource
   validateDataStructure redeterminePending ipAllowlist rateLimitPerSecond includeHeaders includeMethod jsonPassthrough responseStatus responseBody
   responseHeaders answerMode failureResponseBody confidential status statusReason failedRuns lastRequestAt queuedCount createdAt updatedAt expiredAt deletedAt`;
 

@@ -276,7 +276,7 @@ describe('the webhook limit', () => {
   it('applies a changed HOOKYARD_WEBHOOK_LIMIT at the next start, not only at the first', async () => {
     const database = await createTestDatabase();
     const start = (env: Record<string, string>) =>
-      startHookyard(loadConfig({ DATABASE_URL: database.url, PORT: '0', HOOKYARD_SECRET_KEY: randomBytes(32).toString('base64'), HOOKYARD_ADMIN_TOKEN: 'hy_limit_test_token_0123456789', ...env }), createLogger('silent'));
+      startHookyard(loadConfig({ DATABASE_URL: database.url, PORT: '0', HOOKYARD_SMTP_PORT: '0', HOOKYARD_SECRET_KEY: randomBytes(32).toString('base64'), HOOKYARD_ADMIN_TOKEN: 'hy_limit_test_token_0123456789', ...env }), createLogger('silent'));
     const limitAfter = async (env: Record<string, string>) => {
       const running = await start(env);
       try {

@@ -19,7 +19,13 @@ async function tempDataDir(): Promise<string> {
 async function embeddedServerSettings() {
   const dataDir = await tempDataDir();
   const port = await freePort();
-  return { dataDir, env: { HOOKYARD_DATA_DIR: dataDir, PORT: String(port), HOOKYARD_EMBEDDED_PG_PORT: String(await freePort()) }, baseUrl: `http://127.0.0.1:${port}` };
+  const smtpPort = await freePort();
+  return {
+    dataDir,
+    env: { HOOKYARD_DATA_DIR: dataDir, PORT: String(port), HOOKYARD_EMBEDDED_PG_PORT: String(await freePort()), HOOKYARD_SMTP_PORT: String(smtpPort) },
+    baseUrl: `http://127.0.0.1:${port}`,
+    smtpPort,
+  };
 }
 
 /** Ends whatever a test left running on `dataDir` (servers, their PostgreSQL) and removes it. */
@@ -56,11 +62,12 @@ describe('npm start with no DATABASE_URL', () => {
   let dataDir: string;
   let env: Record<string, string>;
   let baseUrl: string;
+  let smtpPort: number;
   let firstToken: string | undefined;
   const servers: ServerProcess[] = [];
 
   beforeAll(async () => {
-    ({ dataDir, env, baseUrl } = await embeddedServerSettings());
+    ({ dataDir, env, baseUrl, smtpPort } = await embeddedServerSettings());
   });
 
   afterAll(async () => {
@@ -76,6 +83,7 @@ describe('npm start with no DATABASE_URL', () => {
     expect(bannerValue(server, 'GraphQL')).toBe(`${baseUrl}/graphql (HTTP and graphql-ws)`);
     expect(bannerValue(server, 'health')).toBe(`${baseUrl}/healthz`);
     expect(bannerValue(server, 'worker')).toBe('running');
+    expect(bannerValue(server, 'mail')).toBe(`SMTP on 127.0.0.1:${smtpPort} for <token>@localhost`);
     expect(bannerValue(server, 'URL policy')).toMatch(/^permissive \(.*HOOKYARD_URL_POLICY=strict/);
     expect(server.plainOutput()).toContain('Admin API key');
     firstToken = printedToken(server);

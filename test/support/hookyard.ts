@@ -28,6 +28,8 @@ export async function startTestHookyard(env: Record<string, string> = {}): Promi
     DATABASE_URL: database.url,
     HOOKYARD_DATA_DIR: dataDir,
     PORT: '0',
+    // Mail off unless a test asks (HOOKYARD_SMTP_PORT=<free port>): parallel instances would all want 2525.
+    HOOKYARD_SMTP_PORT: '0',
     LOG_LEVEL: 'warn',
     HOOKYARD_URL_POLICY: 'permissive',
     ...env,

@@ -22,6 +22,7 @@ export async function sharedDatabase() {
         DATABASE_URL: database.url,
         HOOKYARD_DATA_DIR: dataDir,
         PORT: '0',
+        HOOKYARD_SMTP_PORT: '0',
         LOG_LEVEL: 'warn',
         ...env,
       });

@@ -40,7 +40,8 @@ export interface HookyardProcess {
 export function spawnHookyard(env: Record<string, string>, args: string[] = []): HookyardProcess {
   const child = spawn(process.execPath, [...args, 'start.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', ...env },
+    // Mail off unless asked: parallel processes would all want port 2525.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', HOOKYARD_SMTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

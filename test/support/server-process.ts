@@ -31,7 +31,8 @@ export function startServerProcess(env: Record<string, string>, root = ROOT, via
   const [command, args] = via === 'node' ? [process.execPath, ['start.ts']] : process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, 'start', '--ignore-scripts']] : ['npm', ['start', '--ignore-scripts']];
   const child = spawn(command, args, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'info', ...env },
+    // Mail off unless asked: parallel processes would all want port 2525.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'info', HOOKYARD_SMTP_PORT: '0', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,9 +1,10 @@
-// Inbound hooks: URLs that third parties call, each with its own queue and settings.
+// Inbound hooks: URLs that third parties call (HTTP) or addresses they mail (MAIL), each
+// with its own queue and settings.
 import { randomBytes } from 'node:crypto';
 import { builder } from '../builder.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { paginate } from '../connection.ts';
-import { InboundHook, INBOUND_HOOK_KINDS, DATA_STRUCTURE_SOURCES, type AnswerMode, type ProcessingMode } from '../../entities/InboundHook.ts';
+import { InboundHook, INBOUND_HOOK_KINDS, DATA_STRUCTURE_SOURCES, type AnswerMode, type InboundHookKind, type ProcessingMode } from '../../entities/InboundHook.ts';
 import { EventType } from '../../entities/EventType.ts';
 import { newId } from '../../../core/ids.ts';
 import { QUEUES, inboundDrainJob } from '../../../core/jobs.ts';
@@ -11,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../core/err
 import { eventTypeName, optionalText, requiredText } from '../../../core/rules/text.ts';
 import { escapeLike } from '../../../core/sql/like.ts';
 import * as sql from '../../../core/sql/inbound.ts';
+import { mailAddress, newMailToken } from '../../../core/inbound/mail-address.ts';
 import {
   DEFAULT_FAILURE_RESPONSE_BODY,
   DEFAULT_INBOUND_RATE_LIMIT,
@@ -24,7 +26,12 @@ import {
   checkSchedule,
 } from '../../../core/inbound/hook-settings.ts';
 
-export const InboundHookKindEnum = builder.enumType('InboundHookKind', { values: INBOUND_HOOK_KINDS });
+export const InboundHookKindEnum = builder.enumType('InboundHookKind', {
+  values: {
+    HTTP: { description: 'An inbound URL, <public URL>/in/<token>, called with any method.' },
+    MAIL: { description: 'A mail address, <token>@<HOOKYARD_MAIL_DOMAIN>: each mail to it (up to the mail size limit) is a request.' },
+  } satisfies Record<(typeof INBOUND_HOOK_KINDS)[number], unknown>,
+});
 export const ProcessingModeEnum = builder.enumType('ProcessingMode', {
   values: {
     IMMEDIATE: { description: 'Each request at once, several in parallel.' },
@@ -50,7 +57,12 @@ export const InboundAnswerModeEnum = builder.enumType('InboundAnswerMode', {
 });
 const DataStructureSourceEnum = builder.enumType('DataStructureSource', { values: DATA_STRUCTURE_SOURCES });
 
+function hookAddress(ctx: Context, hook: InboundHook): string | null {
+  return hook.kind === 'MAIL' ? mailAddress(hook.token, ctx.services.config.mailDomain) : null;
+}
+
 function inboundUrl(ctx: Context, hook: InboundHook): string {
+  if (hook.kind === 'MAIL') return `mailto:${hookAddress(ctx, hook)}`;
   return `${ctx.services.inboundBaseUrl ?? ctx.services.config.publicUrl ?? ''}/in/${hook.token}`;
 }
 
@@ -67,13 +79,17 @@ async function activity(ctx: Context, hook: InboundHook): Promise<Activity> {
 
 export const InboundHookRef = builder.node(InboundHook, {
   name: 'InboundHook',
-  description: 'An inbound URL with its own queue and settings; what it receives is published as events of eventType.',
+  description: 'An inbound URL or mail address with its own queue and settings; what it receives is published as events of eventType.',
   id: { resolve: (h) => h.id },
   loadOne: (id, ctx) => ctx.em.findOne(InboundHook, { id, tenantId: ctx.viewer.tenantId }),
   fields: (t) => ({
     kind: t.field({ type: InboundHookKindEnum, resolve: (h) => h.kind }),
     name: t.exposeString('name'),
-    url: t.string({ description: 'The URL to give the sender: <public URL>/in/<token>. Anyone with it can call the hook; regenerate it to revoke.', resolve: (h, _a, ctx) => inboundUrl(ctx, h) }),
+    url: t.string({
+      description: 'The URL to give the sender: <public URL>/in/<token> (MAIL: mailto:<address>). Anyone with it can call the hook; regenerate it to revoke.',
+      resolve: (h, _a, ctx) => inboundUrl(ctx, h),
+    }),
+    address: t.string({ nullable: true, description: 'MAIL: the address to send or forward mail to, <token>@<HOOKYARD_MAIL_DOMAIN>; null for HTTP hooks.', resolve: (h, _a, ctx) => hookAddress(ctx, h) }),
     eventType: t.exposeString('eventType', { description: 'The event type each processed request is published as.' }),
     processingMode: t.field({ type: ProcessingModeEnum, resolve: (h) => h.processingMode }),
     scheduleIntervalSeconds: t.exposeInt('scheduleIntervalSeconds', { nullable: true }),
@@ -88,6 +104,7 @@ export const InboundHookRef = builder.node(InboundHook, {
     includeHeaders: t.exposeBoolean('includeHeaders', { description: 'Put the request headers in the item (as __headers).' }),
     includeMethod: t.exposeBoolean('includeMethod', { description: 'Put the HTTP method in the item (as __method).' }),
     jsonPassthrough: t.exposeBoolean('jsonPassthrough', { description: 'Keep a JSON body as one string (item.body) instead of its fields.' }),
+    includeAttachmentContents: t.exposeBoolean('includeAttachmentContents', { description: "MAIL: put each attachment's contents (base64) in the item, as far as the payload limit allows; off, name, type, size and SHA-256 only." }),
     responseStatus: t.exposeInt('responseStatus', { nullable: true, description: 'The custom response: status 200 to 499 (default 200).' }),
     responseBody: t.exposeString('responseBody', { nullable: true, description: 'The custom response body (default "Accepted").' }),
     responseHeaders: t.field({ type: 'JSON', description: 'The custom response headers, e.g. Content-Type or Location.', resolve: (h) => h.responseHeaders }),
@@ -146,8 +163,9 @@ const InboundHookPayload = builder.objectRef<{ inboundHook: InboundHook }>('Inbo
   fields: (f) => ({ inboundHook: f.field({ type: InboundHookRef, resolve: (p) => p.inboundHook }) }),
 });
 
-function newToken(): string {
-  return randomBytes(32).toString('base64url');
+/** HTTP: 32 random bytes, base64url. MAIL: lower-case hex, which survives mail systems that change a local part's case. */
+function newToken(kind: InboundHookKind): string {
+  return kind === 'MAIL' ? newMailToken() : randomBytes(32).toString('base64url');
 }
 
 async function registeredEventType(ctx: Context, field: string, raw: string): Promise<string> {
@@ -159,6 +177,7 @@ async function registeredEventType(ctx: Context, field: string, raw: string): Pr
 
 const CreateInboundHookInput = builder.inputType('CreateInboundHookInput', {
   fields: (t) => ({
+    kind: t.field({ type: InboundHookKindEnum, description: 'Default HTTP. Cannot be changed later.' }),
     name: t.string({ required: true }),
     eventType: t.string({ required: true, description: 'A registered event type: each processed request is published as one.' }),
     processingMode: t.field({ type: ProcessingModeEnum, description: 'Default IMMEDIATE.' }),
@@ -173,6 +192,7 @@ const CreateInboundHookInput = builder.inputType('CreateInboundHookInput', {
     includeHeaders: t.boolean(),
     includeMethod: t.boolean(),
     jsonPassthrough: t.boolean(),
+    includeAttachmentContents: t.boolean({ description: 'MAIL: attachment contents in the item (default false).' }),
     responseStatus: t.int(),
     responseBody: t.string(),
     responseHeaders: t.field({ type: 'JSON' }),
@@ -190,15 +210,16 @@ builder.mutationField('createInboundHook', (t) =>
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       const mode: ProcessingMode = input.processingMode ?? 'IMMEDIATE';
+      const kind: InboundHookKind = input.kind ?? 'HTTP';
       const response = checkCustomResponse('input', input.responseStatus ?? null, input.responseBody ?? null, (input.responseHeaders ?? {}) as Record<string, unknown>);
       const dataStructure = input.dataStructure == null ? null : checkDataStructure('input.dataStructure', input.dataStructure);
       const answer = checkAnswerMode('input', { kind: 'HTTP', processingMode: mode, ...response }, { answerMode: input.answerMode ?? 'STATIC', failureResponseBody: input.failureResponseBody ?? null });
       const inboundHook = ctx.em.create(InboundHook, {
         id: newId('InboundHook'),
         tenantId: ctx.viewer.tenantId,
-        kind: 'HTTP',
+        kind,
         name: requiredText('input.name', input.name),
-        token: newToken(),
+        token: newToken(kind),
         eventType: await registeredEventType(ctx, 'input.eventType', input.eventType),
         processingMode: mode,
         ...checkSchedule('input', mode, input.scheduleIntervalSeconds, input.scheduleBatchSize),
@@ -211,6 +232,7 @@ builder.mutationField('createInboundHook', (t) =>
         includeHeaders: input.includeHeaders ?? false,
         includeMethod: input.includeMethod ?? false,
         jsonPassthrough: input.jsonPassthrough ?? false,
+        includeAttachmentContents: input.includeAttachmentContents ?? false,
         ...response,
         ...answer,
         confidential: input.confidential ?? false,
@@ -239,6 +261,7 @@ const UpdateInboundHookInput = builder.inputType('UpdateInboundHookInput', {
     includeHeaders: t.boolean(),
     includeMethod: t.boolean(),
     jsonPassthrough: t.boolean(),
+    includeAttachmentContents: t.boolean(),
     responseStatus: t.int({ description: 'null removes the custom status (200).' }),
     responseBody: t.string({ description: 'null removes the custom body.' }),
     responseHeaders: t.field({ type: 'JSON' }),
@@ -280,6 +303,7 @@ builder.mutationField('updateInboundHook', (t) =>
       if (input.includeHeaders != null) hook.includeHeaders = input.includeHeaders;
       if (input.includeMethod != null) hook.includeMethod = input.includeMethod;
       if (input.jsonPassthrough != null) hook.jsonPassthrough = input.jsonPassthrough;
+      if (input.includeAttachmentContents != null) hook.includeAttachmentContents = input.includeAttachmentContents;
       if (has('responseStatus') || has('responseBody') || has('responseHeaders')) {
         const response = checkCustomResponse(
           'input',
@@ -343,13 +367,13 @@ builder.mutationField('deleteInboundHook', (t) =>
 builder.mutationField('regenerateInboundHookToken', (t) =>
   t.field({
     type: InboundHookPayload,
-    description: 'Gives the hook a new URL; the old one answers 404 from now on.',
+    description: 'Gives the hook a new URL (MAIL: a new address); the old one answers 404 (550) from now on.',
     args: { input: t.arg({ type: InboundHookIdInput, required: true }) },
     errors: {},
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx);
       const hook = await loadInboundHook(ctx, String(input.id));
-      hook.token = newToken();
+      hook.token = newToken(hook.kind);
       await ctx.em.flush();
       return { inboundHook: hook };
     },

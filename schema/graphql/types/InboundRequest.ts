@@ -70,7 +70,7 @@ export const InboundRequestRef = builder.node(InboundRequest, {
     kind: t.field({ type: KindEnum, resolve: (r) => r.kind }),
     receivedAt: t.field({ type: 'DateTime', resolve: (r) => r.receivedAt }),
     method: t.exposeString('method'),
-    url: t.exposeString('url', { description: 'The request target as received (path and query).' }),
+    url: t.exposeString('url', { description: 'The request target as received (path and query); MAIL: mailto:<the address it reached>.' }),
     remoteAddress: t.exposeString('remoteAddress', { nullable: true }),
     headers: t.field({ type: 'JSON', resolve: (r) => r.headers }),
     query: t.field({ type: 'JSON', resolve: (r) => r.query }),

@@ -45,10 +45,12 @@ export interface CreateInboundHookInput {
   dataStructure?: unknown | null;
   eventType: string;
   failureResponseBody?: string | null;
+  includeAttachmentContents?: boolean | null;
   includeHeaders?: boolean | null;
   includeMethod?: boolean | null;
   ipAllowlist?: Array<string> | null;
   jsonPassthrough?: boolean | null;
+  kind?: InboundHookKind | null;
   name: string;
   noRateLimit?: boolean | null;
   processingMode?: ProcessingMode | null;
@@ -268,6 +270,7 @@ export interface UpdateInboundHookInput {
   eventType?: string | null;
   failureResponseBody?: string | null;
   id: string;
+  includeAttachmentContents?: boolean | null;
   includeHeaders?: boolean | null;
   includeMethod?: boolean | null;
   ipAllowlist?: Array<string> | null;
@@ -890,8 +893,10 @@ export const PublishEventDocument = gql<PublishEventResult, PublishEventVariable
 
 export type InboundHookFieldsFragment = {
   id: string;
+  kind: InboundHookKind;
   name: string;
   url: string;
+  address: string | null;
   eventType: string;
   processingMode: ProcessingMode;
   scheduleIntervalSeconds: number | null;
@@ -906,6 +911,7 @@ export type InboundHookFieldsFragment = {
   includeHeaders: boolean;
   includeMethod: boolean;
   jsonPassthrough: boolean;
+  includeAttachmentContents: boolean;
   responseStatus: number | null;
   responseBody: string | null;
   responseHeaders: unknown;
@@ -948,8 +954,10 @@ export type InboundHooksResult = {
     edges: Array<{
       node: {
         id: string;
+        kind: InboundHookKind;
         name: string;
         url: string;
+        address: string | null;
         eventType: string;
         processingMode: ProcessingMode;
         scheduleIntervalSeconds: number | null;
@@ -964,6 +972,7 @@ export type InboundHooksResult = {
         includeHeaders: boolean;
         includeMethod: boolean;
         jsonPassthrough: boolean;
+        includeAttachmentContents: boolean;
         responseStatus: number | null;
         responseBody: string | null;
         responseHeaders: unknown;
@@ -985,7 +994,7 @@ export type InboundHooksVariables = {
   first: number;
   after?: string | null;
 };
-export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const InboundHooksDocument = gql<InboundHooksResult, InboundHooksVariables>("query InboundHooks($search: String, $first: Int!, $after: String) {\n  inboundHooks(search: $search, first: $first, after: $after) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type InboundHookResult = {
   node: ({
@@ -1003,8 +1012,10 @@ export type InboundHookResult = {
   } | {
     __typename: 'InboundHook';
     id: string;
+    kind: InboundHookKind;
     name: string;
     url: string;
+    address: string | null;
     eventType: string;
     processingMode: ProcessingMode;
     scheduleIntervalSeconds: number | null;
@@ -1019,6 +1030,7 @@ export type InboundHookResult = {
     includeHeaders: boolean;
     includeMethod: boolean;
     jsonPassthrough: boolean;
+    includeAttachmentContents: boolean;
     responseStatus: number | null;
     responseBody: string | null;
     responseHeaders: unknown;
@@ -1042,7 +1054,7 @@ export type InboundHookResult = {
 export type InboundHookVariables = {
   id: string;
 };
-export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const InboundHookDocument = gql<InboundHookResult, InboundHookVariables>("query InboundHook($id: ID!) {\n  node(id: $id) {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type InboundRequestsResult = {
   inboundRequests: {
@@ -1154,8 +1166,10 @@ export type CreateInboundHookResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1170,6 +1184,7 @@ export type CreateInboundHookResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1201,7 +1216,7 @@ export type CreateInboundHookResult = {
 export type CreateInboundHookVariables = {
   input: CreateInboundHookInput;
 };
-export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const CreateInboundHookDocument = gql<CreateInboundHookResult, CreateInboundHookVariables>("mutation CreateInboundHook($input: CreateInboundHookInput!) {\n  createInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type UpdateInboundHookResult = {
   updateInboundHook: {
@@ -1220,8 +1235,10 @@ export type UpdateInboundHookResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1236,6 +1253,7 @@ export type UpdateInboundHookResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1267,7 +1285,7 @@ export type UpdateInboundHookResult = {
 export type UpdateInboundHookVariables = {
   input: UpdateInboundHookInput;
 };
-export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const UpdateInboundHookDocument = gql<UpdateInboundHookResult, UpdateInboundHookVariables>("mutation UpdateInboundHook($input: UpdateInboundHookInput!) {\n  updateInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type DeleteInboundHookResult = {
   deleteInboundHook: {
@@ -1286,8 +1304,10 @@ export type DeleteInboundHookResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1302,6 +1322,7 @@ export type DeleteInboundHookResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1333,7 +1354,7 @@ export type DeleteInboundHookResult = {
 export type DeleteInboundHookVariables = {
   input: InboundHookIdInput;
 };
-export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const DeleteInboundHookDocument = gql<DeleteInboundHookResult, DeleteInboundHookVariables>("mutation DeleteInboundHook($input: InboundHookIdInput!) {\n  deleteInboundHook(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type RegenerateInboundHookTokenResult = {
   regenerateInboundHookToken: {
@@ -1352,8 +1373,10 @@ export type RegenerateInboundHookTokenResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1368,6 +1391,7 @@ export type RegenerateInboundHookTokenResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1399,7 +1423,7 @@ export type RegenerateInboundHookTokenResult = {
 export type RegenerateInboundHookTokenVariables = {
   input: InboundHookIdInput;
 };
-export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const RegenerateInboundHookTokenDocument = gql<RegenerateInboundHookTokenResult, RegenerateInboundHookTokenVariables>("mutation RegenerateInboundHookToken($input: InboundHookIdInput!) {\n  regenerateInboundHookToken(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type RedetermineDataStructureResult = {
   redetermineDataStructure: {
@@ -1418,8 +1442,10 @@ export type RedetermineDataStructureResult = {
     __typename: 'InboundHookPayload';
     inboundHook: {
       id: string;
+      kind: InboundHookKind;
       name: string;
       url: string;
+      address: string | null;
       eventType: string;
       processingMode: ProcessingMode;
       scheduleIntervalSeconds: number | null;
@@ -1434,6 +1460,7 @@ export type RedetermineDataStructureResult = {
       includeHeaders: boolean;
       includeMethod: boolean;
       jsonPassthrough: boolean;
+      includeAttachmentContents: boolean;
       responseStatus: number | null;
       responseBody: string | null;
       responseHeaders: unknown;
@@ -1465,7 +1492,7 @@ export type RedetermineDataStructureResult = {
 export type RedetermineDataStructureVariables = {
   input: InboundHookIdInput;
 };
-export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  name\n  url\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+export const RedetermineDataStructureDocument = gql<RedetermineDataStructureResult, RedetermineDataStructureVariables>("mutation RedetermineDataStructure($input: InboundHookIdInput!) {\n  redetermineDataStructure(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on InboundHookPayload {\n      inboundHook {\n        ...InboundHookFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
 
 export type DeleteInboundRequestsResult = {
   deleteInboundRequests: {

@@ -1,8 +1,10 @@
 // The inbound hook form's text fields to the API's input, and back: pure, unit-tested.
-import type { CreateInboundHookInput, InboundAnswerMode, InboundHookFieldsFragment, ProcessingMode } from '../graphql/generated.ts';
+import type { CreateInboundHookInput, InboundAnswerMode, InboundHookFieldsFragment, InboundHookKind, ProcessingMode } from '../graphql/generated.ts';
 import type { MutationError } from '../forms/mutation-result.ts';
 
 export interface InboundHookDraft {
+  /** HTTP (a URL) or MAIL (an address); chosen at creation only. */
+  kind: InboundHookKind;
   name: string;
   eventType: string;
   processingMode: ProcessingMode;
@@ -16,6 +18,8 @@ export interface InboundHookDraft {
   includeHeaders: boolean;
   includeMethod: boolean;
   jsonPassthrough: boolean;
+  /** MAIL: attachments' contents in the item. */
+  includeAttachmentContents: boolean;
   responseStatus: string;
   responseBody: string;
   /** One `Name: value` per line. */
@@ -31,6 +35,7 @@ export interface InboundHookDraft {
 
 export function emptyDraft(): InboundHookDraft {
   return {
+    kind: 'HTTP',
     name: '',
     eventType: '',
     processingMode: 'IMMEDIATE',
@@ -42,6 +47,7 @@ export function emptyDraft(): InboundHookDraft {
     includeHeaders: false,
     includeMethod: false,
     jsonPassthrough: false,
+    includeAttachmentContents: false,
     responseStatus: '',
     responseBody: '',
     responseHeaders: '',
@@ -55,6 +61,7 @@ export function emptyDraft(): InboundHookDraft {
 
 export function draftOf(hook: InboundHookFieldsFragment): InboundHookDraft {
   return {
+    kind: hook.kind,
     name: hook.name,
     eventType: hook.eventType,
     processingMode: hook.processingMode,
@@ -66,6 +73,7 @@ export function draftOf(hook: InboundHookFieldsFragment): InboundHookDraft {
     includeHeaders: hook.includeHeaders,
     includeMethod: hook.includeMethod,
     jsonPassthrough: hook.jsonPassthrough,
+    includeAttachmentContents: hook.includeAttachmentContents,
     responseStatus: hook.responseStatus === null ? '' : String(hook.responseStatus),
     responseBody: hook.responseBody ?? '',
     responseHeaders: Object.entries((hook.responseHeaders ?? {}) as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n'),
@@ -115,6 +123,7 @@ export function parseInboundDraft(d: InboundHookDraft): { input: Omit<CreateInbo
   }
   return {
     input: {
+      kind: d.kind,
       name: d.name.trim(),
       eventType: d.eventType.trim(),
       processingMode: d.processingMode,
@@ -127,6 +136,7 @@ export function parseInboundDraft(d: InboundHookDraft): { input: Omit<CreateInbo
       includeHeaders: d.includeHeaders,
       includeMethod: d.includeMethod,
       jsonPassthrough: d.jsonPassthrough,
+      includeAttachmentContents: d.includeAttachmentContents,
       responseStatus: numbers.responseStatus ?? null,
       responseBody: !staticAnswer || d.responseBody === '' ? null : d.responseBody,
       responseHeaders: headers,

@@ -35,8 +35,10 @@ export class InboundHookList extends SearchedList<InboundHookFieldsFragment> {
   async save(id: string | null, draft: InboundHookDraft): Promise<MutationError | null> {
     const parsed = parseInboundDraft(draft);
     if ('error' in parsed) return parsed.error;
+    // The kind is chosen once, at creation.
+    const { kind: _kind, ...changes } = parsed.input;
     const result = id
-      ? (await this.#api.mutate(UpdateInboundHookDocument, { input: { id, ...parsed.input } })).updateInboundHook
+      ? (await this.#api.mutate(UpdateInboundHookDocument, { input: { id, ...changes } })).updateInboundHook
       : (await this.#api.mutate(CreateInboundHookDocument, { input: parsed.input })).createInboundHook;
     const error = mutationError(result);
     if (error) return error;
