@@ -89,6 +89,7 @@ type Slot = 'time' | 'int' | 'bool' | 'text' | 'id' | RankedField;
 function slots(sort: DeliverySort[]): Slot[] {
   const of: Record<DeliverySort['field'], Slot> = {
     HTTP_STATUS: 'int',
+    DURATION: 'int',
     CREATED_AT: 'time',
     DELIVERED_AT: 'time',
     LAST_ATTEMPT_AT: 'time',
@@ -133,9 +134,9 @@ function sqlValues(field: string, log: DeliveryLog, shape: Slot[], values: unkno
 // ---- pages ---------------------------------------------------------------------------------
 
 /** Rows in walking order: `limit` rows after the cursor (or from the start), forward or backward. */
-async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false, withDuration = false): Promise<LogRow[]> {
+async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false): Promise<LogRow[]> {
   await loadRankings(db, log);
-  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings, withDuration };
+  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings };
   const first = log.sort[0].field;
   if ((first !== 'INTEGRATOR' && first !== 'WEBHOOK') || !(await walkByName(db, log))) {
     return (await db.query<LogRow>(sql.deliveryPage(args))).rows;
@@ -227,7 +228,7 @@ export async function deliveryLogPage(db: Db, log: DeliveryLog, page: PageReques
   const shape = slots(log.sort);
   const sig = signature(log.sort);
   const cursor = given ? sqlValues(field, log, shape, decodeCursor(field, given, sig, shape.map((slot) => CHECKS[slot]))) : null;
-  const fetched = await walk(db, log, page.backward, cursor, page.size + 1, false, true);
+  const fetched = await walk(db, log, page.backward, cursor, page.size + 1);
   const more = fetched.length > page.size;
   const rows = fetched.slice(0, page.size);
   if (page.backward) rows.reverse();

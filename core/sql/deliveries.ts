@@ -125,6 +125,8 @@ export interface Outcome {
   attemptedAt: Date;
   nextAttemptAt: Date | null;
   responseStatus: number | null;
+  /** how long the attempt took (the log's Duration column) */
+  durationMs: number;
   error: string | null;
   manual: boolean;
 }
@@ -145,10 +147,11 @@ export function applyOutcomes(outcomes: Outcome[]) {
              next_attempt_at = case when d.status = 'CANCELLED' then null else u.next_attempt_at end,
              delivered_at = case when d.status <> 'CANCELLED' and u.status = 'SUCCEEDED' then coalesce(d.delivered_at, u.attempted_at) else d.delivered_at end,
              last_response_status = u.response_status,
+             last_duration_ms = u.duration_ms,
              last_error = u.error,
              manual_requested_at = case when u.manual then null else d.manual_requested_at end
-           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::boolean[])
-             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error, manual)
+           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::boolean[], $9::int[])
+             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error, manual, duration_ms)
            where d.id = u.id and d.attempt_count = u.previous_count
            returning d.id, d.status`,
     values: [
@@ -160,6 +163,7 @@ export function applyOutcomes(outcomes: Outcome[]) {
       outcomes.map((o) => o.responseStatus),
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.manual),
+      outcomes.map((o) => o.durationMs),
     ],
   };
 }

@@ -9,7 +9,7 @@
 import type { DeliveryStatus } from '../../schema/entities/Delivery.ts';
 import { Params, afterCursor, cursorColumns, flip, orderBy, timeText, type Direction, type Term } from './keyset.ts';
 
-export const DELIVERY_SORT_FIELDS = ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT', 'HTTP_STATUS'] as const;
+export const DELIVERY_SORT_FIELDS = ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT', 'HTTP_STATUS', 'DURATION'] as const;
 export type DeliverySortField = (typeof DELIVERY_SORT_FIELDS)[number];
 export type RankedField = 'INTEGRATOR' | 'WEBHOOK';
 
@@ -42,6 +42,9 @@ export interface DeliveryLogFilter {
   /** The last response's HTTP status, inclusive; a delivery with no response yet has none. */
   httpStatusMin?: number;
   httpStatusMax?: number;
+  /** The last attempt's duration in milliseconds, inclusive; a never-attempted delivery has none. */
+  durationMinMs?: number;
+  durationMaxMs?: number;
   integratorIds?: string[];
   webhookIds?: string[];
   eventTypes?: string[];
@@ -62,6 +65,8 @@ const deliveredSort = (a: string) => `coalesce(${a}.delivered_at, 'infinity'::ti
 const lastAttemptSort = (a: string) => `coalesce(${a}.last_attempt_at, 'infinity'::timestamptz)`;
 // No response yet (never attempted, or a network error) sorts as 0: before every status.
 const httpStatusSort = (a: string) => `coalesce(${a}.last_response_status, 0)`;
+// Never attempted sorts as -1: before every duration (0 ms included).
+const durationSort = (a: string) => `coalesce(${a}.last_duration_ms, -1)`;
 
 function timeTerm(sql: (a: string) => string, direction: Direction): Term {
   return { sql, type: 'timestamptz', direction, cursorSql: (a) => timeText(sql(a)) };
@@ -103,6 +108,7 @@ export function deliveryTerms(sort: DeliverySort[], backward: boolean, params: P
     else if (field === 'SUCCEEDED') terms.push(plainTerm((a) => `${a}.succeeded`, 'boolean', d));
     else if (field === 'EVENT_TYPE') terms.push(plainTerm((a) => `${a}.event_type`, 'text', d));
     else if (field === 'HTTP_STATUS') terms.push(plainTerm(httpStatusSort, 'int', d));
+    else if (field === 'DURATION') terms.push(plainTerm(durationSort, 'int', d));
     else terms.push(rankTerm(field, d, params, rankings[field] ?? []));
   }
   const last = dir(sort.at(-1)?.direction ?? 'DESC');
@@ -136,6 +142,11 @@ export function filterConditions(params: Params, tenantId: string, filter: Deliv
   if (filter.attemptsMax != null) where.push(`${d}.attempt_count <= ${params.add(filter.attemptsMax, 'int')}`);
   if (filter.httpStatusMin != null) where.push(`${httpStatusSort(d)} >= ${params.add(filter.httpStatusMin, 'int')}`);
   if (filter.httpStatusMax != null) where.push(`${httpStatusSort(d)} <= ${params.add(filter.httpStatusMax, 'int')}`);
+  // On the indexed sort expression; a minimum of 0 or more leaves never-attempted (-1) out.
+  if (filter.durationMinMs != null || filter.durationMaxMs != null) {
+    where.push(`${durationSort(d)} >= ${params.add(filter.durationMinMs ?? 0, 'int')}`);
+    if (filter.durationMaxMs != null) where.push(`${durationSort(d)} <= ${params.add(filter.durationMaxMs, 'int')}`);
+  }
   if (filter.integratorIds) where.push(filter.integratorIds.length ? anyOf(params, `${d}.integrator_id`, filter.integratorIds) : 'false');
   if (filter.webhookIds) where.push(filter.webhookIds.length ? anyOf(params, `${d}.webhook_id`, filter.webhookIds) : 'false');
   if (filter.eventTypes) where.push(filter.eventTypes.length ? anyOf(params, `${d}.event_type`, filter.eventTypes) : 'false');
@@ -172,8 +183,6 @@ export interface DeliveryPageArgs {
   inclusive?: boolean;
   limit: number;
   rankings: Rankings;
-  /** Also select the last attempt's duration (a page shown in the log; exports do without). */
-  withDuration?: boolean;
 }
 
 /** One page of the log in index order. Columns: every delivery column, then the cursor values `_k0…`. */
@@ -183,7 +192,7 @@ export function deliveryPage(args: DeliveryPageArgs) {
   const where = filterConditions(params, args.tenantId, args.filter);
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'd', args.inclusive));
   return {
-    text: `select d.*, ${args.withDuration ? `${LAST_DURATION_SQL('d')} as last_duration_ms, ` : ''}${cursorColumns(terms, 'd')} from delivery d
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
             where ${where.join(' and ')}
             order by ${orderBy(terms, 'd')}
             limit ${params.add(args.limit, 'int')}`,
@@ -374,18 +383,4 @@ export function attemptPage(args: SimplePageArgs<AttemptLogFilter>) {
 export function countAttempts(tenantId: string, filter: AttemptLogFilter) {
   const params = new Params();
   return { text: `select count(*)::bigint as count from attempt a where ${attemptConditions(params, tenantId, filter).join(' and ')}`, values: params.values };
-}
-
-/** The duration of a delivery's latest attempt, as a column of a page: one index probe per row shown. */
-export const LAST_DURATION_SQL = (d: string) =>
-  `(select a.duration_ms from attempt a where a.tenant_id = ${d}.tenant_id and a.delivery_id = ${d}.id order by a.created_at desc, a.id desc limit 1)`;
-
-/** The duration of each delivery's latest attempt (the log's Duration column), for one page. */
-export function lastAttemptDurations(tenantId: string, deliveryIds: string[]) {
-  return {
-    text: `select distinct on (delivery_id) delivery_id, duration_ms from attempt
-            where tenant_id = $1 and delivery_id = any($2::text[])
-            order by delivery_id, created_at desc, id desc`,
-    values: [tenantId, deliveryIds],
-  };
 }

@@ -29,6 +29,8 @@ export const DeliverySchema = defineEntity({
     nextAttemptAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
     lastResponseStatus: p.integer().nullable(),
+    // How long the last attempt took (its attempt row has it too): kept here so the log sorts and filters by it.
+    lastDurationMs: p.integer().nullable(),
     lastError: p.text().nullable(),
     // An operator's resend asked for while the tenant's deliveries were off: sent when switched on.
     manualRequestedAt: p.datetime().nullable(),
@@ -53,6 +55,10 @@ export const DeliverySchema = defineEntity({
     {
       name: 'delivery_tenant_id_http_status_sort_index',
       expression: `create index "delivery_tenant_id_http_status_sort_index" on "delivery" ("tenant_id", (coalesce("last_response_status", 0)), "created_at", "id")`,
+    },
+    {
+      name: 'delivery_tenant_id_duration_sort_index',
+      expression: `create index "delivery_tenant_id_duration_sort_index" on "delivery" ("tenant_id", (coalesce("last_duration_ms", -1)), "created_at", "id")`,
     },
     { properties: ['tenantId', 'attemptCount', 'createdAt', 'id'] },
     { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },

@@ -11,6 +11,9 @@
 // seeds with SQL (insert … select from generate_series), measures, and plays the worker
 // for the live part (attempt rows + notifyUpdatesSql in one transaction, 500/s).
 // BENCH_LOG_ROWS (1000000), BENCH_LOG_RUNS (40 per case), BENCH_LIVE_SECONDS (10) resize it.
+// BENCH_LOG_PARTS (list,count,live,dashboard,init) picks parts; BENCH_LOG_CASES (a regular
+// expression) picks listing cases by name. With DATABASE_URL, BENCH_KEEP_DATABASE=1 keeps
+// the seeded database for EXPLAIN (ANALYZE) afterwards.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
@@ -32,6 +35,8 @@ const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_LOG_RUNS ?? 40);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
 const LIVE_RATE = 500;
+const PARTS = new Set((process.env.BENCH_LOG_PARTS ?? 'list,count,live,dashboard,init').split(',').map((p) => p.trim()));
+const CASES = new RegExp(process.env.BENCH_LOG_CASES ?? '');
 const TARGET_MS = 50;
 /** The longest the dashboard's main thread may stay busy under the live flow: the page never freezes for a second. */
 const LONGEST_TASK_TARGET_MS = 1000;
@@ -376,6 +381,9 @@ await runBench('delivery-log', async () => {
     { name: 'filter deliveredFrom/deliveredTo (one hour)', variables: { first: 50, filter: { deliveredFrom: new Date(now - 2 * day).toISOString(), deliveredTo: new Date(now - 2 * day + 3_600_000).toISOString() } } },
     { name: 'filter attemptsMin 5', variables: { first: 50, filter: { attemptsMin: 5 } } },
     { name: 'filter attemptsMax 0', variables: { first: 50, filter: { attemptsMax: 0 } } },
+    { name: 'filter httpStatus 500-599', variables: { first: 50, filter: { httpStatusMin: 500, httpStatusMax: 599 } } },
+    { name: 'filter durationMinMs 2900 (4 %)', variables: { first: 50, filter: { durationMinMs: 2900 } } },
+    { name: 'filter duration 100-200 ms', variables: { first: 50, filter: { durationMinMs: 100, durationMaxMs: 200 } } },
     { name: 'filter integratorId', variables: { first: 50, filter: { integratorId: integrator.id } } },
     { name: 'filter webhookId', variables: { first: 50, filter: { webhookId: webhook.id } } },
     { name: 'filter eventType', variables: { first: 50, filter: { eventType: 'refund.failed' } } },
@@ -391,7 +399,7 @@ await runBench('delivery-log', async () => {
     { name: 'search delivery id', variables: { first: 50, filter: { search: someIds[10].id } } },
     { name: 'filter status + webhookId + createdFrom', variables: { first: 50, filter: { status: ['FAILED'], webhookId: webhook.id, createdFrom: new Date(now - 3 * day).toISOString() } } },
   ];
-  for (const field of ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT']) {
+  for (const field of ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT', 'HTTP_STATUS', 'DURATION']) {
     for (const direction of ['ASC', 'DESC']) cases.push({ name: `sort ${field} ${direction}`, variables: { first: 50, orderBy: [{ field, direction }] } });
   }
   cases.push({ name: 'sort ATTEMPTS DESC, CREATED_AT ASC (mixed)', variables: { first: 50, orderBy: [{ field: 'ATTEMPTS', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }] } });
@@ -410,12 +418,14 @@ await runBench('delivery-log', async () => {
     cases.push({ name: name.replace('after cursor', 'last 50 before cursor'), variables: { last: 50, before: back, orderBy } });
   }
 
+  const chosen = cases.filter((c) => CASES.test(c.name));
   // Warm the API process (JIT, connection pools, caches) on every case before measuring.
-  for (let round = 0; round < 3; round++) for (const c of cases) await admin(c.query ?? LIST, c.variables);
+  if (PARTS.has('list')) for (let round = 0; round < 3; round++) for (const c of chosen) await admin(c.query ?? LIST, c.variables);
+  const seqScans: string[] = [];
+  if (PARTS.has('list')) {
   console.log(`\nlisting 50 deliveries through GraphQL over HTTP, ${RUNS} runs per case (target p99 ≤ ${TARGET_MS} ms):\n`);
   const table: string[][] = [['case', 'p50 ms', 'p99 ms', 'target', 'plan (delivery statements)']];
-  const seqScans: string[] = [];
-  for (const c of cases) {
+  for (const c of chosen) {
     const times = await timeCase(admin, c);
     const plan = await explainCase(pool, tenantId, c.variables);
     if (plan.seqScan) seqScans.push(c.name);
@@ -423,7 +433,9 @@ await runBench('delivery-log', async () => {
     table.push([c.name, quantile(times, 0.5).toFixed(1), p99.toFixed(1), plan.seqScan ? 'SEQ SCAN' : p99 <= TARGET_MS ? 'ok' : 'MISSED', plan.summary]);
   }
   printTable(table);
+  }
 
+  if (PARTS.has('count')) {
   console.log('\ntotalCount (counted only when selected, every matching index entry is read; a count over 100 ms is reused for 5 s):\n');
   const counts: string[][] = [['case', 'first ms', 'then p50 ms']];
   for (const c of [
@@ -444,16 +456,20 @@ await runBench('delivery-log', async () => {
     counts.push([c.name, firstMs.toFixed(1), quantile(times, 0.5).toFixed(1)]);
   }
   printTable(counts);
+  }
 
+  let live: Awaited<ReturnType<typeof liveLatency>> | null = null;
+  if (PARTS.has('live')) {
   console.log(`\nlive updates: commit of an attempt → subscribed client, ${LIVE_RATE} deliveries/s for ${LIVE_SECONDS} s (API in its own process):\n`);
   const apiSubscriptions = async () => Number(/^hookyard_subscriptions_active (\d+)$/m.exec(await (await fetch(`${baseUrl}/metrics`)).text())?.[1] ?? 0);
-  const live = await liveLatency(url, baseUrl, tenantId, apiSubscriptions);
+  live = await liveLatency(url, baseUrl, tenantId, apiSubscriptions);
   printTable([
     ['attempts committed', 'received', 'rate /s', 'p50 ms', 'p99 ms', 'max ms'],
     [String(live.sent), String(live.received), live.rate.toFixed(0), quantile(live.latencies, 0.5).toFixed(1), quantile(live.latencies, 0.99).toFixed(1), Math.max(...live.latencies).toFixed(1)],
   ]);
+  }
 
-
+  if (PARTS.has('dashboard')) {
   console.log(`\nthe dashboard's delivery log (headless Chromium) while ${LIVE_RATE} deliveries/s flow for ${LIVE_SECONDS} s, beside the same page idle as long:\n`);
   const dashboard = await dashboardUnderFlow(url, baseUrl, tenantId);
   if (!dashboard) console.log(`  skipped: no ${CHROMIUM}`);
@@ -468,14 +484,18 @@ await runBench('delivery-log', async () => {
     ]);
   }
 
+  }
+
+  if (PARTS.has('init')) {
   console.log('\na graphql-ws socket that never sends connection_init:\n');
   const init = await initWait(baseUrl);
   printTable([
     ['close code', 'closed after ms', 'setting ms'],
     [String(init.code), init.ms.toFixed(0), String(INIT_WAIT_SETTING_MS)],
   ]);
-
-  if (live.received < live.sent) throw new Error(`${live.sent - live.received} attempts never reached the subscriber`);
   if (init.code !== 4408) throw new Error(`a socket without connection_init closed with ${init.code}, not 4408`);
+  }
+
+  if (live && live.received < live.sent) throw new Error(`${live.sent - live.received} attempts never reached the subscriber`);
   if (seqScans.length) throw new Error(`Seq Scan of delivery in: ${seqScans.join(', ')}`);
 });

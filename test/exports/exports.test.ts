@@ -87,7 +87,7 @@ describe('delivery log exports', () => {
     const [header, ...body] = table;
     expect(header).toEqual([
       'id', 'created_at', 'integrator_id', 'integrator', 'webhook_id', 'webhook', 'webhook_url', 'event_id', 'event_type', 'status', 'succeeded',
-      'attempts', 'last_attempt_at', 'next_attempt_at', 'delivered_at', 'last_response_status', 'last_error',
+      'attempts', 'last_attempt_at', 'next_attempt_at', 'delivered_at', 'last_response_status', 'last_duration_ms', 'last_error',
     ]);
     expect(body.map((r) => r[0])).toEqual(await graphqlIds({}));
     expect(body).toHaveLength(rows.length);
@@ -151,6 +151,8 @@ describe('delivery log exports', () => {
       [`createdFrom=${at(10)}&createdTo=${at(5)}`, 'createdTo'],
       ['createdFrom=yesterday', 'createdFrom'],
       ['attemptsMin=two', 'attemptsMin'],
+      ['durationMinMs=-5', 'durationMinMs'],
+      ['durationMinMs=900&durationMaxMs=100', 'durationMaxMs'],
       ['status=LOST', 'status'],
       ['orderBy=PRICE:ASC', 'orderBy'],
       ['staus=FAILED', 'staus'],

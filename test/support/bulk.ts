@@ -12,7 +12,8 @@ export interface BulkCatalog {
 
 /**
  * `count` deliveries (and one event each), created `stepMs` apart from `start`. The mix:
- * 85 % SUCCEEDED, 5 % FAILED, 5 % RETRYING, 4 % PENDING, 1 % CANCELLED; attempts 0 to 8.
+ * 85 % SUCCEEDED, 5 % FAILED, 5 % RETRYING, 4 % PENDING, 1 % CANCELLED; attempts 0 to 8;
+ * the last attempt's duration spread over 20 to 3019 ms.
  * Ids are valid prefixed ids (hex digits are Crockford base-32 digits).
  */
 export async function insertBulkDeliveries(client: Pick<pg.Client, 'query'>, catalog: BulkCatalog, count: number, start: Date, stepMs: number): Promise<void> {
@@ -27,7 +28,7 @@ export async function insertBulkDeliveries(client: Pick<pg.Client, 'query'>, cat
   );
   await client.query(
     `insert into delivery (id, tenant_id, event_id, webhook_id, integrator_id, event_type, status, attempt_count, last_attempt_at, delivered_at,
-                           last_response_status, last_error, created_at)
+                           last_response_status, last_duration_ms, last_error, created_at)
      select 'dlv_' || $2 || lpad(upper(to_hex(i)), 16, '0'), $1, 'evt_' || $2 || lpad(upper(to_hex(i)), 16, '0'),
             ($4::text[])[1 + i % cardinality($4::text[])], ($5::text[])[1 + i % cardinality($5::text[])],
             ($3::text[])[1 + i % cardinality($3::text[])],
@@ -35,6 +36,7 @@ export async function insertBulkDeliveries(client: Pick<pg.Client, 'query'>, cat
             case when s.attempts > 0 then ts + s.attempts * interval '7 seconds' end,
             case when s.status = 'SUCCEEDED' then ts + s.attempts * interval '7 seconds' end,
             case when s.status = 'SUCCEEDED' then 200 when s.attempts > 0 then 503 end,
+            case when s.attempts > 0 then 20 + (i * 7919) % 3000 end,
             case when s.status in ('FAILED', 'RETRYING') then 'HTTP 503 from the endpoint' end,
             ts
        from generate_series(1, $6::int) as i

@@ -97,6 +97,8 @@ export interface DeliveryFilter {
   createdTo?: string | null;
   deliveredFrom?: string | null;
   deliveredTo?: string | null;
+  durationMaxMs?: number | null;
+  durationMinMs?: number | null;
   eventType?: string | null;
   httpStatusMax?: number | null;
   httpStatusMin?: number | null;
@@ -116,8 +118,8 @@ export interface DeliveryOrder {
   field: DeliveryOrderField;
 }
 
-export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'EVENT_TYPE' | 'HTTP_STATUS' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
-export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'EVENT_TYPE', 'HTTP_STATUS', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
+export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'DURATION' | 'EVENT_TYPE' | 'HTTP_STATUS' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
+export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'DURATION', 'EVENT_TYPE', 'HTTP_STATUS', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
 
 export type DeliveryStatus = 'CANCELLED' | 'FAILED' | 'PENDING' | 'RETRYING' | 'SUCCEEDED';
 export const DeliveryStatusValues: readonly DeliveryStatus[] = ['CANCELLED', 'FAILED', 'PENDING', 'RETRYING', 'SUCCEEDED'];
