@@ -209,9 +209,28 @@ export function deliveryPage(args: DeliveryPageArgs) {
  * their positions; the cursor's own integrator continues from the cursor in its own branch.
  */
 export function rankedFirstPage(args: DeliveryPageArgs, refs: { ids: string[]; ranks: number[] }, cursorRef: { id: string; rank: number } | null) {
+  const column = REF_COLUMN[args.sort[0].field as RankedField];
+  const group = { sql: (a: string) => `${a}.${column}`, type: 'text' as const };
+  return groupedPage(args, group, { values: refs.ids, ranks: refs.ranks }, cursorRef && { value: cursorRef.id, rank: cursorRef.rank }, null);
+}
+
+/** A value of the first sort key that rows share (an integrator id, an attempt count…). */
+export interface GroupKey {
+  sql: (alias: string) => string;
+  type: Term['type'];
+}
+
+/**
+ * One page walked group by group: for each value of the first sort key in `refs` (in
+ * walking order, with their ranks), its first rows by the other keys from the index
+ * led by (tenant_id, key) (LATERAL … LIMIT), then those few rows merged. With equality on
+ * the key, the index gives the rest of the order in either direction, so a mixed sort
+ * (ATTEMPTS DESC, CREATED_AT ASC) reads as few rows as a plain one. `cursorRef`, the
+ * cursor's own group, continues from the cursor in its own branch. Ranks sort in
+ * `rankDirection`; null: in the first term's direction (ranks that are name positions).
+ */
+export function groupedPage(args: DeliveryPageArgs, group: GroupKey, refs: { values: unknown[]; ranks: number[] }, cursorRef: { value: unknown; rank: number } | null, rankDirection: Direction | null) {
   const params = new Params();
-  const field = args.sort[0].field as RankedField;
-  const column = REF_COLUMN[field];
   const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
   const [first, ...rest] = terms;
   const filter = filterConditions(params, args.tenantId, args.filter).join(' and ');
@@ -220,22 +239,46 @@ export function rankedFirstPage(args: DeliveryPageArgs, refs: { ids: string[]; r
   if (cursorRef && args.cursor) {
     const after = afterCursor(rest, args.cursor.slice(1), params, 'd', args.inclusive);
     branches.push(`(select d.*, ${cursorColumns(terms, 'd')}, ${params.add(cursorRef.rank, 'int')} as _rank from delivery d
-                     where ${filter} and d.${column} = ${params.add(cursorRef.id)} and ${after}
+                     where ${filter} and ${group.sql('d')} = ${params.add(cursorRef.value, group.type)} and ${after}
                      order by ${orderBy(rest, 'd')} limit ${limit})`);
   }
-  if (refs.ids.length) {
+  if (refs.values.length) {
     branches.push(`(select d.*, r.ord as _rank
-                      from unnest(${params.add(refs.ids, 'text[]')}, ${params.add(refs.ranks, 'int[]')}) as r(ref, ord)
+                      from unnest(${params.add(refs.values.map(String), 'text[]')}, ${params.add(refs.ranks, 'int[]')}) as r(ref, ord)
                      cross join lateral (
                        select d.*, ${cursorColumns(terms, 'd')} from delivery d
-                        where ${filter} and d.${column} = r.ref
+                        where ${filter} and ${group.sql('d')} = r.ref::${group.type}
                         order by ${orderBy(rest, 'd')} limit ${limit}) d)`);
   }
   if (!branches.length) return { text: 'select null where false', values: [] };
   return {
     text: `select x.* from (${branches.join(' union all ')}) x
-            order by x._rank ${first.direction}, ${orderBy(rest, 'x')}
+            order by x._rank ${rankDirection ?? first.direction}, ${orderBy(rest, 'x')}
             limit ${limit}`,
+    values: params.values,
+  };
+}
+
+/**
+ * The next `count` distinct values of a sort key in the tenant's log, after `after`
+ * (exclusive; null: from the start) in the key's direction: a loose index scan, one
+ * index probe per value, on the (tenant_id, key, …) index. Values come back as text
+ * that casts back exactly (times with microseconds).
+ */
+export function groupValues(tenantId: string, group: GroupKey & { direction: Direction }, after: unknown, count: number) {
+  const params = new Params();
+  const tenant = params.add(tenantId);
+  const op = group.direction === 'ASC' ? '>' : '<';
+  const key = group.sql('d');
+  const start = after == null ? '' : ` and ${key} ${op} ${params.add(after, group.type)}`;
+  const text = (x: string) => (group.type === 'timestamptz' ? timeText(x) : `(${x})::text`);
+  return {
+    text: `with recursive v(k, n) as (
+             (select ${key}, 1 from delivery d where d.tenant_id = ${tenant}${start} order by ${key} ${group.direction} limit 1)
+             union all
+             select (select ${key} from delivery d where d.tenant_id = ${tenant} and ${key} ${op} v.k order by ${key} ${group.direction} limit 1), v.n + 1
+               from v where v.k is not null and v.n < ${params.add(count, 'int')})
+           select ${text('v.k')} as value from v where v.k is not null order by v.n`,
     values: params.values,
   };
 }

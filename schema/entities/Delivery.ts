@@ -63,6 +63,10 @@ export const DeliverySchema = defineEntity({
     { properties: ['tenantId', 'attemptCount', 'createdAt', 'id'] },
     { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },
     { properties: ['tenantId', 'status', 'createdAt', 'id'] },
+    // A status filter (failed ones) sorted by webhook or integrator name: each name's rows
+    // in that status straight from its index, one probe for a name that has none.
+    { properties: ['tenantId', 'status', 'webhookId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'status', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'webhookId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'eventType', 'createdAt', 'id'] },
