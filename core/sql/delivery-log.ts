@@ -347,8 +347,8 @@ export function directory(tenantId: string) {
 
 // ---- events and attempts: one fixed order, newest first ------------------------------
 
-function newestFirst(backward: boolean): Term[] {
-  const d: Direction = backward ? 'ASC' : 'DESC';
+function newestFirst(backward: boolean, oldestFirst = false): Term[] {
+  const d: Direction = backward !== oldestFirst ? 'ASC' : 'DESC';
   return [timeTerm((a) => `${a}.created_at`, d), plainTerm((a) => `${a}.id`, 'text', d)];
 }
 
@@ -358,9 +358,10 @@ function newestFirstPage<F>(
   alias: string,
   conditions: (params: Params, tenantId: string, filter: F) => string[],
   args: SimplePageArgs<F>,
+  oldestFirst = false,
 ) {
   const params = new Params();
-  const terms = newestFirst(args.backward);
+  const terms = newestFirst(args.backward, oldestFirst);
   const where = conditions(params, args.tenantId, args.filter);
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, alias, args.inclusive));
   return {
@@ -405,22 +406,44 @@ export function countEvents(tenantId: string, filter: EventLogFilter) {
 }
 
 export interface AttemptLogFilter {
+  createdFrom?: Date;
+  createdTo?: Date;
   deliveryId?: string;
   webhookId?: string;
+  integratorId?: string;
+  eventType?: string;
+  trigger?: 'SCHEDULED' | 'MANUAL';
   succeeded?: boolean;
+  /** The response's HTTP status, inclusive (an exact status or a class such as 500–599); no response is 0. */
+  httpStatusMin?: number;
+  httpStatusMax?: number;
+  errorKind?: string;
+  /** Oldest first instead of newest first. */
+  oldestFirst?: boolean;
 }
+
+// No response (a network error) is 0, as the delivery log's HTTP status: the same indexed expression.
+const attemptStatus = (a: string) => `coalesce(${a}.response_status, 0)`;
 
 function attemptConditions(params: Params, tenantId: string, f: AttemptLogFilter): string[] {
   const where = [`a.tenant_id = ${params.add(tenantId)}`];
+  if (f.createdFrom) where.push(`a.created_at >= ${params.add(f.createdFrom, 'timestamptz')}`);
+  if (f.createdTo) where.push(`a.created_at < ${params.add(f.createdTo, 'timestamptz')}`);
   if (f.deliveryId) where.push(`a.delivery_id = ${params.add(f.deliveryId)}`);
   if (f.webhookId) where.push(`a.webhook_id = ${params.add(f.webhookId)}`);
+  if (f.integratorId) where.push(`a.integrator_id = ${params.add(f.integratorId)}`);
+  if (f.eventType) where.push(`a.event_type = ${params.add(f.eventType)}`);
+  if (f.trigger) where.push(`a.trigger = ${params.add(f.trigger)}`);
   if (f.succeeded != null) where.push(`a.succeeded = ${params.add(f.succeeded, 'boolean')}`);
+  if (f.httpStatusMin != null) where.push(`${attemptStatus('a')} >= ${params.add(f.httpStatusMin, 'int')}`);
+  if (f.httpStatusMax != null) where.push(`${attemptStatus('a')} <= ${params.add(f.httpStatusMax, 'int')}`);
+  if (f.errorKind) where.push(`a.error_kind = ${params.add(f.errorKind)}`);
   return where;
 }
 
-/** Attempts newest first, on (tenant_id, delivery_id | webhook_id, created_at) or (tenant_id, created_at, id). */
+/** Attempts newest (or oldest) first, each filter on its (tenant_id, column, created_at, id) index. */
 export function attemptPage(args: SimplePageArgs<AttemptLogFilter>) {
-  return newestFirstPage('attempt', 'a', attemptConditions, args);
+  return newestFirstPage('attempt', 'a', attemptConditions, args, args.filter.oldestFirst ?? false);
 }
 
 export function countAttempts(tenantId: string, filter: AttemptLogFilter) {

@@ -1,3 +1,4 @@
+import { Migration20261128153000_attempt_log_filters } from './Migration20261128153000_attempt_log_filters.ts';
 import { Migration20261128152000_status_name_walk } from './Migration20261128152000_status_name_walk.ts';
 import { Migration20261128151700_last_duration } from './Migration20261128151700_last_duration.ts';
 import { Migration20261128131000_filters_and_type_schedules } from './Migration20261128131000_filters_and_type_schedules.ts';
@@ -22,4 +23,5 @@ export const migrationsList = [
   { name: 'Migration20261128140000_http_status_sort', class: Migration20261128140000_http_status_sort },
   { name: 'Migration20261128151700_last_duration', class: Migration20261128151700_last_duration },
   { name: 'Migration20261128152000_status_name_walk', class: Migration20261128152000_status_name_walk },
+  { name: 'Migration20261128153000_attempt_log_filters', class: Migration20261128153000_attempt_log_filters },
 ];

@@ -9,10 +9,20 @@ export type AttemptErrorKind = 'BLOCKED' | 'DNS' | 'HEADERS_OVERFLOW' | 'OTHER' 
 export const AttemptErrorKindValues: readonly AttemptErrorKind[] = ['BLOCKED', 'DNS', 'HEADERS_OVERFLOW', 'OTHER', 'PAYLOAD', 'REFUSED', 'RESET', 'SECRET', 'SIGNING', 'TIMEOUT', 'TLS', 'UNSTORABLE'];
 
 export interface AttemptFilter {
+  createdFrom?: string | null;
+  createdTo?: string | null;
   deliveryId?: string | null;
+  errorKind?: AttemptErrorKind | null;
+  eventType?: string | null;
+  httpStatus?: string | null;
+  integratorId?: string | null;
   succeeded?: boolean | null;
+  trigger?: AttemptTrigger | null;
   webhookId?: string | null;
 }
+
+export type AttemptOrder = 'NEWEST_FIRST' | 'OLDEST_FIRST';
+export const AttemptOrderValues: readonly AttemptOrder[] = ['NEWEST_FIRST', 'OLDEST_FIRST'];
 
 export type AttemptTrigger = 'MANUAL' | 'SCHEDULED';
 export const AttemptTriggerValues: readonly AttemptTrigger[] = ['MANUAL', 'SCHEDULED'];
