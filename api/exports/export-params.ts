@@ -39,7 +39,8 @@ export const EXPORT_PARAMETERS = [
 const LISTS = new Set(['status', 'ids', 'orderBy']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function date(name: string, value: string): Date {
+/** An ISO-8601 date (and time) query parameter; anything else is a ValidationError naming it. */
+export function exportDate(name: string, value: string): Date {
   const parsed = new Date(value);
   if (!ISO_DATE.test(value) || Number.isNaN(parsed.getTime())) {
     throw new ValidationError(name, `${name} must be an ISO-8601 date and time such as 2026-01-31T12:00:00Z`);
@@ -79,7 +80,7 @@ export function parseExportQuery(query: URLSearchParams): { filter: DeliveryFilt
   const filter: DeliveryFilterInput = {};
   for (const name of ['createdFrom', 'createdTo', 'deliveredFrom', 'deliveredTo'] as const) {
     const value = one(name);
-    if (value !== undefined) filter[name] = date(name, value);
+    if (value !== undefined) filter[name] = exportDate(name, value);
   }
   for (const name of ['attemptsMin', 'attemptsMax', 'httpStatusMin', 'httpStatusMax', 'durationMinMs', 'durationMaxMs'] as const) {
     const value = one(name);

@@ -52,3 +52,19 @@ export async function countEventLog(db: Db, tenantId: string, filter: sql.EventL
 export async function countAttemptLog(db: Db, tenantId: string, filter: sql.AttemptLogFilter): Promise<number> {
   return Number((await db.query<{ count: string }>(sql.countAttempts(tenantId, filter))).rows[0].count);
 }
+
+/**
+ * Attempts in list order for an export (without headers and bodies), `batchSize` at a
+ * time, each batch a keyset page after the previous one: memory stays at one batch, and
+ * the caller's `await` between batches is the backpressure.
+ */
+export async function* attemptLogBatches(db: Db, tenantId: string, filter: sql.AttemptLogFilter, batchSize = 1000): AsyncGenerator<Record<string, unknown>[]> {
+  let cursor: unknown[] | null = null;
+  for (;;) {
+    const rows: Record<string, unknown>[] = (await db.query<Record<string, unknown>>(sql.attemptExportPage({ tenantId, filter, backward: false, cursor, limit: batchSize }))).rows;
+    if (rows.length) yield rows;
+    if (rows.length < batchSize) return;
+    const last: Record<string, unknown> = rows[rows.length - 1];
+    cursor = [last._k0, last._k1];
+  }
+}

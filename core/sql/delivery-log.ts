@@ -359,13 +359,14 @@ function newestFirstPage<F>(
   conditions: (params: Params, tenantId: string, filter: F) => string[],
   args: SimplePageArgs<F>,
   oldestFirst = false,
+  columns = `${alias}.*`,
 ) {
   const params = new Params();
   const terms = newestFirst(args.backward, oldestFirst);
   const where = conditions(params, args.tenantId, args.filter);
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, alias, args.inclusive));
   return {
-    text: `select ${alias}.*, ${cursorColumns(terms, alias)} from ${table} ${alias} where ${where.join(' and ')} order by ${orderBy(terms, alias)} limit ${params.add(args.limit, 'int')}`,
+    text: `select ${columns}, ${cursorColumns(terms, alias)} from ${table} ${alias} where ${where.join(' and ')} order by ${orderBy(terms, alias)} limit ${params.add(args.limit, 'int')}`,
     values: params.values,
   };
 }
@@ -444,6 +445,14 @@ function attemptConditions(params: Params, tenantId: string, f: AttemptLogFilter
 /** Attempts newest (or oldest) first, each filter on its (tenant_id, column, created_at, id) index. */
 export function attemptPage(args: SimplePageArgs<AttemptLogFilter>) {
   return newestFirstPage('attempt', 'a', attemptConditions, args, args.filter.oldestFirst ?? false);
+}
+
+/** The attempt columns an export writes: no headers or bodies (a response body may be 64 KiB). */
+const ATTEMPT_EXPORT_COLUMNS = ['id', 'created_at', 'delivery_id', 'webhook_id', 'integrator_id', 'event_type', 'attempt_number', 'trigger', 'succeeded', 'request_url', 'response_status', 'error_kind', 'error_message', 'duration_ms'];
+
+/** A page of attempts for an export: as attemptPage, without headers and bodies. */
+export function attemptExportPage(args: SimplePageArgs<AttemptLogFilter>) {
+  return newestFirstPage('attempt', 'a', attemptConditions, args, args.filter.oldestFirst ?? false, ATTEMPT_EXPORT_COLUMNS.map((c) => `a.${c}`).join(', '));
 }
 
 export function countAttempts(tenantId: string, filter: AttemptLogFilter) {

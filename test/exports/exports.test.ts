@@ -4,27 +4,7 @@ import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { createIntegrator, createTenant, createWebhook } from '../support/fixtures.ts';
 import { at, createCatalog, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
 import { insertBulkDeliveries } from '../support/bulk.ts';
-
-/** RFC 4180: quoted fields, doubled quotes, newlines inside quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else if (c !== '\r') field += c;
-  }
-  if (field || row.length) row.push(field), rows.push(row);
-  return rows;
-}
+import { parseCsv } from '../support/csv.ts';
 
 const IDS_QUERY = `query ($filter: DeliveryFilter, $orderBy: [DeliveryOrder!], $after: String) {
   deliveries(first: 100, after: $after, filter: $filter, orderBy: $orderBy) { edges { node { id } } pageInfo { hasNextPage endCursor } }
