@@ -49,3 +49,28 @@ export async function insertBulkDeliveries(client: Pick<pg.Client, 'query'>, cat
     values,
   );
 }
+
+/**
+ * `perDelivery` attempts for each of the tenant's deliveries, made by PostgreSQL itself,
+ * 7 s apart from the delivery's creation. The mix: every tenth MANUAL; 70 % 200, 15 % 503,
+ * 5 % 404, 10 % no response (timeout, dns, refused, tls, blocked in turn); durations
+ * 20 to 3019 ms. Integrator and event type copied from the delivery, as recorded.
+ */
+export async function insertBulkAttempts(client: Pick<pg.Client, 'query'>, tenantId: string, perDelivery: number): Promise<void> {
+  await client.query(
+    `insert into attempt (id, tenant_id, delivery_id, webhook_id, integrator_id, event_type, attempt_number, trigger, succeeded, request_url, request_method,
+                          request_headers, request_body, response_status, response_headers, response_body, response_truncated, error_kind, error_message, duration_ms, created_at)
+     select 'att_' || lpad(upper(to_hex(n)), 2, '0') || substr(d.id, 7), d.tenant_id, d.id, d.webhook_id, d.integrator_id, d.event_type, n,
+            case when k % 10 = 0 then 'MANUAL' else 'SCHEDULED' end, coalesce(s.status between 200 and 299, false), 'https://hooks.example/bulk', 'POST',
+            '{"content-type":"application/json"}', null, s.status, case when s.status is not null then '{}'::jsonb end, case when s.status is not null then 'ok' end, false,
+            case when s.status is null then (array['timeout', 'dns', 'refused', 'tls', 'blocked'])[(1 + (k / 10) % 5)::int] end,
+            case when s.status is null then 'bulk error' end,
+            20 + (k * 7919) % 3000, d.created_at + n * interval '7 seconds'
+       from delivery d
+      cross join generate_series(1, $2::int) as n
+      cross join lateral (select abs(hashtext(d.id)::bigint) + n as k) h
+      cross join lateral (select case when k % 100 < 70 then 200 when k % 100 < 85 then 503 when k % 100 < 90 then 404 end as status) s
+      where d.tenant_id = $1`,
+    [tenantId, perDelivery],
+  );
+}
