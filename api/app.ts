@@ -11,6 +11,7 @@ import { createPostgresEventTarget } from '../core/live-updates/listener.ts';
 import { createPostgresLiveUpdates } from '../core/live-updates/postgres-live-updates.ts';
 import { createMetricsHandler } from './metrics.ts';
 import { handleCsvExport } from './exports/export-csv.ts';
+import { handleAttemptsCsvExport } from './exports/export-attempts-csv.ts';
 import { handlePdfExport } from './exports/export-pdf.ts';
 import { graphqlRequestLimitBytes } from './request-limits.ts';
 import { requestPath, withErrorBoundary } from './error-boundary.ts';
@@ -52,6 +53,7 @@ export function buildApi(services: Services, orm: MikroORM): Api {
       if (path === '/metrics') return handleMetrics(req, res);
       if (path === '/export/deliveries.csv') return handleCsvExport(services, req, res);
       if (path === '/export/deliveries.pdf') return handlePdfExport(services, req, res);
+      if (path === '/export/attempts.csv') return handleAttemptsCsvExport(services, req, res);
       if (req.method === 'GET' || req.method === 'HEAD') return serveDashboard(req, res);
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${path.slice(0, 200)}` } }));
     }),

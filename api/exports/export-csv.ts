@@ -27,6 +27,7 @@ export const CSV_COLUMNS = [
   'next_attempt_at',
   'delivered_at',
   'last_response_status',
+  'last_duration_ms',
   'last_error',
 ] as const;
 
@@ -51,6 +52,7 @@ export function csvRecord(row: LogRow, directory: Directory): Record<(typeof CSV
     next_attempt_at: time(row.next_attempt_at),
     delivered_at: time(row.delivered_at),
     last_response_status: row.last_response_status ?? '',
+    last_duration_ms: row.last_duration_ms ?? '',
     last_error: row.last_error ?? '',
   };
 }

@@ -3,7 +3,8 @@
 //
 //   ?status=FAILED&status=RETRYING            (repeat, or FAILED,RETRYING)
 //   &createdFrom=2026-01-01T00:00:00Z&createdTo=…&deliveredFrom=…&deliveredTo=…
-//   &attemptsMin=2&attemptsMax=5&integratorId=int_…&webhookId=whk_…&eventType=invoice.paid
+//   &attemptsMin=2&attemptsMax=5&httpStatusMin=500&httpStatusMax=599&durationMinMs=1000&durationMaxMs=…
+//   &integratorId=int_…&webhookId=whk_…&eventType=invoice.paid
 //   &succeeded=false&search=acme
 //   &orderBy=ATTEMPTS:DESC,CREATED_AT:DESC    (direction optional, DESC by default)
 //   or ?ids=dlv_…,dlv_…                       (selected rows)
@@ -22,6 +23,8 @@ export const EXPORT_PARAMETERS = [
   'attemptsMin',
   'httpStatusMin',
   'httpStatusMax',
+  'durationMinMs',
+  'durationMaxMs',
   'attemptsMax',
   'integratorId',
   'webhookId',
@@ -36,7 +39,8 @@ export const EXPORT_PARAMETERS = [
 const LISTS = new Set(['status', 'ids', 'orderBy']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function date(name: string, value: string): Date {
+/** An ISO-8601 date (and time) query parameter; anything else is a ValidationError naming it. */
+export function exportDate(name: string, value: string): Date {
   const parsed = new Date(value);
   if (!ISO_DATE.test(value) || Number.isNaN(parsed.getTime())) {
     throw new ValidationError(name, `${name} must be an ISO-8601 date and time such as 2026-01-31T12:00:00Z`);
@@ -45,7 +49,7 @@ function date(name: string, value: string): Date {
 }
 
 function integer(name: string, value: string): number {
-  if (!/^-?\d{1,6}$/.test(value)) throw new ValidationError(name, `${name} must be a whole number`);
+  if (!/^-?\d{1,9}$/.test(value)) throw new ValidationError(name, `${name} must be a whole number`);
   return Number(value);
 }
 
@@ -76,9 +80,9 @@ export function parseExportQuery(query: URLSearchParams): { filter: DeliveryFilt
   const filter: DeliveryFilterInput = {};
   for (const name of ['createdFrom', 'createdTo', 'deliveredFrom', 'deliveredTo'] as const) {
     const value = one(name);
-    if (value !== undefined) filter[name] = date(name, value);
+    if (value !== undefined) filter[name] = exportDate(name, value);
   }
-  for (const name of ['attemptsMin', 'attemptsMax', 'httpStatusMin', 'httpStatusMax'] as const) {
+  for (const name of ['attemptsMin', 'attemptsMax', 'httpStatusMin', 'httpStatusMax', 'durationMinMs', 'durationMaxMs'] as const) {
     const value = one(name);
     if (value !== undefined) filter[name] = integer(name, value);
   }

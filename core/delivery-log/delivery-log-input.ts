@@ -20,6 +20,8 @@ export interface DeliveryFilterInput {
   attemptsMax?: number | null;
   httpStatusMin?: number | null;
   httpStatusMax?: number | null;
+  durationMinMs?: number | null;
+  durationMaxMs?: number | null;
   integratorId?: string | null;
   webhookId?: string | null;
   eventType?: string | null;
@@ -67,6 +69,15 @@ function httpStatus(field: string, value: number | null | undefined): number | u
   return value;
 }
 
+/** An attempt is cut off at its webhook's timeout; a day is far beyond any. */
+export const MAX_DURATION_MS = 86_400_000;
+
+function durationMs(field: string, value: number | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_DURATION_MS) throw new ValidationError(field, `${field} must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`);
+  return value;
+}
+
 function prefixedId(field: string, value: string, type: IdType): string {
   const id = value.trim();
   if (idType(id) !== type) throw new ValidationError(field, `"${id.slice(0, 40)}" is not a ${type.toLowerCase()} id`);
@@ -101,6 +112,9 @@ export function checkDeliveryFilter(input: DeliveryFilterInput | null | undefine
   filter.httpStatusMin = httpStatus(`${prefix}.httpStatusMin`, f.httpStatusMin);
   filter.httpStatusMax = httpStatus(`${prefix}.httpStatusMax`, f.httpStatusMax);
   range(prefix, 'httpStatusMin', 'httpStatusMax', filter.httpStatusMin, filter.httpStatusMax, true);
+  filter.durationMinMs = durationMs(`${prefix}.durationMinMs`, f.durationMinMs);
+  filter.durationMaxMs = durationMs(`${prefix}.durationMaxMs`, f.durationMaxMs);
+  range(prefix, 'durationMinMs', 'durationMaxMs', filter.durationMinMs, filter.durationMaxMs, true);
   if (f.integratorId != null) filter.integratorIds = [prefixedId(`${prefix}.integratorId`, f.integratorId, 'Integrator')];
   if (f.webhookId != null) filter.webhookIds = [prefixedId(`${prefix}.webhookId`, f.webhookId, 'Webhook')];
   if (f.eventType != null) {

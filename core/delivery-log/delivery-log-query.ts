@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { ValidationError } from '../errors.ts';
 import { escapeLike } from '../sql/like.ts';
 import * as sql from '../sql/delivery-log.ts';
+import { Params } from '../sql/keyset.ts';
 import type { DeliveryLogFilter, DeliverySort, RankedField, Rankings, SearchMatches } from '../sql/delivery-log.ts';
 import { decodeCursor, encodeCursor, pageCursor, isBool, isId, isInt, isText, isTime, type ValueCheck } from './cursor.ts';
 import { checkDeliveryFilter, checkDeliverySort, searchTerms, type DeliveryFilterInput, type DeliverySortInput, type SearchRequest } from './delivery-log-input.ts';
@@ -20,8 +21,8 @@ export interface DeliveryLog {
   filter: DeliveryLogFilter;
   sort: DeliverySort[];
   rankings: Rankings;
-  /** For a sort led by INTEGRATOR or WEBHOOK: walk names in order (true) or sort the matches (false). */
-  walkByName?: boolean;
+  /** For a sort led by INTEGRATOR or WEBHOOK, or a mixed one: walk groups in order (true) or read in one statement (false). */
+  walkGroups?: boolean;
 }
 
 const RANKED: RankedField[] = ['INTEGRATOR', 'WEBHOOK'];
@@ -89,6 +90,7 @@ type Slot = 'time' | 'int' | 'bool' | 'text' | 'id' | RankedField;
 function slots(sort: DeliverySort[]): Slot[] {
   const of: Record<DeliverySort['field'], Slot> = {
     HTTP_STATUS: 'int',
+    DURATION: 'int',
     CREATED_AT: 'time',
     DELIVERED_AT: 'time',
     LAST_ATTEMPT_AT: 'time',
@@ -133,13 +135,15 @@ function sqlValues(field: string, log: DeliveryLog, shape: Slot[], values: unkno
 // ---- pages ---------------------------------------------------------------------------------
 
 /** Rows in walking order: `limit` rows after the cursor (or from the start), forward or backward. */
-async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false, withDuration = false): Promise<LogRow[]> {
+async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown[] | null, limit: number, inclusive = false): Promise<LogRow[]> {
   await loadRankings(db, log);
-  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings, withDuration };
+  const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings };
   const first = log.sort[0].field;
-  if ((first !== 'INTEGRATOR' && first !== 'WEBHOOK') || !(await walkByName(db, log))) {
+  const ranked = first === 'INTEGRATOR' || first === 'WEBHOOK';
+  if (!(ranked || isMixedSort(log.sort)) || !(await walkGroups(db, log))) {
     return (await db.query<LogRow>(sql.deliveryPage(args))).rows;
   }
+  if (!ranked) return walkValues(db, args, cursor, limit);
   // Sorted first by integrator (webhook) name: walk them in order, a chunk per statement.
   const ids = log.rankings[first]!;
   const ascending = (log.sort[0].direction === 'ASC') !== backward;
@@ -160,28 +164,62 @@ async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown
   return rows;
 }
 
-/** Matching rows above which sorting them all by name costs more than walking names. */
-const SORT_BY_NAME_LIMIT = 100_000;
+/**
+ * A sort whose first key runs one way and created at the other (ATTEMPTS DESC,
+ * CREATED_AT ASC). No index has that order: read straight, the first key's whole
+ * leading group (every delivery with 8 attempts) would be sorted by time for one page.
+ */
+function isMixedSort(sort: DeliverySort[]): boolean {
+  return sort.length === 2 && sort[1].field === 'CREATED_AT' && sort[0].direction !== sort[1].direction;
+}
 
 /**
- * How to fetch a page sorted first by integrator (webhook) name. Walking the names in
- * order and taking each one's newest rows from its index is cheap while most
- * integrators have matching rows; under a selective filter (failed only, one event
- * type…) it would scan every healthy integrator's whole history to find nothing. Then
- * the matching rows are few enough to sort by name outright, from the index that suits
- * the filter. The planner's row estimate decides; only the index-bounded conditions
- * (integrator, webhook, created range) never need it. Decided once per log.
+ * A mixed sort's page, group by group: the first key's distinct values in order (a loose
+ * index scan), and for each value its first rows by created at from the index led by
+ * (tenant_id, key), a chunk of values per statement until the page is full.
  */
-async function walkByName(db: Db, log: DeliveryLog): Promise<boolean> {
-  if (log.walkByName === undefined) {
-    const bounded = ['integratorIds', 'webhookIds', 'createdFrom', 'createdTo'];
-    if (Object.entries(log.filter).every(([key, value]) => value === undefined || bounded.includes(key))) log.walkByName = true;
+async function walkValues(db: Db, args: sql.DeliveryPageArgs, cursor: unknown[] | null, limit: number): Promise<LogRow[]> {
+  const [key] = sql.deliveryTerms(args.sort, args.backward, new Params(), args.rankings);
+  const rows: LogRow[] = [];
+  let after = cursor ? cursor[0] : null;
+  let cursorRef = cursor ? { value: cursor[0], rank: 0 } : null;
+  for (let size = FIRST_RANK_CHUNK; rows.length < limit; size = Math.min(MAX_RANK_CHUNK, size * 2)) {
+    const values = (await db.query<{ value: string }>(sql.groupValues(args.tenantId, key, after, size))).rows.map((r) => r.value);
+    if (!values.length && !cursorRef) break;
+    const statement = sql.groupedPage({ ...args, limit: limit - rows.length }, key, { values, ranks: values.map((_, i) => i + 1) }, cursorRef, 'ASC');
+    rows.push(...(await db.query<LogRow>(statement)).rows);
+    cursorRef = null;
+    if (values.length < size) break;
+    after = values.at(-1)!;
+  }
+  return rows;
+}
+
+/** Matching rows above which sorting them all costs more than walking groups. */
+const SORT_MATCHES_LIMIT = 100_000;
+
+/**
+ * Whether to walk a page group by group (integrator or webhook names in order, or a mixed
+ * sort's first-key values) or read it in one statement. Walking takes each group's first
+ * rows from its index: cheap while most groups have matching rows; under a selective
+ * filter (one event type that failed…) it would scan whole groups to find nothing, and
+ * the matching rows are few enough to sort outright, from the index that suits the
+ * filter. The planner's row estimate decides. Names walked under conditions the walk's
+ * own index is led by never need it: integrator, webhook, created range, and status
+ * (the (tenant_id, status, integrator_id | webhook_id, created_at, id) indexes: a name
+ * without failures costs one probe). Decided once per log.
+ */
+async function walkGroups(db: Db, log: DeliveryLog): Promise<boolean> {
+  if (log.walkGroups === undefined) {
+    const ranked = log.sort[0].field === 'INTEGRATOR' || log.sort[0].field === 'WEBHOOK';
+    const bounded = ranked ? ['integratorIds', 'webhookIds', 'createdFrom', 'createdTo', 'statuses'] : [];
+    if (Object.entries(log.filter).every(([key, value]) => value === undefined || bounded.includes(key))) log.walkGroups = true;
     else {
       const { rows } = await db.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql.estimateDeliveries(log.tenantId, log.filter));
-      log.walkByName = rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] > SORT_BY_NAME_LIMIT;
+      log.walkGroups = rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] > SORT_MATCHES_LIMIT;
     }
   }
-  return log.walkByName;
+  return log.walkGroups;
 }
 
 /**
@@ -227,7 +265,7 @@ export async function deliveryLogPage(db: Db, log: DeliveryLog, page: PageReques
   const shape = slots(log.sort);
   const sig = signature(log.sort);
   const cursor = given ? sqlValues(field, log, shape, decodeCursor(field, given, sig, shape.map((slot) => CHECKS[slot]))) : null;
-  const fetched = await walk(db, log, page.backward, cursor, page.size + 1, false, true);
+  const fetched = await walk(db, log, page.backward, cursor, page.size + 1);
   const more = fetched.length > page.size;
   const rows = fetched.slice(0, page.size);
   if (page.backward) rows.reverse();

@@ -1,4 +1,4 @@
-// Events and attempts as Relay pages, newest first, with the same keyset cursors as the
+// Events and attempts as Relay pages (events newest first; attempts newest or oldest first), with the same keyset cursors as the
 // delivery log. These tables grow like the log, so no OFFSET and counts only on demand.
 import * as sql from '../sql/delivery-log.ts';
 import { decodeCursor, encodeCursor, isId, isTime, pageCursor } from './cursor.ts';
@@ -13,9 +13,10 @@ export interface ListPage {
 
 type PageSql<F> = (args: sql.SimplePageArgs<F>) => { text: string; values: unknown[] };
 
-async function newestFirstPage<F>(db: Db, list: 'events' | 'attempts', idPrefix: string, build: PageSql<F>, tenantId: string, filter: F, page: PageRequest): Promise<ListPage> {
+/** `signature` names the list and its order: a cursor of one order is refused by the other. */
+async function newestFirstPage<F>(db: Db, signature: string, idPrefix: string, build: PageSql<F>, tenantId: string, filter: F, page: PageRequest): Promise<ListPage> {
   const { field, given } = pageCursor(page);
-  const cursor = given ? decodeCursor(field, given, list, [isTime, isId(idPrefix)]) : null;
+  const cursor = given ? decodeCursor(field, given, signature, [isTime, isId(idPrefix)]) : null;
   const run = async (backward: boolean, limit: number, inclusive = false) =>
     (await db.query<Record<string, unknown>>(build({ tenantId, filter, backward, cursor, inclusive, limit }))).rows;
   const fetched = await run(page.backward, page.size + 1);
@@ -30,7 +31,7 @@ async function newestFirstPage<F>(db: Db, list: 'events' | 'attempts', idPrefix:
       delete out._k1;
       return out;
     }),
-    cursors: rows.map((r) => encodeCursor(list, r, 2)),
+    cursors: rows.map((r) => encodeCursor(signature, r, 2)),
     hasNextPage: page.backward ? otherSide : more,
     hasPreviousPage: page.backward ? more : otherSide,
   };
@@ -41,7 +42,7 @@ export function eventLogPage(db: Db, tenantId: string, filter: sql.EventLogFilte
 }
 
 export function attemptLogPage(db: Db, tenantId: string, filter: sql.AttemptLogFilter, page: PageRequest): Promise<ListPage> {
-  return newestFirstPage(db, 'attempts', 'att', sql.attemptPage, tenantId, filter, page);
+  return newestFirstPage(db, filter.oldestFirst ? 'attempts:oldest' : 'attempts', 'att', sql.attemptPage, tenantId, filter, page);
 }
 
 export async function countEventLog(db: Db, tenantId: string, filter: sql.EventLogFilter): Promise<number> {
@@ -50,4 +51,20 @@ export async function countEventLog(db: Db, tenantId: string, filter: sql.EventL
 
 export async function countAttemptLog(db: Db, tenantId: string, filter: sql.AttemptLogFilter): Promise<number> {
   return Number((await db.query<{ count: string }>(sql.countAttempts(tenantId, filter))).rows[0].count);
+}
+
+/**
+ * Attempts in list order for an export (without headers and bodies), `batchSize` at a
+ * time, each batch a keyset page after the previous one: memory stays at one batch, and
+ * the caller's `await` between batches is the backpressure.
+ */
+export async function* attemptLogBatches(db: Db, tenantId: string, filter: sql.AttemptLogFilter, batchSize = 1000): AsyncGenerator<Record<string, unknown>[]> {
+  let cursor: unknown[] | null = null;
+  for (;;) {
+    const rows: Record<string, unknown>[] = (await db.query<Record<string, unknown>>(sql.attemptExportPage({ tenantId, filter, backward: false, cursor, limit: batchSize }))).rows;
+    if (rows.length) yield rows;
+    if (rows.length < batchSize) return;
+    const last: Record<string, unknown> = rows[rows.length - 1];
+    cursor = [last._k0, last._k1];
+  }
 }

@@ -130,6 +130,8 @@ export interface Outcome {
   attemptedAt: Date;
   nextAttemptAt: Date | null;
   responseStatus: number | null;
+  /** how long the attempt took (the log's Duration column) */
+  durationMs: number;
   error: string | null;
   manual: boolean;
 }
@@ -150,10 +152,11 @@ export function applyOutcomes(outcomes: Outcome[]) {
              next_attempt_at = case when d.status = 'CANCELLED' then null else u.next_attempt_at end,
              delivered_at = case when d.status <> 'CANCELLED' and u.status = 'SUCCEEDED' then coalesce(d.delivered_at, u.attempted_at) else d.delivered_at end,
              last_response_status = u.response_status,
+             last_duration_ms = u.duration_ms,
              last_error = u.error,
              manual_requested_at = case when u.manual then null else d.manual_requested_at end
-           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::boolean[])
-             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error, manual)
+           from unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::boolean[], $9::int[])
+             as u(id, previous_count, status, attempted_at, next_attempt_at, response_status, error, manual, duration_ms)
            where d.id = u.id and d.attempt_count = u.previous_count
            returning d.id, d.status`,
     values: [
@@ -165,6 +168,7 @@ export function applyOutcomes(outcomes: Outcome[]) {
       outcomes.map((o) => o.responseStatus),
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.manual),
+      outcomes.map((o) => o.durationMs),
     ],
   };
 }
@@ -195,18 +199,20 @@ export interface AttemptRow {
 
 export function insertAttempts(rows: AttemptRow[]) {
   return {
-    text: `insert into attempt (id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_method,
+    // The delivery's integrator and event type go with each attempt (the attempts log filters by them).
+    text: `insert into attempt (id, tenant_id, delivery_id, webhook_id, integrator_id, event_type, attempt_number, trigger, succeeded, request_url, request_method,
                             request_headers, request_body, response_status, response_headers, response_body, response_body_encoding,
                             response_truncated, error_kind, error_message, duration_ms, created_at)
-           select id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, 'POST',
-                  request_headers::jsonb, request_body, response_status, response_headers::jsonb, response_body, response_body_encoding,
-                  response_truncated, error_kind, error_message, duration_ms, created_at
+           select u.id, u.tenant_id, u.delivery_id, u.webhook_id, d.integrator_id, d.event_type, u.attempt_number, u.trigger, u.succeeded, u.request_url, 'POST',
+                  u.request_headers::jsonb, u.request_body, u.response_status, u.response_headers::jsonb, u.response_body, u.response_body_encoding,
+                  u.response_truncated, u.error_kind, u.error_message, u.duration_ms, u.created_at
              from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::boolean[], $8::text[], $9::text[],
                          $10::text[], $11::int[], $12::text[], $13::text[], $14::boolean[], $15::text[], $16::text[], $17::int[], $18::timestamptz[],
                          $19::text[])
                as u(id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_headers,
                     request_body, response_status, response_headers, response_body, response_truncated, error_kind, error_message, duration_ms, created_at,
-                    response_body_encoding)`,
+                    response_body_encoding)
+             left join delivery d on d.id = u.delivery_id`,
     values: [
       rows.map((r) => r.id),
       rows.map((r) => r.tenantId),

@@ -9,7 +9,7 @@
 import type { DeliveryStatus } from '../../schema/entities/Delivery.ts';
 import { Params, afterCursor, cursorColumns, flip, orderBy, timeText, type Direction, type Term } from './keyset.ts';
 
-export const DELIVERY_SORT_FIELDS = ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT', 'HTTP_STATUS'] as const;
+export const DELIVERY_SORT_FIELDS = ['CREATED_AT', 'INTEGRATOR', 'WEBHOOK', 'EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT', 'HTTP_STATUS', 'DURATION'] as const;
 export type DeliverySortField = (typeof DELIVERY_SORT_FIELDS)[number];
 export type RankedField = 'INTEGRATOR' | 'WEBHOOK';
 
@@ -42,6 +42,9 @@ export interface DeliveryLogFilter {
   /** The last response's HTTP status, inclusive; a delivery with no response yet has none. */
   httpStatusMin?: number;
   httpStatusMax?: number;
+  /** The last attempt's duration in milliseconds, inclusive; a never-attempted delivery has none. */
+  durationMinMs?: number;
+  durationMaxMs?: number;
   integratorIds?: string[];
   webhookIds?: string[];
   eventTypes?: string[];
@@ -62,6 +65,8 @@ const deliveredSort = (a: string) => `coalesce(${a}.delivered_at, 'infinity'::ti
 const lastAttemptSort = (a: string) => `coalesce(${a}.last_attempt_at, 'infinity'::timestamptz)`;
 // No response yet (never attempted, or a network error) sorts as 0: before every status.
 const httpStatusSort = (a: string) => `coalesce(${a}.last_response_status, 0)`;
+// Never attempted sorts as -1: before every duration (0 ms included).
+const durationSort = (a: string) => `coalesce(${a}.last_duration_ms, -1)`;
 
 function timeTerm(sql: (a: string) => string, direction: Direction): Term {
   return { sql, type: 'timestamptz', direction, cursorSql: (a) => timeText(sql(a)) };
@@ -103,6 +108,7 @@ export function deliveryTerms(sort: DeliverySort[], backward: boolean, params: P
     else if (field === 'SUCCEEDED') terms.push(plainTerm((a) => `${a}.succeeded`, 'boolean', d));
     else if (field === 'EVENT_TYPE') terms.push(plainTerm((a) => `${a}.event_type`, 'text', d));
     else if (field === 'HTTP_STATUS') terms.push(plainTerm(httpStatusSort, 'int', d));
+    else if (field === 'DURATION') terms.push(plainTerm(durationSort, 'int', d));
     else terms.push(rankTerm(field, d, params, rankings[field] ?? []));
   }
   const last = dir(sort.at(-1)?.direction ?? 'DESC');
@@ -136,6 +142,11 @@ export function filterConditions(params: Params, tenantId: string, filter: Deliv
   if (filter.attemptsMax != null) where.push(`${d}.attempt_count <= ${params.add(filter.attemptsMax, 'int')}`);
   if (filter.httpStatusMin != null) where.push(`${httpStatusSort(d)} >= ${params.add(filter.httpStatusMin, 'int')}`);
   if (filter.httpStatusMax != null) where.push(`${httpStatusSort(d)} <= ${params.add(filter.httpStatusMax, 'int')}`);
+  // On the indexed sort expression; a minimum of 0 or more leaves never-attempted (-1) out.
+  if (filter.durationMinMs != null || filter.durationMaxMs != null) {
+    where.push(`${durationSort(d)} >= ${params.add(filter.durationMinMs ?? 0, 'int')}`);
+    if (filter.durationMaxMs != null) where.push(`${durationSort(d)} <= ${params.add(filter.durationMaxMs, 'int')}`);
+  }
   if (filter.integratorIds) where.push(filter.integratorIds.length ? anyOf(params, `${d}.integrator_id`, filter.integratorIds) : 'false');
   if (filter.webhookIds) where.push(filter.webhookIds.length ? anyOf(params, `${d}.webhook_id`, filter.webhookIds) : 'false');
   if (filter.eventTypes) where.push(filter.eventTypes.length ? anyOf(params, `${d}.event_type`, filter.eventTypes) : 'false');
@@ -172,8 +183,6 @@ export interface DeliveryPageArgs {
   inclusive?: boolean;
   limit: number;
   rankings: Rankings;
-  /** Also select the last attempt's duration (a page shown in the log; exports do without). */
-  withDuration?: boolean;
 }
 
 /** One page of the log in index order. Columns: every delivery column, then the cursor values `_k0…`. */
@@ -183,7 +192,7 @@ export function deliveryPage(args: DeliveryPageArgs) {
   const where = filterConditions(params, args.tenantId, args.filter);
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'd', args.inclusive));
   return {
-    text: `select d.*, ${args.withDuration ? `${LAST_DURATION_SQL('d')} as last_duration_ms, ` : ''}${cursorColumns(terms, 'd')} from delivery d
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
             where ${where.join(' and ')}
             order by ${orderBy(terms, 'd')}
             limit ${params.add(args.limit, 'int')}`,
@@ -200,9 +209,28 @@ export function deliveryPage(args: DeliveryPageArgs) {
  * their positions; the cursor's own integrator continues from the cursor in its own branch.
  */
 export function rankedFirstPage(args: DeliveryPageArgs, refs: { ids: string[]; ranks: number[] }, cursorRef: { id: string; rank: number } | null) {
+  const column = REF_COLUMN[args.sort[0].field as RankedField];
+  const group = { sql: (a: string) => `${a}.${column}`, type: 'text' as const };
+  return groupedPage(args, group, { values: refs.ids, ranks: refs.ranks }, cursorRef && { value: cursorRef.id, rank: cursorRef.rank }, null);
+}
+
+/** A value of the first sort key that rows share (an integrator id, an attempt count…). */
+export interface GroupKey {
+  sql: (alias: string) => string;
+  type: Term['type'];
+}
+
+/**
+ * One page walked group by group: for each value of the first sort key in `refs` (in
+ * walking order, with their ranks), its first rows by the other keys from the index
+ * led by (tenant_id, key) (LATERAL … LIMIT), then those few rows merged. With equality on
+ * the key, the index gives the rest of the order in either direction, so a mixed sort
+ * (ATTEMPTS DESC, CREATED_AT ASC) reads as few rows as a plain one. `cursorRef`, the
+ * cursor's own group, continues from the cursor in its own branch. Ranks sort in
+ * `rankDirection`; null: in the first term's direction (ranks that are name positions).
+ */
+export function groupedPage(args: DeliveryPageArgs, group: GroupKey, refs: { values: unknown[]; ranks: number[] }, cursorRef: { value: unknown; rank: number } | null, rankDirection: Direction | null) {
   const params = new Params();
-  const field = args.sort[0].field as RankedField;
-  const column = REF_COLUMN[field];
   const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
   const [first, ...rest] = terms;
   const filter = filterConditions(params, args.tenantId, args.filter).join(' and ');
@@ -211,22 +239,46 @@ export function rankedFirstPage(args: DeliveryPageArgs, refs: { ids: string[]; r
   if (cursorRef && args.cursor) {
     const after = afterCursor(rest, args.cursor.slice(1), params, 'd', args.inclusive);
     branches.push(`(select d.*, ${cursorColumns(terms, 'd')}, ${params.add(cursorRef.rank, 'int')} as _rank from delivery d
-                     where ${filter} and d.${column} = ${params.add(cursorRef.id)} and ${after}
+                     where ${filter} and ${group.sql('d')} = ${params.add(cursorRef.value, group.type)} and ${after}
                      order by ${orderBy(rest, 'd')} limit ${limit})`);
   }
-  if (refs.ids.length) {
+  if (refs.values.length) {
     branches.push(`(select d.*, r.ord as _rank
-                      from unnest(${params.add(refs.ids, 'text[]')}, ${params.add(refs.ranks, 'int[]')}) as r(ref, ord)
+                      from unnest(${params.add(refs.values.map(String), 'text[]')}, ${params.add(refs.ranks, 'int[]')}) as r(ref, ord)
                      cross join lateral (
                        select d.*, ${cursorColumns(terms, 'd')} from delivery d
-                        where ${filter} and d.${column} = r.ref
+                        where ${filter} and ${group.sql('d')} = r.ref::${group.type}
                         order by ${orderBy(rest, 'd')} limit ${limit}) d)`);
   }
   if (!branches.length) return { text: 'select null where false', values: [] };
   return {
     text: `select x.* from (${branches.join(' union all ')}) x
-            order by x._rank ${first.direction}, ${orderBy(rest, 'x')}
+            order by x._rank ${rankDirection ?? first.direction}, ${orderBy(rest, 'x')}
             limit ${limit}`,
+    values: params.values,
+  };
+}
+
+/**
+ * The next `count` distinct values of a sort key in the tenant's log, after `after`
+ * (exclusive; null: from the start) in the key's direction: a loose index scan, one
+ * index probe per value, on the (tenant_id, key, …) index. Values come back as text
+ * that casts back exactly (times with microseconds).
+ */
+export function groupValues(tenantId: string, group: GroupKey & { direction: Direction }, after: unknown, count: number) {
+  const params = new Params();
+  const tenant = params.add(tenantId);
+  const op = group.direction === 'ASC' ? '>' : '<';
+  const key = group.sql('d');
+  const start = after == null ? '' : ` and ${key} ${op} ${params.add(after, group.type)}`;
+  const text = (x: string) => (group.type === 'timestamptz' ? timeText(x) : `(${x})::text`);
+  return {
+    text: `with recursive v(k, n) as (
+             (select ${key}, 1 from delivery d where d.tenant_id = ${tenant}${start} order by ${key} ${group.direction} limit 1)
+             union all
+             select (select ${key} from delivery d where d.tenant_id = ${tenant} and ${key} ${op} v.k order by ${key} ${group.direction} limit 1), v.n + 1
+               from v where v.k is not null and v.n < ${params.add(count, 'int')})
+           select ${text('v.k')} as value from v where v.k is not null order by v.n`,
     values: params.values,
   };
 }
@@ -295,8 +347,8 @@ export function directory(tenantId: string) {
 
 // ---- events and attempts: one fixed order, newest first ------------------------------
 
-function newestFirst(backward: boolean): Term[] {
-  const d: Direction = backward ? 'ASC' : 'DESC';
+function newestFirst(backward: boolean, oldestFirst = false): Term[] {
+  const d: Direction = backward !== oldestFirst ? 'ASC' : 'DESC';
   return [timeTerm((a) => `${a}.created_at`, d), plainTerm((a) => `${a}.id`, 'text', d)];
 }
 
@@ -306,13 +358,15 @@ function newestFirstPage<F>(
   alias: string,
   conditions: (params: Params, tenantId: string, filter: F) => string[],
   args: SimplePageArgs<F>,
+  oldestFirst = false,
+  columns = `${alias}.*`,
 ) {
   const params = new Params();
-  const terms = newestFirst(args.backward);
+  const terms = newestFirst(args.backward, oldestFirst);
   const where = conditions(params, args.tenantId, args.filter);
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, alias, args.inclusive));
   return {
-    text: `select ${alias}.*, ${cursorColumns(terms, alias)} from ${table} ${alias} where ${where.join(' and ')} order by ${orderBy(terms, alias)} limit ${params.add(args.limit, 'int')}`,
+    text: `select ${columns}, ${cursorColumns(terms, alias)} from ${table} ${alias} where ${where.join(' and ')} order by ${orderBy(terms, alias)} limit ${params.add(args.limit, 'int')}`,
     values: params.values,
   };
 }
@@ -353,39 +407,55 @@ export function countEvents(tenantId: string, filter: EventLogFilter) {
 }
 
 export interface AttemptLogFilter {
+  createdFrom?: Date;
+  createdTo?: Date;
   deliveryId?: string;
   webhookId?: string;
+  integratorId?: string;
+  eventType?: string;
+  trigger?: 'SCHEDULED' | 'MANUAL';
   succeeded?: boolean;
+  /** The response's HTTP status, inclusive (an exact status or a class such as 500–599); no response is 0. */
+  httpStatusMin?: number;
+  httpStatusMax?: number;
+  errorKind?: string;
+  /** Oldest first instead of newest first. */
+  oldestFirst?: boolean;
 }
+
+// No response (a network error) is 0, as the delivery log's HTTP status: the same indexed expression.
+const attemptStatus = (a: string) => `coalesce(${a}.response_status, 0)`;
 
 function attemptConditions(params: Params, tenantId: string, f: AttemptLogFilter): string[] {
   const where = [`a.tenant_id = ${params.add(tenantId)}`];
+  if (f.createdFrom) where.push(`a.created_at >= ${params.add(f.createdFrom, 'timestamptz')}`);
+  if (f.createdTo) where.push(`a.created_at < ${params.add(f.createdTo, 'timestamptz')}`);
   if (f.deliveryId) where.push(`a.delivery_id = ${params.add(f.deliveryId)}`);
   if (f.webhookId) where.push(`a.webhook_id = ${params.add(f.webhookId)}`);
+  if (f.integratorId) where.push(`a.integrator_id = ${params.add(f.integratorId)}`);
+  if (f.eventType) where.push(`a.event_type = ${params.add(f.eventType)}`);
+  if (f.trigger) where.push(`a.trigger = ${params.add(f.trigger)}`);
   if (f.succeeded != null) where.push(`a.succeeded = ${params.add(f.succeeded, 'boolean')}`);
+  if (f.httpStatusMin != null) where.push(`${attemptStatus('a')} >= ${params.add(f.httpStatusMin, 'int')}`);
+  if (f.httpStatusMax != null) where.push(`${attemptStatus('a')} <= ${params.add(f.httpStatusMax, 'int')}`);
+  if (f.errorKind) where.push(`a.error_kind = ${params.add(f.errorKind)}`);
   return where;
 }
 
-/** Attempts newest first, on (tenant_id, delivery_id | webhook_id, created_at) or (tenant_id, created_at, id). */
+/** Attempts newest (or oldest) first, each filter on its (tenant_id, column, created_at, id) index. */
 export function attemptPage(args: SimplePageArgs<AttemptLogFilter>) {
-  return newestFirstPage('attempt', 'a', attemptConditions, args);
+  return newestFirstPage('attempt', 'a', attemptConditions, args, args.filter.oldestFirst ?? false);
+}
+
+/** The attempt columns an export writes: no headers or bodies (a response body may be 64 KiB). */
+const ATTEMPT_EXPORT_COLUMNS = ['id', 'created_at', 'delivery_id', 'webhook_id', 'integrator_id', 'event_type', 'attempt_number', 'trigger', 'succeeded', 'request_url', 'response_status', 'error_kind', 'error_message', 'duration_ms'];
+
+/** A page of attempts for an export: as attemptPage, without headers and bodies. */
+export function attemptExportPage(args: SimplePageArgs<AttemptLogFilter>) {
+  return newestFirstPage('attempt', 'a', attemptConditions, args, args.filter.oldestFirst ?? false, ATTEMPT_EXPORT_COLUMNS.map((c) => `a.${c}`).join(', '));
 }
 
 export function countAttempts(tenantId: string, filter: AttemptLogFilter) {
   const params = new Params();
   return { text: `select count(*)::bigint as count from attempt a where ${attemptConditions(params, tenantId, filter).join(' and ')}`, values: params.values };
-}
-
-/** The duration of a delivery's latest attempt, as a column of a page: one index probe per row shown. */
-export const LAST_DURATION_SQL = (d: string) =>
-  `(select a.duration_ms from attempt a where a.tenant_id = ${d}.tenant_id and a.delivery_id = ${d}.id order by a.created_at desc, a.id desc limit 1)`;
-
-/** The duration of each delivery's latest attempt (the log's Duration column), for one page. */
-export function lastAttemptDurations(tenantId: string, deliveryIds: string[]) {
-  return {
-    text: `select distinct on (delivery_id) delivery_id, duration_ms from attempt
-            where tenant_id = $1 and delivery_id = any($2::text[])
-            order by delivery_id, created_at desc, id desc`,
-    values: [tenantId, deliveryIds],
-  };
 }

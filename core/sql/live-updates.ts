@@ -4,7 +4,6 @@
 import pg from 'pg';
 import { DELIVERY_WAKEUP_CHANNEL, LIVE_UPDATES_CHANNEL } from '../live-updates/channels.ts';
 import { liveUpdatePayloads, type LiveUpdate, type RowUpdate } from '../live-updates/live-update.ts';
-import { LAST_DURATION_SQL } from './delivery-log.ts';
 
 /** The statement that wakes every worker's delivery loops once the current transaction commits. */
 export const WAKE_DELIVERY_WORKERS_SQL = `select pg_notify('${DELIVERY_WAKEUP_CHANNEL}', '')`;
@@ -48,7 +47,7 @@ const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attemp
  * stray notification can never hand a row to another tenant.
  */
 export function rowsById(kind: RowUpdate['kind'], ids: string[], options: { withBodies?: boolean } = {}) {
-  const columns = kind === 'attempt' && !options.withBodies ? ATTEMPT_COLUMNS_WITHOUT_BODIES : kind === 'delivery' ? `*, ${LAST_DURATION_SQL('t')} as last_duration_ms` : '*';
+  const columns = kind === 'attempt' && !options.withBodies ? ATTEMPT_COLUMNS_WITHOUT_BODIES : '*';
   return { text: `select ${columns} from ${TABLES[kind]} t where id = any($1::text[])`, values: [ids] };
 }
 

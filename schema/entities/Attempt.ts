@@ -25,6 +25,9 @@ export const AttemptSchema = defineEntity({
     tenantId: () => p.manyToOne(Tenant).mapToPk().fieldName('tenant_id'),
     deliveryId: () => p.manyToOne(Delivery).mapToPk().fieldName('delivery_id').deleteRule('cascade'),
     webhookId: p.text(),
+    // Copied from the delivery when recorded, so the attempts log filters by them from an index.
+    integratorId: p.text().nullable(),
+    eventType: p.text().nullable(),
     attemptNumber: p.integer(),
     trigger: p.enum(ATTEMPT_TRIGGERS),
     succeeded: p.boolean(),
@@ -48,6 +51,16 @@ export const AttemptSchema = defineEntity({
     { properties: ['tenantId', 'deliveryId', 'createdAt'] },
     { properties: ['tenantId', 'webhookId', 'createdAt'] },
     { properties: ['tenantId', 'createdAt', 'id'] },
+    // The attempts log's filters, each led by tenant_id and ended by its order (created_at, id).
+    { properties: ['tenantId', 'integratorId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'eventType', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'trigger', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'errorKind', 'createdAt', 'id'] },
+    {
+      name: 'attempt_tenant_id_http_status_index',
+      expression: `create index "attempt_tenant_id_http_status_index" on "attempt" ("tenant_id", (coalesce("response_status", 0)), "created_at", "id")`,
+    },
   ],
 });
 

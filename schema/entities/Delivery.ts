@@ -29,6 +29,8 @@ export const DeliverySchema = defineEntity({
     nextAttemptAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
     lastResponseStatus: p.integer().nullable(),
+    // How long the last attempt took (its attempt row has it too): kept here so the log sorts and filters by it.
+    lastDurationMs: p.integer().nullable(),
     lastError: p.text().nullable(),
     // An operator's resend asked for while the tenant's deliveries were off: sent when switched on.
     manualRequestedAt: p.datetime().nullable(),
@@ -57,9 +59,17 @@ export const DeliverySchema = defineEntity({
       name: 'delivery_tenant_id_http_status_sort_index',
       expression: `create index "delivery_tenant_id_http_status_sort_index" on "delivery" ("tenant_id", (coalesce("last_response_status", 0)), "created_at", "id")`,
     },
+    {
+      name: 'delivery_tenant_id_duration_sort_index',
+      expression: `create index "delivery_tenant_id_duration_sort_index" on "delivery" ("tenant_id", (coalesce("last_duration_ms", -1)), "created_at", "id")`,
+    },
     { properties: ['tenantId', 'attemptCount', 'createdAt', 'id'] },
     { properties: ['tenantId', 'succeeded', 'createdAt', 'id'] },
     { properties: ['tenantId', 'status', 'createdAt', 'id'] },
+    // A status filter (failed ones) sorted by webhook or integrator name: each name's rows
+    // in that status straight from its index, one probe for a name that has none.
+    { properties: ['tenantId', 'status', 'webhookId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'status', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'webhookId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'eventType', 'createdAt', 'id'] },

@@ -23,6 +23,7 @@ function delivery(id: string, createdAt: string, patch: Partial<SortableRow> = {
   return {
     lastAttemptAt: null,
     lastResponseStatus: null,
+    lastDurationMs: null,
     id,
     eventType: 'invoice.created',
     status: 'PENDING',
@@ -47,6 +48,10 @@ describe('the delivery log view in the URL', () => {
         deliveredTo: '2026-01-01T11:00:00.000Z',
         attemptsMin: 2,
         attemptsMax: 5,
+        httpStatusMin: 500,
+        httpStatusMax: 599,
+        durationMinMs: 0,
+        durationMaxMs: 2500,
         integratorId: 'int_1',
         webhookId: 'whk_1',
         eventType: 'invoice.created',
@@ -144,6 +149,11 @@ describe('live updates of the delivery log', () => {
     const byDelivered = [{ field: 'DELIVERED_AT' as const, direction: 'ASC' as const }];
     const delivered = [delivery('dlv_x', '2026-01-01T10:00:00Z', { deliveredAt: '2026-01-01T10:00:05Z' })];
     expect(placeDeliveryUpdates(delivered, [delivery('dlv_y', '2026-01-01T10:00:00Z')], {}, byDelivered, { first: true, last: true, room: 500 }).rows.map((r) => r.id)).toEqual(['dlv_x', 'dlv_y']);
+    // Slowest first; never attempted (no duration) after a 0 ms attempt.
+    const byDuration = [{ field: 'DURATION' as const, direction: 'DESC' as const }];
+    const timed = [delivery('dlv_s', '2026-01-01T10:00:00Z', { lastDurationMs: 900 }), delivery('dlv_z', '2026-01-01T10:00:00Z', { lastDurationMs: 0 })];
+    const placed = placeDeliveryUpdates(timed, [delivery('dlv_n', '2026-01-01T10:00:00Z'), delivery('dlv_m', '2026-01-01T10:00:00Z', { lastDurationMs: 40 })], {}, byDuration, { first: true, last: true, room: 500 });
+    expect(placed.rows.map((r) => r.id)).toEqual(['dlv_s', 'dlv_m', 'dlv_z', 'dlv_n']);
   });
 
   it('tells an update received during a refetch that is older than its answer (an attempt fewer, or not final at the same count)', () => {
@@ -168,6 +178,12 @@ describe('live updates of the delivery log', () => {
     expect(matchesFilter({ attemptsMin: 1 }, row)).toBe(false);
     expect(matchesFilter({ deliveredFrom: '2026-01-01T00:00:00Z' }, row)).toBe(false);
     expect(matchesFilter({ status: ['PENDING'], succeeded: false, createdFrom: '2026-01-01T09:00:00Z' }, row)).toBe(true);
+    // A duration range, edges included, leaves out a delivery never attempted.
+    expect(matchesFilter({ durationMinMs: 0 }, row)).toBe(false);
+    const timed = delivery('dlv_T', '2026-01-01T10:00:00Z', { attemptCount: 1, lastDurationMs: 250 });
+    expect(matchesFilter({ durationMinMs: 250, durationMaxMs: 250 }, timed)).toBe(true);
+    expect(matchesFilter({ durationMinMs: 251 }, timed)).toBe(false);
+    expect(matchesFilter({ durationMaxMs: 249 }, timed)).toBe(false);
   });
 });
 
@@ -183,6 +199,7 @@ describe('active filter chips', () => {
       attemptsMax: 3,
       httpStatusMin: 500,
       httpStatusMax: 599,
+      durationMinMs: 1000,
       webhookId: 'whk_1',
       integratorId: 'int_9',
       status: ['FAILED' as const, 'RETRYING' as const],
@@ -191,6 +208,7 @@ describe('active filter chips', () => {
       'Created from 10:00',
       'Attempts up to 3',
       'HTTP 500 – 599',
+      'Duration from 1000 ms',
       'Integrator: int_9',
       'Webhook: Ledger',
       'Status: Failed, Retrying',

@@ -80,6 +80,14 @@ describe.skipIf(!browserAvailable())('diagnosis at a glance, at 1280 and 768 px'
     await until(() => new URL(page.url()).searchParams.get('sort')).toBe('-http_status');
     await until(() => rows().evaluateAll((trs) => trs.map((tr) => tr.querySelector('[data-testid="http-status"]')!.textContent!.trim()))).toEqual(['503', '503', '503', '200', '200', '200']);
 
+    // Slowest first by the Duration header; the API's order, not the page's own.
+    await page.locator('th[data-field="DURATION"] button').click();
+    await until(() => new URL(page.url()).searchParams.get('sort')).toBe('-duration');
+    const { data } = await hy.admin('{ deliveries(first: 10, orderBy: [{ field: DURATION, direction: DESC }]) { edges { node { id lastDurationMs } } } }');
+    const slowestFirst = data.deliveries.edges.map((e: { node: { id: string; lastDurationMs: number } }) => e.node);
+    expect(slowestFirst.every((d: { lastDurationMs: number }, i: number) => i === 0 || d.lastDurationMs <= slowestFirst[i - 1].lastDurationMs)).toBe(true);
+    await until(() => rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-delivery-id')))).toEqual(slowestFirst.map((d: { id: string }) => d.id));
+
     const search = page.getByLabel('Quick search');
     await search.fill('503');
     await search.press('Enter');
@@ -93,9 +101,9 @@ describe.skipIf(!browserAvailable())('diagnosis at a glance, at 1280 and 768 px'
   });
 
   it('shows active filters as chips, each removable on its own', async () => {
-    await page.goto(`${hy.baseUrl}/?status=FAILED&webhook=${failingWebhookId}&http_min=500&http_max=599`);
+    await page.goto(`${hy.baseUrl}/?status=FAILED&webhook=${failingWebhookId}&http_min=500&http_max=599&duration_min=0`);
     const chips = page.getByTestId('filter-chips');
-    await until(() => chips.locator('li.chip > span').allTextContents()).toEqual(['HTTP 500 – 599', 'Webhook: Archive', 'Status: Failed']);
+    await until(() => chips.locator('li.chip > span').allTextContents()).toEqual(['HTTP 500 – 599', 'Duration from 0 ms', 'Webhook: Archive', 'Status: Failed']);
     await until(() => rows().count()).toBe(3);
     await chips.getByRole('button', { name: 'Remove filter Webhook: Archive' }).click();
     await until(() => new URL(page.url()).searchParams.get('webhook')).toBeNull();

@@ -105,7 +105,8 @@ describe('the deliveries query', () => {
   let attemptId: string;
 
   beforeAll(async () => {
-    hy = await startTestHookyard();
+    // The seeded log is from January 2026: retention (7 days by default) would delete it mid-file.
+    hy = await startTestHookyard({ HOOKYARD_RETENTION_DAYS: '3650' });
     catalog = await createCatalog(hy.admin, hy.databaseUrl, hy.adminToken, 'a');
     const tenant = await createTenant(hy.databaseUrl, 'neighbour');
     const client = hy.client(tenant.token);
@@ -148,6 +149,12 @@ describe('the deliveries query', () => {
       [{ field: 'INTEGRATOR', direction: 'ASC' }, { field: 'WEBHOOK', direction: 'DESC' }, { field: 'ATTEMPTS', direction: 'ASC' }],
       [{ field: 'EVENT_TYPE', direction: 'DESC' }, { field: 'INTEGRATOR', direction: 'DESC' }],
       [{ field: 'WEBHOOK', direction: 'ASC' }, { field: 'LAST_ATTEMPT_AT', direction: 'ASC' }],
+      // The first key one way and created at the other: walked value by value.
+      [{ field: 'ATTEMPTS', direction: 'ASC' }, { field: 'CREATED_AT', direction: 'DESC' }],
+      [{ field: 'DELIVERED_AT', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }],
+      [{ field: 'LAST_ATTEMPT_AT', direction: 'ASC' }, { field: 'CREATED_AT', direction: 'DESC' }],
+      [{ field: 'SUCCEEDED', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }],
+      [{ field: 'EVENT_TYPE', direction: 'ASC' }, { field: 'CREATED_AT', direction: 'DESC' }],
     ] as Order[][]) {
       const expected = expectedOrder(rows, catalog, orderBy);
       expect(await walkForward(hy.admin, { orderBy }, 5), JSON.stringify(orderBy)).toEqual(expected);
@@ -226,6 +233,9 @@ describe('the deliveries query', () => {
       [{ integratorId: integrator.id }, (r) => r.integratorId === integrator.id, [{ field: 'WEBHOOK', direction: 'DESC' }]],
       [{ integratorId: integrator.id, webhookId: catalog.webhooks[0].id }, () => false, [{ field: 'WEBHOOK', direction: 'ASC' }]],
       [{ status: ['FAILED', 'RETRYING'] }, (r) => ['FAILED', 'RETRYING'].includes(r.status), [{ field: 'WEBHOOK', direction: 'ASC' }, { field: 'ATTEMPTS', direction: 'DESC' }]],
+      // Walked name by name from the (tenant, status, name) indexes; names without failures are skipped.
+      [{ status: ['FAILED'] }, (r) => r.status === 'FAILED', [{ field: 'WEBHOOK', direction: 'ASC' }]],
+      [{ status: ['CANCELLED'], createdFrom: at(2) }, (r) => r.status === 'CANCELLED' && r.createdAt >= at(2), [{ field: 'INTEGRATOR', direction: 'DESC' }]],
     ];
     for (const [filter, predicate, orderBy] of cases) {
       const expected = expectedOrder(rows.filter(predicate), catalog, orderBy);

@@ -1,6 +1,6 @@
-// Diagnosis at a glance in the delivery log: the last response's HTTP status as a filter
-// (a range) and a sort key with keyset pages both ways, the last attempt's duration, and
-// the quick search reading status words ("failed") and HTTP statuses ("503").
+// Diagnosis at a glance in the delivery log: the last response's HTTP status and the last
+// attempt's duration, each as a filter (a range) and a sort key with keyset pages both
+// ways, and the quick search reading status words ("failed") and HTTP statuses ("503").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { createCatalog, insertAttempt, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
@@ -54,13 +54,15 @@ describe('diagnosis columns of the delivery log', () => {
         }
         // Every seventh attempted one got no response (a timeout): no HTTP status.
         const status = i % 7 === 3 ? null : statuses[i % statuses.length];
-        await client.query('update delivery set last_response_status = $2 where id = $1', [row.id, status]);
+        // Durations repeat (every fifth row shares one) so ties fall back to created at and id.
+        const ms = 10 + (i % 5) * 100;
+        // As the delivery engine records an outcome: the delivery keeps the last attempt's status and duration.
+        await client.query('update delivery set last_response_status = $2, last_duration_ms = $3 where id = $1', [row.id, status, ms]);
         httpStatus.set(row.id, status);
-        // Two attempts: the later one's duration is the delivery's.
         await insertAttempt(client, { tenantId: row.tenantId, deliveryId: row.id, webhookId: row.webhookId, succeeded: false, createdAt: row.createdAt, durationMs: 9999, status: 500 });
         const later = new Date(Date.parse(row.createdAt) + 1000).toISOString();
-        await insertAttempt(client, { tenantId: row.tenantId, deliveryId: row.id, webhookId: row.webhookId, succeeded: status === 200, createdAt: later, number: 2, durationMs: 10 + i, status });
-        duration.set(row.id, 10 + i);
+        await insertAttempt(client, { tenantId: row.tenantId, deliveryId: row.id, webhookId: row.webhookId, succeeded: status === 200, createdAt: later, number: 2, durationMs: ms, status });
+        duration.set(row.id, ms);
       }
     });
   }, 120_000);
@@ -117,6 +119,56 @@ describe('diagnosis columns of the delivery log', () => {
     }
   });
 
+  it('filters by a duration range, edges included, leaving out deliveries never attempted', async () => {
+    const expected = (min: number | null, max: number | null) =>
+      rows
+        .filter((r) => {
+          const ms = duration.get(r.id);
+          return ms != null && (min == null || ms >= min) && (max == null || ms <= max);
+        })
+        .map((r) => r.id)
+        .sort();
+    for (const [min, max] of [
+      [110, 310],
+      [110, 110],
+      [111, 309],
+      [0, null],
+      [null, 10],
+      [null, 0],
+      [411, null],
+    ]) {
+      const filter = { ...(min == null ? {} : { durationMinMs: min }), ...(max == null ? {} : { durationMaxMs: max }) };
+      const p = await page({ first: 100, filter });
+      const ids = p.edges.map((e: { node: { id: string } }) => e.node.id).sort();
+      expect(ids, JSON.stringify(filter)).toEqual(expected(min, max));
+      expect(p.totalCount).toBe(expected(min, max).length);
+    }
+    expect(expected(0, null).length).toBeLessThan(rows.length);
+    expect(expected(110, 110).length).toBeGreaterThan(1);
+  });
+
+  it('sorts by duration both ways through keyset pages, never attempted first when ascending', async () => {
+    const key = (r: SeedDelivery) => duration.get(r.id) ?? -1;
+    for (const direction of ['ASC', 'DESC'] as const) {
+      const sign = direction === 'ASC' ? 1 : -1;
+      const expected = [...rows]
+        .sort((a, b) => sign * (key(a) - key(b)) || sign * (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0) || sign * (a.id < b.id ? -1 : 1))
+        .map((r) => r.id);
+      expect(await allIds({ orderBy: [{ field: 'DURATION', direction }] }), direction).toEqual(expected);
+      const last = await page({ last: 5, orderBy: [{ field: 'DURATION', direction }] });
+      expect(last.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(expected.slice(-5));
+      // Backward from the middle gives the rows just before it.
+      const middle = await page({ first: 20, orderBy: [{ field: 'DURATION', direction }] });
+      const back = await page({ last: 6, before: middle.pageInfo.endCursor, orderBy: [{ field: 'DURATION', direction }] });
+      expect(back.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(expected.slice(13, 19));
+      expect(back.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    }
+    // With a filter and a second key: failures by slowest, then oldest first.
+    const failing = rows.filter((r) => r.status === 'FAILED');
+    const expected = [...failing].sort((a, b) => key(b) - key(a) || (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0) || (a.id < b.id ? -1 : 1)).map((r) => r.id);
+    expect(await allIds({ filter: { status: ['FAILED'] }, orderBy: [{ field: 'DURATION', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }] }, 3)).toEqual(expected);
+  });
+
   it('finds deliveries by a status word or an HTTP status in the quick search', async () => {
     const ids = async (search: string) => (await allIds({ filter: { search } }, 100)).sort();
     const byStatus = (status: SeedDelivery['status']) => rows.filter((r) => r.status === status).map((r) => r.id).sort();
@@ -130,16 +182,20 @@ describe('diagnosis columns of the delivery log', () => {
     expect(await ids('failedx')).toEqual([]);
   });
 
-  it('refuses an HTTP status outside 100 to 599, or a range upside down, naming the field', async () => {
+  it('refuses an HTTP status outside 100 to 599, a duration outside 0 ms to a day, or a range upside down, naming the field', async () => {
     for (const [filter, field] of [
       [{ httpStatusMin: 99 }, 'filter.httpStatusMin'],
       [{ httpStatusMax: 600 }, 'filter.httpStatusMax'],
       [{ httpStatusMin: 500, httpStatusMax: 499 }, 'filter.httpStatusMax'],
+      [{ durationMinMs: -1 }, 'filter.durationMinMs'],
+      [{ durationMaxMs: 86_400_001 }, 'filter.durationMaxMs'],
+      [{ durationMinMs: 300, durationMaxMs: 299 }, 'filter.durationMaxMs'],
     ] as const) {
       const response = await hy.admin(PAGE, { first: 5, filter });
       expect(response.errors?.[0]?.extensions, JSON.stringify(filter)).toMatchObject({ code: 'VALIDATION', field });
     }
     // The edges themselves are fine.
     expect((await page({ first: 1, filter: { httpStatusMin: 100, httpStatusMax: 599 } })).totalCount).toBeGreaterThan(0);
+    expect((await page({ first: 1, filter: { durationMinMs: 0, durationMaxMs: 86_400_000 } })).totalCount).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@ import { createWebhookSetup, publish } from '../support/fixtures.ts';
 import { mutate } from '../support/graphql.ts';
 import { sqlClient } from '../support/sql.ts';
 
-const DELIVERY = `query($id: ID!) { node(id: $id) { ... on Delivery { id status attemptCount deliveredAt nextAttemptAt lastResponseStatus
+const DELIVERY = `query($id: ID!) { node(id: $id) { ... on Delivery { id status attemptCount deliveredAt nextAttemptAt lastResponseStatus lastDurationMs
   attempts { attemptNumber trigger succeeded errorKind errorMessage durationMs response { status body truncated } request { headers body } } } } }`;
 
 describe('retries, endpoint health and manual control', () => {
@@ -64,6 +64,9 @@ describe('retries, endpoint health and manual control', () => {
     expect(failed.attemptCount).toBe(2);
     expect(failed.nextAttemptAt).toBeNull();
     expect(failed.lastResponseStatus).toBe(503);
+    expect(retrying.lastDurationMs).toBe(retrying.attempts[0].durationMs);
+    const second = failed.attempts.find((a: { attemptNumber: number }) => a.attemptNumber === 2);
+    expect(failed.lastDurationMs).toBe(second.durationMs);
   });
 
   it('honours Retry-After on a 429 when it asks for longer than the schedule', async () => {
@@ -82,6 +85,8 @@ describe('retries, endpoint health and manual control', () => {
     const failed = await settled(id, 'FAILED');
     expect(failed.attempts[0]).toMatchObject({ succeeded: false, errorKind: 'TIMEOUT', response: null });
     expect(failed.attempts[0].durationMs).toBeGreaterThanOrEqual(900);
+    // The delivery keeps its last attempt's duration (the log sorts and filters by it).
+    expect(failed.lastDurationMs).toBe(failed.attempts[0].durationMs);
   });
 
   it('keeps 64 KiB of a huge response body, marked truncated', async () => {

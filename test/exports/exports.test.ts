@@ -4,27 +4,7 @@ import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { createIntegrator, createTenant, createWebhook } from '../support/fixtures.ts';
 import { at, createCatalog, insertDeliveries, variedDeliveries, withClient, type Catalog, type SeedDelivery } from '../support/seed.ts';
 import { insertBulkDeliveries } from '../support/bulk.ts';
-
-/** RFC 4180: quoted fields, doubled quotes, newlines inside quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else if (c !== '\r') field += c;
-  }
-  if (field || row.length) row.push(field), rows.push(row);
-  return rows;
-}
+import { parseCsv } from '../support/csv.ts';
 
 const IDS_QUERY = `query ($filter: DeliveryFilter, $orderBy: [DeliveryOrder!], $after: String) {
   deliveries(first: 100, after: $after, filter: $filter, orderBy: $orderBy) { edges { node { id } } pageInfo { hasNextPage endCursor } }
@@ -87,7 +67,7 @@ describe('delivery log exports', () => {
     const [header, ...body] = table;
     expect(header).toEqual([
       'id', 'created_at', 'integrator_id', 'integrator', 'webhook_id', 'webhook', 'webhook_url', 'event_id', 'event_type', 'status', 'succeeded',
-      'attempts', 'last_attempt_at', 'next_attempt_at', 'delivered_at', 'last_response_status', 'last_error',
+      'attempts', 'last_attempt_at', 'next_attempt_at', 'delivered_at', 'last_response_status', 'last_duration_ms', 'last_error',
     ]);
     expect(body.map((r) => r[0])).toEqual(await graphqlIds({}));
     expect(body).toHaveLength(rows.length);
@@ -151,6 +131,8 @@ describe('delivery log exports', () => {
       [`createdFrom=${at(10)}&createdTo=${at(5)}`, 'createdTo'],
       ['createdFrom=yesterday', 'createdFrom'],
       ['attemptsMin=two', 'attemptsMin'],
+      ['durationMinMs=-5', 'durationMinMs'],
+      ['durationMinMs=900&durationMaxMs=100', 'durationMaxMs'],
       ['status=LOST', 'status'],
       ['orderBy=PRICE:ASC', 'orderBy'],
       ['staus=FAILED', 'staus'],

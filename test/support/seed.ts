@@ -67,15 +67,30 @@ export async function insertDeliveries(client: pg.Client | pg.PoolClient, rows: 
 
 export async function insertAttempt(
   client: Pick<pg.Client, 'query'>,
-  a: { tenantId: string; deliveryId: string; webhookId: string; succeeded: boolean; createdAt: string; number?: number; status?: number | null; durationMs?: number },
+  a: {
+    tenantId: string;
+    deliveryId: string;
+    webhookId: string;
+    succeeded: boolean;
+    createdAt: string;
+    number?: number;
+    status?: number | null;
+    durationMs?: number;
+    trigger?: 'SCHEDULED' | 'MANUAL';
+    errorKind?: string | null;
+  },
 ): Promise<string> {
   const id = newId('Attempt');
   await client.query(
-    `insert into attempt (id, tenant_id, delivery_id, webhook_id, attempt_number, trigger, succeeded, request_url, request_method, request_headers, request_body,
+    `insert into attempt (id, tenant_id, delivery_id, webhook_id, integrator_id, event_type, attempt_number, trigger, succeeded, request_url, request_method, request_headers, request_body,
                           response_status, response_headers, response_body, response_truncated, error_kind, error_message, duration_ms, created_at)
-     values ($1, $2, $3, $4, $5, 'SCHEDULED', $6, 'http://127.0.0.1/hook', 'POST', '{"content-type":"application/json"}', '{"seeded":true}',
-             $7, '{"content-type":"text/plain"}', 'ok', false, null, null, $8, $9::timestamptz)`,
-    [id, a.tenantId, a.deliveryId, a.webhookId, a.number ?? 1, a.succeeded, a.status === undefined ? (a.succeeded ? 200 : 500) : a.status, a.durationMs ?? 42, a.createdAt],
+     select $1, $2, $3, $4, d.integrator_id, d.event_type, $5, $10, $6, 'http://127.0.0.1/hook', 'POST', '{"content-type":"application/json"}', '{"seeded":true}',
+            $7, '{"content-type":"text/plain"}', 'ok', false, $11, $12, $8, $9::timestamptz
+       from delivery d where d.id = $3`,
+    [
+      id, a.tenantId, a.deliveryId, a.webhookId, a.number ?? 1, a.succeeded, a.status === undefined ? (a.succeeded ? 200 : 500) : a.status, a.durationMs ?? 42, a.createdAt,
+      a.trigger ?? 'SCHEDULED', a.errorKind ?? null, a.errorKind ? `seeded ${a.errorKind}` : null,
+    ],
   );
   return id;
 }

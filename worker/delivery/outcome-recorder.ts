@@ -150,6 +150,7 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
         attemptedAt: startedAt,
         nextAttemptAt,
         responseStatus: outcome.status,
+        durationMs: Math.round(outcome.durationMs),
         error: outcome.ok ? null : (outcome.errorMessage ?? (outcome.status ? `HTTP ${outcome.status}` : null)),
         manual,
       });

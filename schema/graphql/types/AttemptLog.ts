@@ -1,30 +1,42 @@
-// The `attempts` query: HTTP attempts, newest first, with keyset cursors.
+// The `attempts` query: HTTP attempts newest or oldest first, filtered like the delivery log, with keyset cursors.
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { Attempt } from '../../entities/Attempt.ts';
-import { AttemptRef } from './Attempt.ts';
+import { AttemptErrorKindEnum, AttemptRef, AttemptTriggerEnum } from './Attempt.ts';
 import { pageRequest } from './DeliveryLog.ts';
 import { attemptLogPage, countAttemptLog } from '../../../core/delivery-log/log-lists.ts';
-import type { AttemptLogFilter } from '../../../core/sql/delivery-log.ts';
-import { ValidationError } from '../../../core/errors.ts';
-import { idType } from '../../../core/ids.ts';
+import { checkAttemptFilter, type AttemptFilterInput as FilterInput } from '../../../core/delivery-log/attempt-log-input.ts';
 
-const AttemptFilterInput = builder.inputType('AttemptFilter', {
-  description: 'Every condition given must hold.',
+export const AttemptOrderEnum = builder.enumType('AttemptOrder', {
+  values: { NEWEST_FIRST: { description: 'Newest first (the default).' }, OLDEST_FIRST: { description: 'Oldest first.' } } as const,
+});
+
+export const AttemptFilterInput = builder.inputType('AttemptFilter', {
+  description: 'Every condition given must hold. createdFrom is included, createdTo excluded.',
   fields: (t) => ({
+    createdFrom: t.field({ type: 'DateTime' }),
+    createdTo: t.field({ type: 'DateTime' }),
     deliveryId: t.id(),
     webhookId: t.id(),
+    integratorId: t.id(),
+    eventType: t.string({ description: 'An exact event type name, e.g. invoice.created.' }),
+    trigger: t.field({ type: AttemptTriggerEnum }),
     succeeded: t.boolean(),
+    httpStatus: t.string({ description: 'The response\'s HTTP status: exact ("503") or a class ("5xx"); attempts without a response never match.' }),
+    errorKind: t.field({ type: AttemptErrorKindEnum, description: 'Why the attempt got no usable response (timeout, dns, refused, tls, blocked…).' }),
   }),
 });
 
-function checkAttemptFilter(input: typeof AttemptFilterInput.$inferInput | null | undefined): AttemptLogFilter {
-  const f = input ?? {};
-  const deliveryId = f.deliveryId == null ? undefined : String(f.deliveryId);
-  const webhookId = f.webhookId == null ? undefined : String(f.webhookId);
-  if (deliveryId && idType(deliveryId) !== 'Delivery') throw new ValidationError('filter.deliveryId', 'deliveryId must be a delivery id (dlv_…)');
-  if (webhookId && idType(webhookId) !== 'Webhook') throw new ValidationError('filter.webhookId', 'webhookId must be a webhook id (whk_…)');
-  return { deliveryId, webhookId, succeeded: f.succeeded ?? undefined };
+/** The GraphQL input and order as the checks want them (ids as strings). */
+export function attemptFilterInput(filter: typeof AttemptFilterInput.$inferInput | null | undefined, order?: string | null): FilterInput {
+  const f = filter ?? {};
+  return {
+    ...f,
+    deliveryId: f.deliveryId == null ? null : String(f.deliveryId),
+    webhookId: f.webhookId == null ? null : String(f.webhookId),
+    integratorId: f.integratorId == null ? null : String(f.integratorId),
+    oldestFirst: order === 'OLDEST_FIRST',
+  };
 }
 
 interface ListConnection {
@@ -35,11 +47,11 @@ builder.queryField('attempts', (t) =>
   t.connection(
     {
       type: AttemptRef,
-      description: 'HTTP attempts, newest first, with the request sent and the response received.',
-      args: { filter: t.arg({ type: AttemptFilterInput }) },
+      description: 'HTTP attempts, newest first unless order says otherwise, with the request sent and the response received. Pages hold at most 100.',
+      args: { filter: t.arg({ type: AttemptFilterInput }), order: t.arg({ type: AttemptOrderEnum, defaultValue: 'NEWEST_FIRST' }) },
       resolve: async (_root, args, ctx: Context) => {
         const page = pageRequest(args);
-        const filter = checkAttemptFilter(args.filter);
+        const filter = checkAttemptFilter(attemptFilterInput(args.filter, args.order));
         const { pool } = ctx.services;
         const result = await attemptLogPage(pool, ctx.viewer.tenantId, filter, page);
         return {

@@ -11,8 +11,7 @@ import { EventRef } from './Event.ts';
 import { AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import { IntegratorRef } from './Integrator.ts';
-import { loadById, loadValue } from '../batch-load.ts';
-import { lastAttemptDurations } from '../../../core/sql/delivery-log.ts';
+import { loadById } from '../batch-load.ts';
 
 export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
@@ -50,23 +49,11 @@ async function heldBy(d: Delivery, ctx: Context): Promise<Hold | null> {
   return null;
 }
 
-/**
- * Durations of the latest attempt that came with the row (the log's page and live pushes
- * select it beside the delivery's columns); other reads load it in one query per page.
- */
-const lastDurations = new WeakMap<Delivery, number | null>();
-
 /** A pushed delivery's webhook and integrator, loaded once per burst for every subscriber. */
 const carried = new WeakMap<Delivery, { webhook?: Webhook; integrator?: Integrator }>();
 
 export function deliveryWithRelated(delivery: Delivery, related: { webhook?: Webhook; integrator?: Integrator }): Delivery {
   carried.set(delivery, related);
-  return delivery;
-}
-
-/** Maps a delivery row; a `last_duration_ms` column in it is kept for lastDurationMs. */
-export function deliveryWithDuration(delivery: Delivery, row: Record<string, unknown>): Delivery {
-  if ('last_duration_ms' in row) lastDurations.set(delivery, (row.last_duration_ms as number | null) ?? null);
   return delivery;
 }
 
@@ -88,19 +75,7 @@ export const DeliveryRef = builder.node(Delivery, {
     nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.nextAttemptAt ?? null }),
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.deliveredAt ?? null }),
     lastResponseStatus: t.exposeInt('lastResponseStatus', { nullable: true, description: "The HTTP status of the last attempt's response; null before any, or when it got none (see lastError)." }),
-    lastDurationMs: t.int({
-      nullable: true,
-      description: 'How long the last attempt took, in milliseconds; null before any attempt.',
-      resolve: (d, _a, ctx) =>
-        d.attemptCount === 0
-          ? null
-          : lastDurations.has(d)
-            ? lastDurations.get(d)!
-            : loadValue(ctx, 'lastDurationMs', d.id, async (ids) => {
-              const { rows } = await ctx.services.pool.query<{ delivery_id: string; duration_ms: number }>(lastAttemptDurations(ctx.viewer.tenantId, ids));
-              return new Map(rows.map((r) => [r.delivery_id, r.duration_ms]));
-            }),
-    }),
+    lastDurationMs: t.exposeInt('lastDurationMs', { nullable: true, description: 'How long the last attempt took, in milliseconds; null before any attempt.' }),
     lastError: t.exposeString('lastError', { nullable: true }),
     heldBy: t.field({
       type: DeliveryHoldEnum,

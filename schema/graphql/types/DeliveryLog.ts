@@ -11,9 +11,9 @@ import { BulkRetryRef } from './BulkRetry.ts';
 import { requireAdmin, type Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
 import { Delivery } from '../../entities/Delivery.ts';
-import { DeliveryRef, DeliveryStatusEnum, deliveryWithDuration } from './Delivery.ts';
+import { DeliveryRef, DeliveryStatusEnum } from './Delivery.ts';
 import { countDeliveryLog, deliveryColumns, deliveryLogPage, openDeliveryLog } from '../../../core/delivery-log/delivery-log-query.ts';
-import { MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../../core/delivery-log/delivery-log-input.ts';
+import { MAX_DURATION_MS, MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../../core/delivery-log/delivery-log-input.ts';
 
 export const SortDirectionEnum = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
 
@@ -29,6 +29,7 @@ export const DeliveryOrderFieldEnum = builder.enumType('DeliveryOrderField', {
     SUCCEEDED: { description: 'Whether the delivery succeeded (false before true when ascending).' },
     DELIVERED_AT: { description: 'When the delivery succeeded; undelivered ones sort after every date.' },
     HTTP_STATUS: { description: "The last response's HTTP status; deliveries without a response sort before every status." },
+    DURATION: { description: 'How long the last attempt took; never-attempted deliveries sort before every duration.' },
   } as const,
 });
 
@@ -50,6 +51,8 @@ export const DeliveryFilterInput = builder.inputType('DeliveryFilter', {
     attemptsMax: t.int(),
     httpStatusMin: t.int({ description: "The last response's HTTP status is at least this (100 to 599); deliveries without a response are left out." }),
     httpStatusMax: t.int({ description: "The last response's HTTP status is at most this (100 to 599), e.g. 500 and 599 for server errors." }),
+    durationMinMs: t.int({ description: `The last attempt took at least this many milliseconds (0 to ${MAX_DURATION_MS}); never-attempted deliveries are left out.` }),
+    durationMaxMs: t.int({ description: `The last attempt took at most this many milliseconds (0 to ${MAX_DURATION_MS}); never-attempted deliveries are left out.` }),
     integratorId: t.id(),
     webhookId: t.id(),
     eventType: t.string({ description: 'An exact event type name, e.g. invoice.created.' }),
@@ -101,8 +104,7 @@ builder.queryField('deliveries', (t) =>
         const result = await deliveryLogPage(pool, log, page);
         const connection: LogConnection = {
           edges: result.rows.map((row, i) => {
-            const columns = deliveryColumns(row);
-            return { cursor: result.cursors[i], node: deliveryWithDuration(ctx.em.map(Delivery, columns), columns) };
+            return { cursor: result.cursors[i], node: ctx.em.map(Delivery, deliveryColumns(row)) };
           }),
           pageInfo: {
             hasNextPage: result.hasNextPage,

@@ -7,7 +7,7 @@ import { Delivery } from '../../entities/Delivery.ts';
 import { Attempt } from '../../entities/Attempt.ts';
 import { Webhook } from '../../entities/Webhook.ts';
 import { Integrator } from '../../entities/Integrator.ts';
-import { DeliveryRef, deliveryWithDuration, deliveryWithRelated } from './Delivery.ts';
+import { DeliveryRef, deliveryWithRelated } from './Delivery.ts';
 import { withoutBodies, AttemptRef } from './Attempt.ts';
 import { WebhookRef } from './Webhook.ts';
 import type { LiveEvent, LiveSubscription, ResyncEvent } from '../../../core/live-updates/subscriptions.ts';
@@ -94,7 +94,7 @@ function entityOf<T extends object>(ctx: Context, entity: EntityName<T>, event: 
     webhook: webhook ? ctx.em.map(Webhook, { ...webhook } as never) : undefined,
     integrator: integrator ? ctx.em.map(Integrator, { ...integrator } as never) : undefined,
   });
-  return deliveryWithDuration(mapped, event.row) as T;
+  return mapped;
 }
 
 builder.subscriptionField('deliveryUpdated', (t) =>

@@ -83,7 +83,10 @@ export async function benchDatabase(options: { statementStats?: boolean } = {}):
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  onCleanup(async () => {
+  // BENCH_KEEP_DATABASE=1 (with DATABASE_URL) leaves the seeded database for EXPLAIN afterwards.
+  const keep = process.env.BENCH_KEEP_DATABASE === '1' && where === 'DATABASE_URL';
+  if (keep) console.log(`keeping database ${name} (BENCH_KEEP_DATABASE=1): drop it when done`);
+  else onCleanup(async () => {
     const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
     await client.query(`drop database if exists ${name} with (force)`);

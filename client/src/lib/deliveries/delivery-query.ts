@@ -32,6 +32,7 @@ const FIRST_DIRECTION: Record<DeliveryOrderField, 'ASC' | 'DESC'> = {
   EVENT_TYPE: 'ASC',
   SUCCEEDED: 'ASC',
   HTTP_STATUS: 'DESC',
+  DURATION: 'DESC',
 };
 
 // URL parameter ↔ filter field; dates are ISO instants, lists comma-separated.
@@ -45,7 +46,14 @@ const TEXT_PARAMS = {
   delivered_from: 'deliveredFrom',
   delivered_to: 'deliveredTo',
 } as const satisfies Record<string, keyof DeliveryFilter>;
-const NUMBER_PARAMS = { attempts_min: 'attemptsMin', attempts_max: 'attemptsMax', http_min: 'httpStatusMin', http_max: 'httpStatusMax' } as const satisfies Record<string, keyof DeliveryFilter>;
+const NUMBER_PARAMS = {
+  attempts_min: 'attemptsMin',
+  attempts_max: 'attemptsMax',
+  http_min: 'httpStatusMin',
+  http_max: 'httpStatusMax',
+  duration_min: 'durationMinMs',
+  duration_max: 'durationMaxMs',
+} as const satisfies Record<string, keyof DeliveryFilter>;
 
 function sortToken({ field, direction }: DeliveryOrder): string {
   return `${direction === 'DESC' ? '-' : ''}${field.toLowerCase()}`;
@@ -152,6 +160,8 @@ export function filterChips(filter: DeliveryFilter, nameOf: (kind: 'integrator' 
   range(['deliveredFrom', 'deliveredTo'], 'Delivered', time(filter.deliveredFrom), time(filter.deliveredTo));
   range(['attemptsMin', 'attemptsMax'], 'Attempts', num(filter.attemptsMin), num(filter.attemptsMax));
   range(['httpStatusMin', 'httpStatusMax'], 'HTTP', num(filter.httpStatusMin), num(filter.httpStatusMax));
+  const ms = (n: number | null | undefined) => (n == null ? null : `${n} ms`);
+  range(['durationMinMs', 'durationMaxMs'], 'Duration', ms(filter.durationMinMs), ms(filter.durationMaxMs));
   if (filter.integratorId) chips.push({ keys: ['integratorId'], label: `Integrator: ${nameOf('integrator', filter.integratorId) ?? filter.integratorId}` });
   if (filter.webhookId) chips.push({ keys: ['webhookId'], label: `Webhook: ${nameOf('webhook', filter.webhookId) ?? filter.webhookId}` });
   if (filter.eventType) chips.push({ keys: ['eventType'], label: `Event type: ${filter.eventType}` });
@@ -217,6 +227,7 @@ export interface LiveRow {
   createdAt: string;
   deliveredAt: string | null;
   lastResponseStatus: number | null;
+  lastDurationMs: number | null;
   webhook: { id: string; name: string; url: string };
   integrator: { id: string; name: string };
 }
@@ -233,6 +244,8 @@ export function matchesFilter(filter: DeliveryFilter, row: LiveRow): boolean {
   if (filter.attemptsMax != null && row.attemptCount > filter.attemptsMax) return false;
   if (filter.httpStatusMin != null && !(row.lastResponseStatus != null && row.lastResponseStatus >= filter.httpStatusMin)) return false;
   if (filter.httpStatusMax != null && !(row.lastResponseStatus != null && row.lastResponseStatus <= filter.httpStatusMax)) return false;
+  if (filter.durationMinMs != null && !(row.lastDurationMs != null && row.lastDurationMs >= filter.durationMinMs)) return false;
+  if (filter.durationMaxMs != null && !(row.lastDurationMs != null && row.lastDurationMs <= filter.durationMaxMs)) return false;
   if (filter.integratorId && row.integrator.id !== filter.integratorId) return false;
   if (filter.webhookId && row.webhook.id !== filter.webhookId) return false;
   if (filter.eventType && row.eventType !== filter.eventType) return false;
@@ -283,6 +296,7 @@ export function compareDeliveries(orderBy: DeliveryOrder[]): (a: SortableRow, b:
     LAST_ATTEMPT_AT: (a, b) => Math.sign(time(a.lastAttemptAt) - time(b.lastAttemptAt)) || 0,
     ATTEMPTS: (a, b) => a.attemptCount - b.attemptCount,
     HTTP_STATUS: (a, b) => (a.lastResponseStatus ?? 0) - (b.lastResponseStatus ?? 0),
+    DURATION: (a, b) => (a.lastDurationMs ?? -1) - (b.lastDurationMs ?? -1),
     SUCCEEDED: (a, b) => Number(a.succeeded) - Number(b.succeeded),
     EVENT_TYPE: (a, b) => text(a.eventType, b.eventType),
     INTEGRATOR: (a, b) => text(a.integrator.name.toLowerCase(), b.integrator.name.toLowerCase()) || text(a.integrator.name, b.integrator.name) || text(a.integrator.id, b.integrator.id),

@@ -9,10 +9,20 @@ export type AttemptErrorKind = 'BLOCKED' | 'DNS' | 'HEADERS_OVERFLOW' | 'OTHER' 
 export const AttemptErrorKindValues: readonly AttemptErrorKind[] = ['BLOCKED', 'DNS', 'HEADERS_OVERFLOW', 'OTHER', 'PAYLOAD', 'REFUSED', 'RESET', 'SECRET', 'SIGNING', 'TIMEOUT', 'TLS', 'UNSTORABLE'];
 
 export interface AttemptFilter {
+  createdFrom?: string | null;
+  createdTo?: string | null;
   deliveryId?: string | null;
+  errorKind?: AttemptErrorKind | null;
+  eventType?: string | null;
+  httpStatus?: string | null;
+  integratorId?: string | null;
   succeeded?: boolean | null;
+  trigger?: AttemptTrigger | null;
   webhookId?: string | null;
 }
+
+export type AttemptOrder = 'NEWEST_FIRST' | 'OLDEST_FIRST';
+export const AttemptOrderValues: readonly AttemptOrder[] = ['NEWEST_FIRST', 'OLDEST_FIRST'];
 
 export type AttemptTrigger = 'MANUAL' | 'SCHEDULED';
 export const AttemptTriggerValues: readonly AttemptTrigger[] = ['MANUAL', 'SCHEDULED'];
@@ -110,6 +120,8 @@ export interface DeliveryFilter {
   createdTo?: string | null;
   deliveredFrom?: string | null;
   deliveredTo?: string | null;
+  durationMaxMs?: number | null;
+  durationMinMs?: number | null;
   eventType?: string | null;
   httpStatusMax?: number | null;
   httpStatusMin?: number | null;
@@ -129,8 +141,8 @@ export interface DeliveryOrder {
   field: DeliveryOrderField;
 }
 
-export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'EVENT_TYPE' | 'HTTP_STATUS' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
-export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'EVENT_TYPE', 'HTTP_STATUS', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
+export type DeliveryOrderField = 'ATTEMPTS' | 'CREATED_AT' | 'DELIVERED_AT' | 'DURATION' | 'EVENT_TYPE' | 'HTTP_STATUS' | 'INTEGRATOR' | 'LAST_ATTEMPT_AT' | 'SUCCEEDED' | 'WEBHOOK';
+export const DeliveryOrderFieldValues: readonly DeliveryOrderField[] = ['ATTEMPTS', 'CREATED_AT', 'DELIVERED_AT', 'DURATION', 'EVENT_TYPE', 'HTTP_STATUS', 'INTEGRATOR', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'WEBHOOK'];
 
 export type DeliveryStatus = 'CANCELLED' | 'FAILED' | 'PENDING' | 'RETRYING' | 'SUCCEEDED';
 export const DeliveryStatusValues: readonly DeliveryStatus[] = ['CANCELLED', 'FAILED', 'PENDING', 'RETRYING', 'SUCCEEDED'];
