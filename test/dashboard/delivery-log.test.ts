@@ -316,13 +316,19 @@ describe.skipIf(!browserAvailable())('the delivery log', () => {
     const dialog = page.getByRole('dialog', { name: 'Retry 2 deliveries?' });
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Retry' }).click();
-    await until(() => page.getByRole('status').filter({ hasText: 'queued for a new attempt' }).textContent()).toBe('2 deliveries queued for a new attempt.');
+    // The bulk retry's progress, live, then still there after a reload (it comes from the server).
+    const progress = page.getByTestId('bulk-retry');
+    await until(() => progress.first().textContent(), LIVE_TIMEOUT).toContain('Retry queued for 2 of 2 deliveries');
+    expect(await progress.first().locator('progress').getAttribute('value')).toBe('2');
+    await page.reload();
+    await until(() => progress.first().textContent(), LIVE_TIMEOUT).toContain('Retry queued for 2 of 2 deliveries');
     await until(resent, LIVE_TIMEOUT).toEqual(expect.arrayContaining(chosen));
     for (const id of chosen) {
       const lastTrigger = async () => (await hy.admin('query($id: ID!) { node(id: $id) { ... on Delivery { attempts { trigger } } } }', { id })).data.node.attempts.at(-1)?.trigger;
       await until(lastTrigger, LIVE_TIMEOUT).toBe('MANUAL');
     }
-    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    // The reload cleared the selection.
+    expect(await page.getByRole('button', { name: 'Clear', exact: true }).count()).toBe(0);
   });
 
   it('threw no uncaught error in the page', () => {

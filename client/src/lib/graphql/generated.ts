@@ -711,6 +711,17 @@ export type RetryDeliveriesResult = {
     __typename: 'RetryDeliveriesPayload';
     count: number;
     dryRun: boolean;
+    held: boolean;
+    bulkRetry: ({
+      id: string;
+      state: BulkRetryState;
+      total: number | null;
+      done: number;
+      failed: number;
+      error: string | null;
+      createdAt: string;
+      finishedAt: string | null;
+    }) | null;
   } | {
     __typename: 'ValidationError';
     message: string;
@@ -721,7 +732,101 @@ export type RetryDeliveriesResult = {
 export type RetryDeliveriesVariables = {
   input: RetryDeliveriesInput;
 };
-export const RetryDeliveriesDocument = gql<RetryDeliveriesResult, RetryDeliveriesVariables>("mutation RetryDeliveries($input: RetryDeliveriesInput!) {\n  retryDeliveries(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on RetryDeliveriesPayload {\n      count\n      dryRun\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}");
+export const RetryDeliveriesDocument = gql<RetryDeliveriesResult, RetryDeliveriesVariables>("mutation RetryDeliveries($input: RetryDeliveriesInput!) {\n  retryDeliveries(input: $input) {\n    __typename\n    ...ErrorFields\n    ... on RetryDeliveriesPayload {\n      count\n      dryRun\n      held\n      bulkRetry {\n        ...BulkRetryFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment BulkRetryFields on BulkRetry {\n  id\n  state\n  total\n  done\n  failed\n  error\n  createdAt\n  finishedAt\n}");
+
+export type BulkRetryFieldsFragment = {
+  id: string;
+  state: BulkRetryState;
+  total: number | null;
+  done: number;
+  failed: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+};
+
+export type BulkRetriesResult = {
+  bulkRetries: {
+    edges: Array<{
+      node: {
+        id: string;
+        state: BulkRetryState;
+        total: number | null;
+        done: number;
+        failed: number;
+        error: string | null;
+        createdAt: string;
+        finishedAt: string | null;
+      };
+    }>;
+  };
+};
+export type BulkRetriesVariables = {};
+export const BulkRetriesDocument = gql<BulkRetriesResult, BulkRetriesVariables>("query BulkRetries {\n  bulkRetries(first: 5) {\n    edges {\n      node {\n        ...BulkRetryFields\n      }\n    }\n  }\n}\nfragment BulkRetryFields on BulkRetry {\n  id\n  state\n  total\n  done\n  failed\n  error\n  createdAt\n  finishedAt\n}");
+
+export type CancelBulkRetryResult = {
+  cancelBulkRetry: {
+    __typename: 'CancelBulkRetryPayload';
+    bulkRetry: {
+      id: string;
+      state: BulkRetryState;
+      total: number | null;
+      done: number;
+      failed: number;
+      error: string | null;
+      createdAt: string;
+      finishedAt: string | null;
+    };
+  } | {
+    __typename: 'ConflictError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'DeliveriesDisabledError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ForbiddenError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'LimitExceededError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'NotFoundError';
+    message: string;
+    code: ErrorCode;
+  } | {
+    __typename: 'ValidationError';
+    message: string;
+    code: ErrorCode;
+    field: string;
+  };
+};
+export type CancelBulkRetryVariables = {
+  id: string;
+};
+export const CancelBulkRetryDocument = gql<CancelBulkRetryResult, CancelBulkRetryVariables>("mutation CancelBulkRetry($id: ID!) {\n  cancelBulkRetry(input: {id: $id}) {\n    __typename\n    ...ErrorFields\n    ... on CancelBulkRetryPayload {\n      bulkRetry {\n        ...BulkRetryFields\n      }\n    }\n  }\n}\nfragment ErrorFields on Error {\n  __typename\n  message\n  code\n  ... on ValidationError {\n    field\n  }\n}\nfragment BulkRetryFields on BulkRetry {\n  id\n  state\n  total\n  done\n  failed\n  error\n  createdAt\n  finishedAt\n}");
+
+export type BulkRetryUpdatedResult = {
+  bulkRetryUpdated: {
+    __typename: 'BulkRetry';
+    id: string;
+    state: BulkRetryState;
+    total: number | null;
+    done: number;
+    failed: number;
+    error: string | null;
+    createdAt: string;
+    finishedAt: string | null;
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
+  };
+};
+export type BulkRetryUpdatedVariables = {};
+export const BulkRetryUpdatedDocument = gql<BulkRetryUpdatedResult, BulkRetryUpdatedVariables>("subscription BulkRetryUpdated {\n  bulkRetryUpdated {\n    __typename\n    ...BulkRetryFields\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment BulkRetryFields on BulkRetry {\n  id\n  state\n  total\n  done\n  failed\n  error\n  createdAt\n  finishedAt\n}");
 
 export type DeliveryChangedResult = {
   deliveryUpdated: {
