@@ -61,6 +61,7 @@ export function createGraphqlServer(services: Services, orm: MikroORM, live: Liv
       maxAliasesPlugin({ n: 30 }),
       costLimitPlugin({ maxCost: 20000 }),
       useOperationSpanName(),
+      useStreamsOnlyWhenAsked(),
     ],
     maskedErrors: {
       maskError(error, message) {
@@ -112,6 +113,28 @@ function useOperationSpanName(): Plugin<{ viewer?: Viewer }> {
         { 'graphql.operation.type': operation.operation, 'graphql.operation.name': name, ...(args.contextValue.viewer ? { 'hookyard.tenant.id': args.contextValue.viewer.tenantId } : {}) },
         `${operation.operation}${name ? ` ${name}` : ''}`,
       );
+    },
+  };
+}
+
+/**
+ * A subscription over plain HTTP runs only for a client that asked for a stream (Accept:
+ * text/event-stream, Server-Sent Events); any other gets 400 at once, where it used to get
+ * a response that never ended. graphql-ws (ws://…/graphql) is the usual way.
+ */
+function useStreamsOnlyWhenAsked(): Plugin {
+  return {
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as { request?: Request; socket?: unknown };
+      if (context.socket || !context.request) return;
+      if ((context.request.headers.get('accept') ?? '').includes('text/event-stream')) return;
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError('a subscription needs a stream: use graphql-ws on ws://…/graphql, or send Accept: text/event-stream for Server-Sent Events', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          }),
+        ],
+      });
     },
   };
 }

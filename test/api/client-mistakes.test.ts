@@ -82,6 +82,31 @@ describe('client mistakes', () => {
     return response.errors![0].message;
   };
 
+  it('answers a subscription sent over plain HTTP without asking for a stream with 400 at once, and streams it as Server-Sent Events when asked', async () => {
+    const post = (accept?: string) =>
+      fetch(`${baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'x-graphql-yoga-csrf': '1', ...(accept ? { accept } : {}) },
+        body: JSON.stringify({ query: 'subscription { webhookUpdated { __typename } }' }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    for (const accept of [undefined, 'application/json', 'application/graphql-response+json']) {
+      const refused = await post(accept);
+      expect(refused.status, String(accept)).toBe(400);
+      expect(JSON.stringify(await refused.json())).toContain('a subscription needs a stream');
+    }
+    const controller = new AbortController();
+    const streamed = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'x-graphql-yoga-csrf': '1', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { webhookUpdated { __typename } }' }),
+      signal: controller.signal,
+    });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    controller.abort();
+  });
+
   it('refuses a NUL in a name, passed as a variable or written in the query', async () => {
     // A mutation answers its typed ValidationError.
     expect(validation(await admin(`mutation($i: CreateIntegratorInput!) { createIntegrator(input: $i) { ${ERROR} } }`, { i: { name: 'Acme\u0000' } }), 'input.name')).toMatch(/NUL/);

@@ -500,7 +500,10 @@ async function callInboundHook(client: GqlClient, hookId: string) {
 async function retryAll(client: GqlClient, deliveryId: string): Promise<string> {
   const result = await mutate(client, `mutation ($input: RetryDeliveriesInput!) { retryDeliveries(input: $input) { __typename ... on RetryDeliveriesPayload { bulkRetry { id } } ${ERROR} } }`, { input: { filter: { ids: [deliveryId] } } });
   expect(result.__typename).toBe('RetryDeliveriesPayload');
-  return result.bulkRetry.id;
+  const id: string = result.bulkRetry.id;
+  // Done queueing, so that waiting for the delivery queue to drain covers its attempt too.
+  await eventually(async () => (await client('query ($id: ID!) { node(id: $id) { ... on BulkRetry { state } } }', { id })).data.node?.state === 'DONE', 20_000, `bulk retry ${id} DONE`);
+  return id;
 }
 
 async function retry(client: GqlClient, id: string) {

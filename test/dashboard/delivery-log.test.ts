@@ -189,7 +189,7 @@ describe.skipIf(!browserAvailable())('the delivery log', () => {
     await page.getByRole('button', { name: 'Filters' }).click();
     const panel = page.getByRole('form', { name: 'Filter deliveries' });
     await panel.getByLabel('Webhook').selectOption(okWebhookId);
-    await panel.getByLabel('At least').fill('1');
+    await panel.getByRole('group', { name: 'Attempts' }).getByLabel('At least').fill('1');
     await panel.getByRole('button', { name: 'Apply filters' }).click();
     await until(() => page.url()).toContain(`webhook=${okWebhookId}`);
     expect(page.url()).toContain('attempts_min=1');

@@ -185,7 +185,8 @@ describe('OpenTelemetry tracing across an API and a worker process', () => {
       const answer = await fetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json', traceparent: `00-${INBOUND_TRACE}-${INBOUND_SPAN}-01` }, body: JSON.stringify({ order: 7 }) });
       expect(answer.status).toBeLessThan(300);
       await receiver.waitFor(1, 30_000);
-      const spans = await traceOf(INBOUND_TRACE, (s) => s.some((x) => x.kind === CLIENT && x.name === 'POST'));
+      // The attempt's span ends (and is exported) after its request's: wait for both.
+      const spans = await traceOf(INBOUND_TRACE, (s) => s.some((x) => x.kind === CLIENT && x.name === 'POST') && s.some((x) => x.name === 'deliver order.received'));
       const server = spans.find((s) => s.kind === SERVER)!;
       expect(server).toMatchObject({ service: 'hookyard-api', name: 'POST /in/{token}', parentSpanId: INBOUND_SPAN });
       const processing = spans.find((s) => s.name === 'hookyard process inbound request')!;
