@@ -111,6 +111,11 @@ describe('an inbound hook that answers from processing', () => {
     }
     const custom = await runInbound(hy.admin, 'createInboundHook', { name: 'x', eventType: 'order.answered', answerMode: 'FROM_PROCESSING', responseStatus: 202 });
     expect(custom).toMatchObject({ field: 'input.answerMode', message: expect.stringContaining('remove responseStatus, responseBody and responseHeaders, or set answerMode STATIC') });
+    // A mail hook answers over SMTP: created so, or made so later.
+    const mail = await runInbound(hy.admin, 'createInboundHook', { name: 'x', eventType: 'order.answered', kind: 'MAIL', answerMode: 'FROM_PROCESSING' });
+    expect(mail).toMatchObject({ __typename: 'ValidationError', field: 'input.answerMode', message: expect.stringContaining('a mail hook answers over SMTP') });
+    const mailHook = await createInboundHook(hy.admin, { eventType: 'order.answered', kind: 'MAIL' });
+    expect(await runInbound(hy.admin, 'updateInboundHook', { id: mailHook.id, answerMode: 'FROM_PROCESSING' })).toMatchObject({ field: 'input.answerMode', message: expect.stringContaining('a mail hook answers over SMTP') });
     const stray = await runInbound(hy.admin, 'createInboundHook', { name: 'x', eventType: 'order.answered', failureResponseBody: 'no' });
     expect(stray).toMatchObject({ field: 'input.failureResponseBody', message: expect.stringContaining('set answerMode FROM_PROCESSING, or leave failureResponseBody out') });
 

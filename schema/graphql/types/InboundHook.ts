@@ -213,7 +213,7 @@ builder.mutationField('createInboundHook', (t) =>
       const kind: InboundHookKind = input.kind ?? 'HTTP';
       const response = checkCustomResponse('input', input.responseStatus ?? null, input.responseBody ?? null, (input.responseHeaders ?? {}) as Record<string, unknown>);
       const dataStructure = input.dataStructure == null ? null : checkDataStructure('input.dataStructure', input.dataStructure);
-      const answer = checkAnswerMode('input', { kind: 'HTTP', processingMode: mode, ...response }, { answerMode: input.answerMode ?? 'STATIC', failureResponseBody: input.failureResponseBody ?? null });
+      const answer = checkAnswerMode('input', { kind, processingMode: mode, ...response }, { answerMode: input.answerMode ?? 'STATIC', failureResponseBody: input.failureResponseBody ?? null });
       const inboundHook = ctx.em.create(InboundHook, {
         id: newId('InboundHook'),
         tenantId: ctx.viewer.tenantId,
