@@ -5,7 +5,7 @@
 // subscribers; an in-memory pubsub would only reach the process that made the update.
 import pg from 'pg';
 import { LIVE_UPDATES_CHANNEL } from './channels.ts';
-import type { LiveUpdate } from './live-update.ts';
+import { ROW_UPDATE_KINDS, type LiveUpdate } from './live-update.ts';
 import { LISTEN_LIVE_UPDATES_SQL, PING_SQL } from '../sql/live-updates.ts';
 import type { Logger } from '../../infra/logger.ts';
 
@@ -23,7 +23,7 @@ export interface PostgresEventTarget {
   close(): Promise<void>;
 }
 
-const KINDS = new Set(['delivery', 'attempt', 'webhook', 'apiKey', 'inboundRequest', 'bulkRetry']);
+const KINDS = new Set<string>([...ROW_UPDATE_KINDS, 'apiKey']);
 const MAX_BACKOFF_MS = 5000;
 const PING_INTERVAL_MS = 15_000;
 

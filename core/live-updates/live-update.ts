@@ -3,10 +3,13 @@
 // publishing and the worker); every API process LISTENs and feeds its subscriptions.
 // Notifications carry ids and the tenant only; subscribers load rows.
 
+/** The kinds of row a live update can name; the listener accepts these and apiKey, nothing else. */
+export const ROW_UPDATE_KINDS = ['delivery', 'attempt', 'webhook', 'inboundRequest', 'bulkRetry'] as const;
+
 /** A delivery, attempt or webhook row changed (written, status moved, attempt recorded). */
 export interface RowUpdate {
   /** inboundRequest: a request an inbound hook received or processed; its webhookId is the inbound hook's id. bulkRetry: its progress (webhookId empty). */
-  kind: 'delivery' | 'attempt' | 'webhook' | 'inboundRequest' | 'bulkRetry';
+  kind: (typeof ROW_UPDATE_KINDS)[number];
   tenantId: string;
   id: string;
   webhookId: string;
