@@ -12,7 +12,7 @@ export interface AttemptQuery {
 }
 
 /** An HTTP status the API takes: exact (503) or a class (5xx). */
-export const HTTP_STATUS_PATTERN = '[1-5]([0-9]{2}|xx)';
+export const HTTP_STATUS_PATTERN = '[1-5]([0-9]{2}|[xX]{2})';
 const HTTP_STATUS = new RegExp(`^${HTTP_STATUS_PATTERN}$`);
 
 const TEXT = { webhook: 'webhookId', eventType: 'eventType', delivery: 'deliveryId' } as const;
