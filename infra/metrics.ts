@@ -69,7 +69,7 @@ export const circuitTransitionsTotal = new client.Counter({
 
 export const sweeperRepairsTotal = new client.Counter({
   name: 'hookyard_sweeper_repairs_total',
-  help: 'Open deliveries (and circuits) the sweeper found with no way forward and repaired, by repair.',
+  help: 'Open deliveries (and circuits, and bulk retries) the sweeper found with no way forward and repaired, by repair.',
   labelNames: ['repair'] as const,
   registers: [registry],
 });

@@ -36,6 +36,9 @@ const changed = (row: sql.BulkRetryRow): LiveUpdate => ({ kind: 'bulkRetry', ten
  * Checks the filter (a ValidationError names the field under `filterField`), counts what
  * it matches, stores the bulk retry and queues its job (none when nothing matches: null). Deliveries created after this
  * moment are not part of it: the stored filter ends now unless it ends (or starts) later.
+ * One runs per tenant at a time: while one is QUEUED or RUNNING, another is refused
+ * (a ConflictError naming it), so a script asking in a loop cannot queue the same
+ * deliveries over and over.
  */
 export async function requestBulkRetry(deps: Deps, request: { tenantId: string; requestedBy: string; filter: DeliveryFilterInput | null; filterField: string }): Promise<sql.BulkRetryRow | null> {
   const now = new Date();
@@ -43,17 +46,29 @@ export async function requestBulkRetry(deps: Deps, request: { tenantId: string; 
   const startsLater = filter.createdFrom != null && filter.createdFrom >= now;
   if (!startsLater && (filter.createdTo == null || filter.createdTo > now)) filter.createdTo = now;
   const log = await openDeliveryLog(deps.pool, request.tenantId, { filter }, { filter: request.filterField });
+  // Refused before counting, which may read millions of rows; checked again under the lock.
+  refuseWhileUnfinished((await deps.pool.query<sql.BulkRetryRow>(sql.unfinishedBulkRetry(request.tenantId))).rows[0]);
   const total = await countDeliveryLog(deps.pool, log);
   // Nothing matches: nothing to do, and no job for it.
   if (total === 0) return null;
   const stored = Object.fromEntries(Object.entries(filter).filter(([, v]) => v != null));
   return withTransaction(deps.pool, async (client) => {
+    await client.query(sql.lockTenantBulkRetries(request.tenantId));
+    refuseWhileUnfinished((await client.query<sql.BulkRetryRow>(sql.unfinishedBulkRetry(request.tenantId))).rows[0]);
     const row = (await client.query<sql.BulkRetryRow>(sql.insertBulkRetry({ id: newId('BulkRetry'), tenantId: request.tenantId, filter: stored, requestedBy: request.requestedBy, total }))).rows[0];
     const job: BulkRetryJob = { v: 1, bulkRetryId: row.id, tenantId: row.tenant_id };
     await deps.boss.insert(QUEUES.bulkRetry, [{ data: job }], { db: bossDb(client) });
     await client.query(notifyUpdatesSql([changed(row)]));
     return row;
   });
+}
+
+function refuseWhileUnfinished(running: sql.BulkRetryRow | undefined): void {
+  if (running) {
+    throw new ConflictError(
+      `bulk retry ${running.id} is still ${running.state} for this tenant (${running.done} of ${running.total ?? '?'} queued); one runs at a time: wait for it to end (bulkRetryUpdated) or cancel it (cancelBulkRetry), then ask again`,
+    );
+  }
 }
 
 /** Cancels one still QUEUED or RUNNING: its batch in progress finishes, no other starts. */

@@ -15,6 +15,7 @@ export const OPERATIONAL_EVENT_TYPES = {
   'hookyard.webhook.circuit_opened': "A webhook's circuit opened after failed attempts in a row: its deliveries wait for the cool-down.",
   'hookyard.webhook.circuit_closed': "A webhook's circuit closed: an attempt succeeded, and the deliveries it held go out.",
   'hookyard.delivery.exhausted': 'A delivery failed for good: its retry schedule is exhausted (or the endpoint answered 410 Gone).',
+  'hookyard.inbound_hook.expired': 'An inbound hook expired (it answers 410 Gone): no active webhook listened to its event type for 120 h.',
   'hookyard.bulk_retry.finished': 'A bulk retry ended: DONE (every matching delivery queued) or FAILED (with why), with its counts.',
 } as const;
 export type OperationalEventType = keyof typeof OPERATIONAL_EVENT_TYPES;

@@ -23,6 +23,19 @@ export function insertBulkRetry(row: { id: string; tenantId: string; filter: Rec
   };
 }
 
+/**
+ * Serializes the asking of bulk retries within one tenant until the transaction ends, so
+ * that two asked at once cannot both see none running.
+ */
+export function lockTenantBulkRetries(tenantId: string) {
+  return { text: `select pg_advisory_xact_lock(hashtext('hookyard_bulk_retry:' || $1))`, values: [tenantId] };
+}
+
+/** The tenant's bulk retry still QUEUED or RUNNING, if any (at most one is). */
+export function unfinishedBulkRetry(tenantId: string) {
+  return { text: `select * from bulk_retry where tenant_id = $1 and state in ('QUEUED', 'RUNNING') order by created_at limit 1`, values: [tenantId] };
+}
+
 export function bulkRetryRow(tenantId: string, id: string) {
   return { text: `select * from bulk_retry where tenant_id = $1 and id = $2`, values: [tenantId, id] };
 }

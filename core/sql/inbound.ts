@@ -199,7 +199,7 @@ export function expireUnheardHooks(now: Date, expireAfterMs: number) {
     text: `update inbound_hook h set status = 'EXPIRED', expired_at = $1::timestamptz, updated_at = now(),
         status_reason = 'expired: no active webhook listened to ' || h.event_type || ' for ' || ($2::bigint / 3600000) || ' h (since ' || to_char(h.unheard_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')'
       where h.status in ('ACTIVE', 'STOPPED') and h.unheard_since is not null and h.unheard_since <= $1::timestamptz - ($2::bigint * interval '1 millisecond')
-      returning h.id, h.tenant_id`,
+      returning h.id, h.tenant_id, h.name, h.event_type, h.status_reason`,
     values: [now, expireAfterMs],
   };
 }

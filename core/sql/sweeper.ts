@@ -1,5 +1,6 @@
-// SQL of the sweeper: open deliveries with no way forward (no queued job, no hold), and
-// circuits whose probe was lost. Each statement repairs at most `limit` rows per run.
+// SQL of the sweeper: open deliveries with no way forward (no queued job, no hold),
+// circuits whose probe was lost, and bulk retries whose job was lost. Each statement
+// repairs at most `limit` rows per run.
 import { BOSS_SCHEMA } from '../../infra/queue.ts';
 import { BEHIND_IN_LINE } from './holds.ts';
 
@@ -64,5 +65,36 @@ export function reopenStuckCircuits(graceSeconds: number) {
               and status <> 'DELETED'
         returning id, tenant_id, circuit_open_count`,
     values: [graceSeconds],
+  };
+}
+
+/**
+ * Bulk retries QUEUED or RUNNING for `graceSeconds` or more with no job that will run
+ * them (a job deleted, or one that ended without ending its bulk retry: a worker died
+ * while failing it), locked so that two sweeps never take the same one. With the state
+ * and error of the newest job that was theirs, if any is left.
+ */
+export interface StrandedBulkRetry {
+  id: string;
+  tenant_id: string;
+  /** pg-boss's state of its newest job, null when none is left. */
+  last_job_state: string | null;
+  last_job_error: string | null;
+}
+
+export function strandedBulkRetries(graceSeconds: number, limit: number) {
+  return {
+    text: `select b.id, b.tenant_id, last.state as last_job_state, last.output->>'message' as last_job_error
+             from bulk_retry b
+             left join lateral (select j.state, j.output from ${BOSS_SCHEMA}.job j
+                                 where j.name = 'bulk-retry' and j.data->>'bulkRetryId' = b.id
+                                 order by j.created_on desc limit 1) last on true
+            where b.state in ('QUEUED', 'RUNNING') and b.created_at < now() - make_interval(secs => $1)
+              and not exists (select 1 from ${BOSS_SCHEMA}.job j
+                               where j.name = 'bulk-retry' and j.state in ('created', 'retry', 'active')
+                                 and j.data->>'bulkRetryId' = b.id)
+            order by b.created_at limit $2
+              for update of b skip locked`,
+    values: [graceSeconds, limit],
   };
 }

@@ -118,7 +118,7 @@ describe('no delivery left open', () => {
     // Each sent once, under its own id.
     expect(r.requests.map((q) => q.headers['webhook-id']).sort()).toEqual([ids.lost, ids.exhausted, ids.unheld].sort());
     // A second sweep finds nothing left to repair.
-    expect(await sweep()).toEqual({ cancelled: 0, requeued: 0, released: 0, probes: 0 });
+    expect(await sweep()).toEqual({ cancelled: 0, requeued: 0, released: 0, probes: 0, bulkRetriesRequeued: 0, bulkRetriesFailed: 0 });
     const after = await metric(hy.baseUrl, hy.adminToken);
     expect(after.requeued - before.requeued).toBe(2);
     expect(after.cancelled - before.cancelled).toBe(1);

@@ -29,7 +29,7 @@ describe("Hookyard's own events", () => {
 
   it('lists the built-in types, refuses registering hookyard.* names, and lets a webhook subscribe without registering', async () => {
     const listed = (await hy.admin('{ operationalEventTypes { name description } }')).data.operationalEventTypes;
-    expect(listed.map((t: { name: string }) => t.name)).toEqual(['hookyard.webhook.disabled', 'hookyard.webhook.circuit_opened', 'hookyard.webhook.circuit_closed', 'hookyard.delivery.exhausted', 'hookyard.bulk_retry.finished']);
+    expect(listed.map((t: { name: string }) => t.name)).toEqual(['hookyard.webhook.disabled', 'hookyard.webhook.circuit_opened', 'hookyard.webhook.circuit_closed', 'hookyard.delivery.exhausted', 'hookyard.inbound_hook.expired', 'hookyard.bulk_retry.finished']);
     expect(await run(hy.admin, 'registerEventType', { name: 'hookyard.webhook.disabled' })).toMatchObject({ __typename: 'ValidationError', field: 'input.name' });
   });
 

@@ -1,11 +1,15 @@
 // The inbound log and queue over GraphQL, live updates, the determined data structure,
 // and expiry with a clock the test moves.
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestHookyard } from '../support/hookyard.ts';
 import { createWebhookSetup } from '../support/fixtures.ts';
 import { openLiveSocket } from '../support/live.ts';
 import { sweepInboundExpiry, INBOUND_EXPIRY_MS } from '../../core/inbound/expiry.ts';
+import { BOSS_SCHEMA } from '../../infra/queue.ts';
+import { createLogger } from '../../infra/logger.ts';
+import { startReceiver, eventually } from '../support/receiver.ts';
 import { call, createHeldHook, createInboundHook, inboundRequests, INBOUND_REQUEST, runInbound } from './support.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -106,49 +110,81 @@ describe('the data structure, determined from the next request', () => {
 
 describe('expiry', () => {
   const hy = useTestHookyard();
+  let pool: pg.Pool;
+  let boss: PgBoss;
+  let deps: Parameters<typeof sweepInboundExpiry>[0];
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 3 });
+    boss = new PgBoss({ connectionString: hy.databaseUrl, schema: BOSS_SCHEMA, supervise: false, schedule: false, migrate: false });
+    await boss.start();
+    deps = { pool, boss, log: createLogger('silent') };
+  });
+  afterAll(async () => {
+    await boss?.stop({ graceful: false });
+    await pool?.end();
+  });
 
   it('expires a hook that no active webhook listened to for 120 h (not a millisecond before), and answers 410 saying why', async () => {
     const unheard = await createInboundHook(hy.admin, { eventType: 'parcel.scanned' });
     const heard = await createInboundHook(hy.admin, { eventType: 'invoice.paid' });
     await createWebhookSetup(hy.admin, 'http://127.0.0.1:9/hook', { eventType: 'invoice.created', webhook: { eventTypes: ['invoice.*'] } });
-    const pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 2 });
-    try {
-      const t0 = new Date(Date.now() + 1000);
-      expect(await sweepInboundExpiry(pool, t0)).toEqual([]);
-      const unheardSince = (await pool.query('select unheard_since from inbound_hook where id = $1', [unheard.id])).rows[0].unheard_since;
-      expect(await sweepInboundExpiry(pool, new Date(unheardSince.getTime() + INBOUND_EXPIRY_MS - 1))).toEqual([]);
-      expect((await call(unheard.url, { method: 'POST' })).status).toBe(200);
-      expect(await sweepInboundExpiry(pool, new Date(unheardSince.getTime() + INBOUND_EXPIRY_MS))).toEqual([unheard.id]);
-      const gone = await call(unheard.url, { method: 'POST' });
-      expect(gone.status).toBe(410);
-      expect(gone.body).toMatch(/^Gone: this inbound hook expired: no active webhook listened to parcel.scanned for 120 h \(since \d{4}-/);
-      const shown = (await hy.admin(`{ node(id: "${unheard.id}") { ... on InboundHook { status statusReason expiredAt } } }`)).data.node;
-      expect(shown).toMatchObject({ status: 'EXPIRED', statusReason: expect.stringMatching(/^expired: no active webhook/) });
-      // invoice.* listens to invoice.paid: never unheard, never expired.
-      expect(await sweepInboundExpiry(pool, new Date(Date.now() + 10 * INBOUND_EXPIRY_MS))).toEqual([]);
-      const status = (await hy.admin(`{ node(id: "${heard.id}") { ... on InboundHook { status } } }`)).data.node.status;
-      expect(status).toBe('ACTIVE');
-    } finally {
-      await pool.end();
-    }
+    const t0 = new Date(Date.now() + 1000);
+    expect(await sweepInboundExpiry(deps, t0)).toEqual([]);
+    const unheardSince = (await pool.query('select unheard_since from inbound_hook where id = $1', [unheard.id])).rows[0].unheard_since;
+    expect(await sweepInboundExpiry(deps, new Date(unheardSince.getTime() + INBOUND_EXPIRY_MS - 1))).toEqual([]);
+    expect((await call(unheard.url, { method: 'POST' })).status).toBe(200);
+    expect(await sweepInboundExpiry(deps, new Date(unheardSince.getTime() + INBOUND_EXPIRY_MS))).toEqual([unheard.id]);
+    const gone = await call(unheard.url, { method: 'POST' });
+    expect(gone.status).toBe(410);
+    expect(gone.body).toMatch(/^Gone: this inbound hook expired: no active webhook listened to parcel.scanned for 120 h \(since \d{4}-/);
+    const shown = (await hy.admin(`{ node(id: "${unheard.id}") { ... on InboundHook { status statusReason expiredAt } } }`)).data.node;
+    expect(shown).toMatchObject({ status: 'EXPIRED', statusReason: expect.stringMatching(/^expired: no active webhook/) });
+    // invoice.* listens to invoice.paid: never unheard, never expired.
+    expect(await sweepInboundExpiry(deps, new Date(Date.now() + 10 * INBOUND_EXPIRY_MS))).toEqual([]);
+    const status = (await hy.admin(`{ node(id: "${heard.id}") { ... on InboundHook { status } } }`)).data.node.status;
+    expect(status).toBe('ACTIVE');
   });
 
   it('starts the 120 h again once a webhook listens and then stops listening', async () => {
     const hook = await createInboundHook(hy.admin, { eventType: 'crate.opened' });
-    const pool = new pg.Pool({ connectionString: hy.databaseUrl, max: 2 });
+    const t0 = new Date(Date.now() + 1000);
+    await sweepInboundExpiry(deps, t0);
+    const { webhookId } = await createWebhookSetup(hy.admin, 'http://127.0.0.1:9/hook', { eventType: 'crate.opened' });
+    await sweepInboundExpiry(deps, new Date(t0.getTime() + 100 * 3600_000));
+    expect((await pool.query('select unheard_since from inbound_hook where id = $1', [hook.id])).rows[0].unheard_since).toBeNull();
+    await hy.admin(`mutation { pauseWebhook(input: { id: "${webhookId}" }) { __typename } }`);
+    const t1 = new Date(t0.getTime() + 110 * 3600_000);
+    await sweepInboundExpiry(deps, t1);
+    expect(await sweepInboundExpiry(deps, new Date(t0.getTime() + 130 * 3600_000))).toEqual([]);
+    expect(await sweepInboundExpiry(deps, new Date(t1.getTime() + INBOUND_EXPIRY_MS))).toEqual([hook.id]);
+  });
+
+  it('announces an expiry as hookyard.inbound_hook.expired to the webhooks subscribed to it, exactly once even when two sweeps run at once', async () => {
+    const news = await startReceiver();
     try {
+      const { webhookId } = await createWebhookSetup(hy.admin, news.url, { eventType: 'news.happened', webhook: { eventTypes: ['hookyard.inbound_hook.expired'] } });
+      const hook = await createInboundHook(hy.admin, { name: 'Parcel scans', eventType: 'pallet.scanned' });
       const t0 = new Date(Date.now() + 1000);
-      await sweepInboundExpiry(pool, t0);
-      const { webhookId } = await createWebhookSetup(hy.admin, 'http://127.0.0.1:9/hook', { eventType: 'crate.opened' });
-      await sweepInboundExpiry(pool, new Date(t0.getTime() + 100 * 3600_000));
-      expect((await pool.query('select unheard_since from inbound_hook where id = $1', [hook.id])).rows[0].unheard_since).toBeNull();
-      await hy.admin(`mutation { pauseWebhook(input: { id: "${webhookId}" }) { __typename } }`);
-      const t1 = new Date(t0.getTime() + 110 * 3600_000);
-      await sweepInboundExpiry(pool, t1);
-      expect(await sweepInboundExpiry(pool, new Date(t0.getTime() + 130 * 3600_000))).toEqual([]);
-      expect(await sweepInboundExpiry(pool, new Date(t1.getTime() + INBOUND_EXPIRY_MS))).toEqual([hook.id]);
+      await sweepInboundExpiry(deps, t0);
+      const unheardSince = (await pool.query('select unheard_since from inbound_hook where id = $1', [hook.id])).rows[0].unheard_since;
+      const at = new Date(unheardSince.getTime() + INBOUND_EXPIRY_MS);
+      const both = await Promise.all([sweepInboundExpiry(deps, at), sweepInboundExpiry(deps, at)]);
+      expect(both.flat()).toEqual([hook.id]);
+
+      await news.waitFor(1);
+      const [request] = news.requests;
+      const sent = JSON.parse(request.body);
+      expect(sent.type).toBe('hookyard.inbound_hook.expired');
+      const reason = (await hy.admin(`{ node(id: "${hook.id}") { ... on InboundHook { statusReason } } }`)).data.node.statusReason;
+      expect(sent.data).toEqual({ inboundHookId: hook.id, name: 'Parcel scans', eventType: 'pallet.scanned', reason });
+      expect(request.headers['webhook-signature']).toMatch(/^v1,/);
+      // One event, one delivery, and it succeeded: nothing is left to send it again.
+      const events = (await pool.query(`select e.id, d.status from event e join delivery d on d.event_id = e.id where e.type = 'hookyard.inbound_hook.expired' and d.webhook_id = $1`, [webhookId])).rows;
+      expect(events).toHaveLength(1);
+      await eventually(async () => ((await pool.query('select status from delivery where event_id = $1', [events[0].id])).rows[0].status === 'SUCCEEDED' ? true : null), 10_000, 'the announcement SUCCEEDED');
+      expect(news.requests).toHaveLength(1);
     } finally {
-      await pool.end();
+      await news.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 // The worker's side of bulk retries (core/delivery/bulk-retries.ts): one job per bulk
 // retry, kept alive by pg-boss's heartbeat; a worker that dies is noticed within
-// BULK_RETRY_HEARTBEAT_SECONDS and another resumes from the stored cursor.
+// BULK_RETRY_HEARTBEAT_SECONDS and another resumes from the stored cursor. A job lost
+// altogether is queued again by the sweeper (worker/sweeper/).
 import type pg from 'pg';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from '../../infra/logger.ts';

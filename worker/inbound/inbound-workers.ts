@@ -28,7 +28,7 @@ export async function startInboundWorkers(deps: { config: Config; boss: PgBoss; 
   for (let i = 0; i < INBOUND_LOOPS; i++) {
     loops.drain.push(await boss.work<InboundDrainJob>(QUEUES.inboundDrain, { ...polling, batchSize: 1 }, onDrain));
   }
-  await boss.work(QUEUES.inboundExpiry, createInboundExpiryHandler({ pool, log }));
+  await boss.work(QUEUES.inboundExpiry, createInboundExpiryHandler({ pool, boss, log }));
   await boss.schedule(QUEUES.inboundExpiry, INBOUND_EXPIRY_CRON);
   await boss.work(QUEUES.inboundRetention, createInboundRetentionHandler({ pool, log, retentionDays: config.retentionDays }));
   await boss.schedule(QUEUES.inboundRetention, INBOUND_RETENTION_CRON);

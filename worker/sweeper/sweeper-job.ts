@@ -1,10 +1,12 @@
 // The sweeper: every minute, finds open deliveries with no way forward and repairs them.
 // Every delivery is final or has exactly one way forward (a queued job, or a hold); a
 // bug, a lost job or pg-boss's own retries running out can break that, and this mends it.
+// The same holds for bulk retries: one QUEUED or RUNNING always has a job that will run it.
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from '../../infra/logger.ts';
-import { QUEUES, deliverJob } from '../../core/jobs.ts';
+import { QUEUES, deliverJob, type BulkRetryJob } from '../../core/jobs.ts';
+import { failBulkRetry } from '../../core/delivery/bulk-retries.ts';
 import { bossDb, withTransaction } from '../../infra/transaction.ts';
 import type { LiveUpdate } from '../../core/live-updates/live-update.ts';
 import { WAKE_DELIVERY_WORKERS_SQL, notifyAfterCommitSql } from '../../core/sql/live-updates.ts';
@@ -22,6 +24,10 @@ export interface SweepResult {
   requeued: number;
   released: number;
   probes: number;
+  /** Bulk retries whose job was lost, queued again: they resume after their last batch. */
+  bulkRetriesRequeued: number;
+  /** Bulk retries whose job failed for good without ending them, ended as FAILED. */
+  bulkRetriesFailed: number;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface SweepResult {
  */
 export function createSweeperHandler(deps: { pool: pg.Pool; boss: PgBoss; log: Logger; graceSeconds: number }) {
   return async function sweep(): Promise<SweepResult> {
-    const result: SweepResult = { cancelled: 0, requeued: 0, released: 0, probes: 0 };
+    const result: SweepResult = { cancelled: 0, requeued: 0, released: 0, probes: 0, bulkRetriesRequeued: 0, bulkRetriesFailed: 0 };
     const changes: LiveUpdate[] = [];
     await withTransaction(deps.pool, async (client) => {
       for (const d of (await client.query(sql.cancelOrphans(SWEEP_LIMIT))).rows) {
@@ -61,9 +67,27 @@ export function createSweeperHandler(deps: { pool: pg.Pool; boss: PgBoss; log: L
         result.probes++;
       }
     });
+    const failedBulkRetries = await withTransaction(deps.pool, async (client) => {
+      const failed: sql.StrandedBulkRetry[] = [];
+      const lost: BulkRetryJob[] = [];
+      for (const b of (await client.query<sql.StrandedBulkRetry>(sql.strandedBulkRetries(deps.graceSeconds, SWEEP_LIMIT))).rows) {
+        // A job that failed for good ends its bulk retry (the handler's own rule, which it
+        // could not apply); any other loss is resumed from the stored cursor.
+        if (b.last_job_state === 'failed') failed.push(b);
+        else lost.push({ v: 1, bulkRetryId: b.id, tenantId: b.tenant_id });
+      }
+      if (lost.length) await deps.boss.insert(QUEUES.bulkRetry, lost.map((data) => ({ data })), { db: bossDb(client) });
+      result.bulkRetriesRequeued = lost.length;
+      return failed;
+    });
+    // After the commit: failing one locks its row again, in its own transaction.
+    for (const b of failedBulkRetries) {
+      await failBulkRetry(deps, b.tenant_id, b.id, `its job failed and its retries ran out; the last error: ${b.last_job_error ?? 'none recorded'}`);
+      result.bulkRetriesFailed++;
+    }
     if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
     for (const [repair, count] of Object.entries(result)) recordSweeperRepairs(repair, count);
-    if (result.cancelled + result.requeued + result.released + result.probes > 0) deps.log.warn(result, 'sweeper repaired deliveries that had no way forward');
+    if (Object.values(result).some((count) => count > 0)) deps.log.warn(result, 'sweeper repaired deliveries or bulk retries that had no way forward');
     return result;
   };
 }

@@ -144,7 +144,7 @@ builder.mutationField('retryDeliveries', (t) =>
         bulkRetry: f.field({ type: BulkRetryRef, nullable: true, description: 'The job queueing them, with its progress (null in a dry run, or when nothing matches). Follow it with bulkRetryUpdated(bulkRetryId).', resolve: (p) => p.bulkRetry }),
       }),
     }),
-    description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped. Answers at once: a worker queues the attempts in batches (BulkRetry).',
+    description: 'Sends every delivery matching the filter again (trigger MANUAL); deliveries of deleted webhooks are skipped. Answers at once: a worker queues the attempts in batches (BulkRetry). One runs per tenant at a time: while one is QUEUED or RUNNING, another is refused with a ConflictError naming it (a dry run is not).',
     args: { input: t.arg({ type: RetryDeliveriesInput, required: true }) },
     errors: {},
     resolve: async (_root, { input }, ctx) => {

@@ -360,6 +360,60 @@ export interface WebhookSignatureInput {
 export type WebhookStatus = 'ACTIVE' | 'DELETED' | 'DISABLED' | 'PAUSED';
 export const WebhookStatusValues: readonly WebhookStatus[] = ['ACTIVE', 'DELETED', 'DISABLED', 'PAUSED'];
 
+export type AttemptRowFragment = {
+  id: string;
+  deliveryId: string;
+  webhookId: string;
+  attemptNumber: number;
+  trigger: AttemptTrigger;
+  succeeded: boolean;
+  response: {
+    status: number;
+  } | null;
+  errorKind: AttemptErrorKind | null;
+  errorMessage: string | null;
+  durationMs: number;
+  createdAt: string;
+};
+
+export type AttemptsResult = {
+  attempts: {
+    totalCount: number;
+    pageInfo: {
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+      startCursor: string | null;
+      endCursor: string | null;
+    };
+    edges: Array<{
+      node: {
+        id: string;
+        deliveryId: string;
+        webhookId: string;
+        attemptNumber: number;
+        trigger: AttemptTrigger;
+        succeeded: boolean;
+        response: {
+          status: number;
+        } | null;
+        errorKind: AttemptErrorKind | null;
+        errorMessage: string | null;
+        durationMs: number;
+        createdAt: string;
+      };
+    }>;
+  };
+};
+export type AttemptsVariables = {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  filter?: AttemptFilter | null;
+  order?: AttemptOrder | null;
+};
+export const AttemptsDocument = gql<AttemptsResult, AttemptsVariables>("query Attempts($first: Int, $after: String, $last: Int, $before: String, $filter: AttemptFilter, $order: AttemptOrder) {\n  attempts(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    order: $order\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...AttemptRow\n      }\n    }\n  }\n}\nfragment AttemptRow on Attempt {\n  id\n  deliveryId\n  webhookId\n  attemptNumber\n  trigger\n  succeeded\n  response {\n    status\n  }\n  errorKind\n  errorMessage\n  durationMs\n  createdAt\n}");
+
 export type ErrorFieldsFragment = {
   __typename: 'ConflictError';
   message: string;
