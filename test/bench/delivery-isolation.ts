@@ -8,7 +8,9 @@
 //    healthy webhooks' p50/p99 from the event row to its first attempt (target p99 <= 100
 //    ms), beside the same figure with no hanging webhook measured in the same run, and the
 //    worker's peak RSS (VmHWM) against the bound the README states. Then a FIFO webhook's
-//    throughput: BENCH_FIFO_DELIVERIES (500) in order to the fast receiver.
+//    throughput: BENCH_FIFO_DELIVERIES (500) in order to the fast receiver. Then a backlog:
+//    10 more endpoints that never answer, BENCH_BACKLOG_DELIVERIES (10,000) deliveries
+//    queued for them; the worker's RSS while they hang, and its peak through every phase.
 // 2. Publishing: BENCH_PUBLISH_CLIENTS (16) clients each calling publishEvent (one event per
 //    call) back to back for BENCH_PUBLISH_SECONDS (30) s against one HOOKYARD_ROLE=all
 //    process that also delivers: calls/s and p50/p99 call latency (target >= 1,500 calls/s).
@@ -36,6 +38,9 @@ const PUBLISH_CLIENTS = Number(process.env.BENCH_PUBLISH_CLIENTS ?? 16);
 const PUBLISH_SECONDS = Number(process.env.BENCH_PUBLISH_SECONDS ?? 30);
 /** The worker's peak RSS the README promises under this load (HOOKYARD_WORKER_MAX_IN_FLIGHT at its default). */
 const RSS_BOUND_MB = 300;
+/** The backlog phase: endpoints that never answer, and the deliveries queued for them. */
+const BACKLOG_ENDPOINTS = 10;
+const BACKLOG_DELIVERIES = Number(process.env.BENCH_BACKLOG_DELIVERIES ?? 10_000);
 const TARGETS = { healthyP99Ms: 100, publishPerSecond: 1500 };
 const ADMIN_TOKEN = `hy_bench_${randomBytes(16).toString('hex')}`;
 
@@ -173,6 +178,35 @@ async function main() {
     await sleep(50);
   }
   const fifoPerSecond = FIFO_DELIVERIES / ((performance.now() - fifoStarted) / 1000);
+
+  // A backlog the worker must not hold: BACKLOG_ENDPOINTS more endpoints that never answer
+  // (30 s timeout) with BACKLOG_DELIVERIES deliveries queued for them. Each webhook keeps
+  // its maxInFlight (10) requests open; the rest waits in PostgreSQL.
+  const backlogTypes: string[] = [];
+  for (let i = 0; i < BACKLOG_ENDPOINTS; i++) {
+    backlogTypes.push((await createWebhookSetup(admin, `${hangingUrl}/backlog${i}`, { eventType: `backlog.hang${i}`, webhook: { timeoutSeconds: 30, retrySchedule: [] } })).eventType);
+  }
+  for (let from = 0; from < BACKLOG_DELIVERIES; from += 1000) {
+    const events = Array.from({ length: Math.min(1000, BACKLOG_DELIVERIES - from) }, (_, i) => ({ type: backlogTypes[(from + i) % BACKLOG_ENDPOINTS], payload: { n: from + i, note: 'x'.repeat(512) } }));
+    const result = await (await request(`${apiUrl}/graphql`, {
+      method: 'POST',
+      dispatcher: api,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ query: 'mutation($input: PublishEventsInput!) { publishEvents(input: $input) { __typename } }', variables: { input: { events } } }),
+    })).body.json() as { data?: { publishEvents: { __typename: string } } };
+    if (result.data?.publishEvents.__typename !== 'PublishEventsPayload') throw new Error(`backlog publish failed: ${JSON.stringify(result)}`);
+  }
+  // Hold the backlog while the worker's requests hang, sampling its RSS.
+  let backlogRssMb = 0;
+  for (let i = 0; i < 20; i++) {
+    await sleep(500);
+    backlogRssMb = Math.max(backlogRssMb, await currentRssMb(worker.pid));
+  }
+  const [backlog] = await rows<{ waiting: number; open: number }>(
+    `select count(*) filter (where d.attempt_count = 0)::int as waiting, (select count(*)::int from pgboss.job where name = 'deliver' and state = 'active') as open
+       from delivery d join webhook w on w.id = d.webhook_id where w.url like $1 and d.status in ('PENDING', 'RETRYING')`,
+    [`${hangingUrl}/backlog%`],
+  );
   const rssMb = await peakRssMb(worker.pid);
   for (const p of processes.splice(0).reverse()) await p.stop(15_000);
 
@@ -200,7 +234,9 @@ async function main() {
   table.push(['  deliveries still waiting at the end (the hanging webhooks\' backlog, in PostgreSQL)', String(waiting), '', '']);
   table.push([`FIFO webhook, ${FIFO_DELIVERIES} deliveries to a fast receiver (publish to last delivered)`, `${Math.round(fifoPerSecond)} /s`, '', '']);
   table.push(['  worker RSS when started, idle', `${idleRssMb.toFixed(0)} MiB`, '', '']);
-  table.push(['  worker peak RSS (VmHWM) through both runs', `${rssMb.toFixed(0)} MiB`, `<= ${RSS_BOUND_MB} MiB`, verdict(rssMb <= RSS_BOUND_MB)]);
+  table.push([`${BACKLOG_ENDPOINTS} endpoints hanging (30 s timeout), ${BACKLOG_DELIVERIES} deliveries queued for them: still unattempted / delivery jobs active`, `${backlog.waiting} / ${backlog.open}`, '', '']);
+  table.push(['  worker RSS while they hang (max of 20 samples)', `${backlogRssMb.toFixed(0)} MiB`, `<= ${RSS_BOUND_MB} MiB`, verdict(backlogRssMb <= RSS_BOUND_MB)]);
+  table.push(['  worker peak RSS (VmHWM) through every phase above', `${rssMb.toFixed(0)} MiB`, `<= ${RSS_BOUND_MB} MiB`, verdict(rssMb <= RSS_BOUND_MB)]);
   table.push([`publishEvent, ${PUBLISH_CLIENTS} clients x ${PUBLISH_SECONDS} s, HOOKYARD_ROLE=all (delivering too)`, `${Math.round(publishPerSecond)} calls/s`, `>= ${TARGETS.publishPerSecond}`, verdict(publishPerSecond >= TARGETS.publishPerSecond)]);
   table.push(['  call latency p50 / p99', pair(latencies), '', '']);
   printTable(table);

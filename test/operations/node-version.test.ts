@@ -1,7 +1,9 @@
 // One Node 24 everywhere: the `node` package that npm scripts run on, .nvmrc, engines,
-// the image's base and @types/node's major must name the same release.
+// the image's base and @types/node's major must name the same release; the image starts
+// with npm start's V8 flags.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { START_FLAGS } from '../support/processes.ts';
 
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8'));
@@ -19,6 +21,13 @@ describe('the Node version', () => {
     const bases = [...fs.readFileSync('Dockerfile', 'utf8').matchAll(/^FROM node:(\S+)/gm)].map((m) => m[1]);
     expect(bases.length).toBeGreaterThan(0);
     for (const base of bases) expect(base).toBe(`${pinned}-slim`);
+  });
+
+  it('starts with the same V8 flags in the image as with npm start (and in the tests)', () => {
+    expect(START_FLAGS).toContain('--max-semi-space-size=8');
+    const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync('Dockerfile', 'utf8'));
+    expect(cmd).not.toBeNull();
+    expect(JSON.parse(cmd![1])).toEqual(['node', ...START_FLAGS, 'start.ts']);
   });
 
   it("matches @types/node's major", () => {

@@ -2,9 +2,18 @@
 // SIGKILL mid-delivery, a graceful SIGTERM, a process that must survive its database
 // connections being cut. Each process is spawned with exactly the environment given.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The V8 flags `npm start` runs Hookyard with (package.json's start script), so tests and benches run what ships. */
+export const START_FLAGS: string[] = (() => {
+  const script: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const flags = /\bnode((?:\s+--\S+)*)\s+start\.ts\b/.exec(script);
+  if (!flags) throw new Error(`package.json's start script does not run \`node [flags] start.ts\`: ${script}`);
+  return flags[1].trim().split(/\s+/).filter(Boolean);
+})();
 
 export interface Exit {
   code: number | null;
@@ -34,11 +43,11 @@ export interface HookyardProcess {
 }
 
 /**
- * Spawns `node start.ts` with the node running this code (Node 24 under vitest). Only
+ * Spawns `node [START_FLAGS] start.ts` with the node running this code (Node 24 under vitest). Only
  * PATH and `env` reach it, so nothing leaks in from the test run's environment.
  */
 export function spawnHookyard(env: Record<string, string>, args: string[] = []): HookyardProcess {
-  const child = spawn(process.execPath, [...args, 'start.ts'], {
+  const child = spawn(process.execPath, [...START_FLAGS, ...args, 'start.ts'], {
     cwd: ROOT,
     // Mail off unless asked: parallel processes would all want port 2525.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', HOOKYARD_SMTP_PORT: '0', ...env },
