@@ -24,6 +24,7 @@ import {
   checkIpAllowlist,
   checkQueueLimit,
   checkSchedule,
+  sameDataStructure,
 } from '../../../core/inbound/hook-settings.ts';
 
 export const InboundHookKindEnum = builder.enumType('InboundHookKind', {
@@ -253,7 +254,7 @@ const UpdateInboundHookInput = builder.inputType('UpdateInboundHookInput', {
     scheduleIntervalSeconds: t.int(),
     scheduleBatchSize: t.int(),
     queueLimit: t.int(),
-    dataStructure: t.field({ type: 'JSON', description: 'A JSON Schema; null removes it.' }),
+    dataStructure: t.field({ type: 'JSON', description: 'A JSON Schema, then written by hand (MANUAL); null removes it. The structure the hook already has changes nothing: a determined one stays DETERMINED, a pending re-determination stays pending.' }),
     validateDataStructure: t.boolean(),
     ipAllowlist: t.stringList(),
     rateLimitPerSecond: t.int(),
@@ -287,7 +288,9 @@ builder.mutationField('updateInboundHook', (t) =>
       const schedule = checkSchedule('input', hook.processingMode, input.scheduleIntervalSeconds ?? hook.scheduleIntervalSeconds, input.scheduleBatchSize ?? hook.scheduleBatchSize);
       Object.assign(hook, schedule);
       if (input.queueLimit != null) hook.queueLimit = checkQueueLimit('input.queueLimit', input.queueLimit);
-      if (has('dataStructure')) {
+      // The structure the hook already has is no change: a form saved as a whole keeps a determined
+      // structure DETERMINED and a pending re-determination pending.
+      if (has('dataStructure') && !sameDataStructure(input.dataStructure, hook.dataStructure)) {
         hook.dataStructure = input.dataStructure == null ? null : checkDataStructure('input.dataStructure', input.dataStructure);
         hook.dataStructureSource = hook.dataStructure ? 'MANUAL' : null;
         hook.redeterminePending = false;
