@@ -134,7 +134,9 @@ async function main() {
     // A graceful stop flushes the worker's last spans to the sink.
     await worker.stop(15_000);
     processes.splice(processes.indexOf(worker), 1);
-    const workerSpans = workerSpansBetween(sinkBefore, await sink.counts());
+    const sinkAfter = await sink.counts();
+    if (sinkAfter.spans['(unreadable exports)']) throw new Error(`the sink could not read ${sinkAfter.spans['(unreadable exports)']} exports`);
+    const workerSpans = workerSpansBetween(sinkBefore, sinkAfter);
     const spanCount = Object.values(workerSpans).reduce((a, b) => a + b, 0);
     if (tracing === 'off' && spanCount > 0) throw new Error(`the worker with tracing off exported ${spanCount} spans`);
     if (tracing === 'on' && spanCount < DELIVERIES) throw new Error(`the worker with tracing on exported only ${spanCount} spans for ${DELIVERIES} deliveries`);
