@@ -12,6 +12,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../core/err
 import { eventTypeName, optionalText, requiredText } from '../../../core/rules/text.ts';
 import { escapeLike } from '../../../core/sql/like.ts';
 import * as sql from '../../../core/sql/inbound.ts';
+import { inboundHookUpdate, notifyLiveUpdates } from '../../../core/live-updates/notify.ts';
+import type { LiveEvent } from '../../../core/live-updates/subscriptions.ts';
+import { idType } from '../../../core/ids.ts';
+import { ResyncRef, isResync } from './LiveUpdates.ts';
 import { mailAddress, newMailToken } from '../../../core/inbound/mail-address.ts';
 import {
   DEFAULT_FAILURE_RESPONSE_BODY,
@@ -239,6 +243,7 @@ builder.mutationField('createInboundHook', (t) =>
         confidential: input.confidential ?? false,
       });
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(inboundHook)]);
       return { inboundHook };
     },
   }),
@@ -334,6 +339,7 @@ builder.mutationField('updateInboundHook', (t) =>
         hook.status = input.status;
       }
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       await kickProcessing(ctx, hook);
       return { inboundHook: hook };
     },
@@ -362,6 +368,7 @@ builder.mutationField('deleteInboundHook', (t) =>
       hook.deletedAt = new Date();
       hook.statusReason = 'deleted';
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       return { inboundHook: hook };
     },
   }),
@@ -378,6 +385,7 @@ builder.mutationField('regenerateInboundHookToken', (t) =>
       const hook = await loadInboundHook(ctx, String(input.id));
       hook.token = newToken(hook.kind);
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       return { inboundHook: hook };
     },
   }),
@@ -395,7 +403,37 @@ builder.mutationField('redetermineDataStructure', (t) =>
       hook.redeterminePending = true;
       hook.validateDataStructure = false;
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       return { inboundHook: hook };
+    },
+  }),
+);
+
+const InboundHookUpdateRef = builder.unionType('InboundHookUpdate', {
+  description: 'An inbound hook as it is now, or a Resync: refetch.',
+  types: [InboundHookRef, ResyncRef],
+  resolveType: (value) => (isResync(value) ? 'Resync' : 'InboundHook'),
+});
+
+builder.subscriptionField('inboundHookUpdated', (t) =>
+  t.field({
+    type: InboundHookUpdateRef,
+    description:
+      'An inbound hook of this tenant was created, edited, started, stopped (by a person, or after 3 failed scheduled runs; each failed run counts up failedRuns), expired, deleted, given a new URL, or had its data structure determined; or a Resync: refetch. Narrow it to one hook. New requests are inboundRequestReceived.',
+    args: { hookId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      let hookId: string | null = null;
+      if (args.hookId != null) {
+        hookId = String(args.hookId);
+        if (idType(hookId) !== 'InboundHook') throw new ValidationError('hookId', 'hookId must be an inbound hook id (inh_…)');
+        if (!(await ctx.em.count(InboundHook, { id: hookId, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('inbound hook', hookId);
+      }
+      return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'inboundHook', matches: (u) => !hookId || u.id === hookId });
+    },
+    resolve: (event: LiveEvent, _args, ctx) => {
+      if (event.type === 'resync') return event;
+      ctx.em.clear();
+      return ctx.em.map(InboundHook, { ...event.row } as never);
     },
   }),
 );
