@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../core/err
 import { eventTypeName, optionalText, requiredText } from '../../../core/rules/text.ts';
 import { escapeLike } from '../../../core/sql/like.ts';
 import * as sql from '../../../core/sql/inbound.ts';
+import { fitQueueToLimit } from '../../../core/inbound/queue-slot.ts';
 import { inboundHookUpdate, notifyLiveUpdates } from '../../../core/live-updates/notify.ts';
 import type { LiveEvent } from '../../../core/live-updates/subscriptions.ts';
 import { idType } from '../../../core/ids.ts';
@@ -99,7 +100,9 @@ export const InboundHookRef = builder.node(InboundHook, {
     processingMode: t.field({ type: ProcessingModeEnum, resolve: (h) => h.processingMode }),
     scheduleIntervalSeconds: t.exposeInt('scheduleIntervalSeconds', { nullable: true }),
     scheduleBatchSize: t.exposeInt('scheduleBatchSize', { nullable: true }),
-    queueLimit: t.exposeInt('queueLimit', { description: 'Waiting items past which requests are refused (400 Queue is full).' }),
+    queueLimit: t.exposeInt('queueLimit', {
+      description: 'Waiting items past which requests are refused (400 Queue is full). When queuedCount is at or above it (the limit was lowered below what waited), the waiting items are kept and new requests are refused until fewer than queueLimit wait.',
+    }),
     dataStructure: t.field({ type: 'JSON', nullable: true, description: 'A JSON Schema of the parsed item, written by hand or determined from a sample.', resolve: (h) => h.dataStructure ?? null }),
     dataStructureSource: t.field({ type: DataStructureSourceEnum, nullable: true, resolve: (h) => h.dataStructureSource ?? null }),
     validateDataStructure: t.exposeBoolean('validateDataStructure', { description: 'Refuse (400) items that do not fit the data structure; off, they are accepted with a warning.' }),
@@ -258,7 +261,9 @@ const UpdateInboundHookInput = builder.inputType('UpdateInboundHookInput', {
     processingMode: t.field({ type: ProcessingModeEnum }),
     scheduleIntervalSeconds: t.int(),
     scheduleBatchSize: t.int(),
-    queueLimit: t.int(),
+    queueLimit: t.int({
+      description: 'Lowered below the items already waiting (queuedCount in the answer), it keeps them all, nothing is deleted, and refuses new requests (400 Queue is full) until fewer than the limit wait.',
+    }),
     dataStructure: t.field({ type: 'JSON', description: 'A JSON Schema, then written by hand (MANUAL); null removes it. The structure the hook already has changes nothing: a determined one stays DETERMINED, a pending re-determination stays pending.' }),
     validateDataStructure: t.boolean(),
     ipAllowlist: t.stringList(),
@@ -292,6 +297,7 @@ builder.mutationField('updateInboundHook', (t) =>
       if (input.processingMode != null) hook.processingMode = input.processingMode;
       const schedule = checkSchedule('input', hook.processingMode, input.scheduleIntervalSeconds ?? hook.scheduleIntervalSeconds, input.scheduleBatchSize ?? hook.scheduleBatchSize);
       Object.assign(hook, schedule);
+      const lowered = input.queueLimit != null && input.queueLimit < hook.queueLimit;
       if (input.queueLimit != null) hook.queueLimit = checkQueueLimit('input.queueLimit', input.queueLimit);
       // The structure the hook already has is no change: a form saved as a whole keeps a determined
       // structure DETERMINED and a pending re-determination pending.
@@ -339,6 +345,7 @@ builder.mutationField('updateInboundHook', (t) =>
         hook.status = input.status;
       }
       await ctx.em.flush();
+      if (lowered) await fitQueueToLimit(ctx.services.pool, { tenant_id: hook.tenantId, id: hook.id, queue_limit: hook.queueLimit });
       await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       await kickProcessing(ctx, hook);
       return { inboundHook: hook };
