@@ -10,7 +10,7 @@
 // sends it) and, for each drain, a fresh worker process, with or without
 // OTEL_EXPORTER_OTLP_ENDPOINT. The receiver and the sink run in processes of their own.
 // Drains alternate off, on, on, off (so a drift in the machine's load weighs on both
-// alike); each is BENCH_TRACING_DELIVERIES (6000) deliveries, timed from the first
+// alike); each is BENCH_TRACING_DELIVERIES (5000) deliveries, timed from the first
 // attempt's start to the moment every attempt row exists. Worker CPU per delivery is
 // shown too: unlike deliveries/s, hardly moved by other load on the machine.
 // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker process there.
@@ -27,7 +27,7 @@ import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';
 import { cpuMs, cpuSnapshot } from './support/cpu.ts';
 import { benchDatabase, onCleanup, printTable, runBench, sleep, startOtlpSinkProcess, startReceiverProcess, type OtlpSinkCounts } from './support/bench-env.ts';
 
-const DELIVERIES = Number(process.env.BENCH_TRACING_DELIVERIES ?? 6000);
+const DELIVERIES = Number(process.env.BENCH_TRACING_DELIVERIES ?? 5000);
 const ORDER = ['off', 'on', 'on', 'off'] as const;
 const TARGET_SLOWDOWN = 0.1;
 const ADMIN_TOKEN = `hy_bench_${randomBytes(16).toString('hex')}`;
