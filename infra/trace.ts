@@ -1,25 +1,24 @@
 // Hookyard's spans, through the OpenTelemetry API only (pg-boss loads the API anyway; the
 // SDK is loaded by infra/tracing.ts when an OTLP endpoint is set). While tracing is off,
 // every helper here returns at once: no span, no context switch, no header.
-import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
+import { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 
 export { SpanKind, type Span };
 
 let enabled = false;
-let version: string | undefined;
+let tracer: Tracer = trace.getTracer('hookyard');
 
 /** Called once the SDK is registered (infra/tracing-sdk.ts); `serviceVersion` names the tracer's version. */
 export function enableTracing(serviceVersion: string): void {
   enabled = true;
-  version = serviceVersion;
+  // Once, not per span: the provider looks a tracer up by a key string it builds at each call.
+  tracer = trace.getTracer('hookyard', serviceVersion);
 }
 
 export function tracingEnabled(): boolean {
   return enabled;
 }
-
-const tracer = () => trace.getTracer('hookyard', version);
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -50,7 +49,7 @@ export function contextOf(traceparent: string | null | undefined): Context {
 export async function inSpan<T>(name: string, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context; links?: Link[] }, fn: (span: Span | null) => Promise<T>): Promise<T> {
   if (!enabled) return fn(null);
   const parent = options.parent ?? context.active();
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links }, parent);
+  const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links }, parent);
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (error) {

@@ -14,6 +14,7 @@ import { escapeUnstorable, textProblem } from '../rules/text.ts';
 import { determineDataStructure } from './determine-structure.ts';
 import type { InboundRequestStatus } from '../../schema/entities/InboundRequest.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
+import { inboundHookUpdate } from '../live-updates/notify.ts';
 import { activeTraceparent } from '../../infra/trace.ts';
 import { insertIntoQueue } from './queue-slot.ts';
 import { answerFromProcessing, answersFromProcessing, type AnswerWaitConfig } from './answer-from-processing.ts';
@@ -46,6 +47,7 @@ export interface HookRow {
   confidential: boolean;
   status: 'ACTIVE' | 'STOPPED' | 'EXPIRED' | 'DELETED';
   status_reason: string | null;
+  failed_runs: number;
   last_run_at: Date | null;
   deleted_at: Date | null;
   /** Items waiting in its queue when the row was read, counted up to queue_limit. */
@@ -229,6 +231,7 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
   const answer = deps.answerAs ? deps.answerAs(acceptedAnswer(hook), true) : acceptedAnswer(hook);
   const id = newId('InboundRequest');
   const fromProcessing = answersFromProcessing(hook);
+  let determined = false;
   const queued = await withTransaction(deps.pool, async (client) => {
     const inserted = await insertIntoQueue(
       client,
@@ -258,7 +261,7 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
       },
     );
     if (!inserted) return false;
-    if (hook.redetermine_pending) await client.query(sql.storeDeterminedStructure(hook.tenant_id, hook.id, determineDataStructure(item)));
+    if (hook.redetermine_pending) determined = (await client.query(sql.storeDeterminedStructure(hook.tenant_id, hook.id, determineDataStructure(item)))).rowCount === 1;
     const db = { db: bossDb(client) };
     // A STOPPED hook still queues; processing waits until it is started again.
     if (hook.status !== 'ACTIVE') return true;
@@ -271,6 +274,6 @@ export async function acceptItem(deps: AcceptDeps, hook: HookRow, call: Received
   });
   if (!queued) return queueFull();
   const wake = hook.status !== 'ACTIVE' || fromProcessing ? null : hook.processing_mode === 'IMMEDIATE' ? 'request' : hook.processing_mode === 'SEQUENTIAL' ? 'drain' : null;
-  notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }], wake);
+  notify(deps, [{ kind: 'inboundRequest', tenantId: hook.tenant_id, id, webhookId: hook.id }, ...(determined ? [inboundHookUpdate({ id: hook.id, tenantId: hook.tenant_id })] : [])], wake);
   return fromProcessing ? answerFromProcessing(deps, hook, id) : answer;
 }

@@ -10,6 +10,7 @@ import { publishOperationalEvents } from '../publishing/operational-events.ts';
 import type { LiveUpdate } from '../live-updates/live-update.ts';
 import { notifyAfterCommitSql } from '../sql/live-updates.ts';
 import * as sql from '../sql/inbound.ts';
+import { inboundHookUpdate } from '../live-updates/notify.ts';
 
 export const INBOUND_EXPIRY_MS = 120 * 3600 * 1000;
 
@@ -21,19 +22,20 @@ interface ExpiredHookRow {
   status_reason: string;
 }
 
-/** One sweep at `now`; returns the ids of the hooks that expired. */
+/** One sweep at `now`; returns the ids of the hooks that expired, whose new status is pushed live. */
 export async function sweepInboundExpiry(deps: { pool: pg.Pool; boss: PgBoss; log: Logger }, now: Date, expireAfterMs = INBOUND_EXPIRY_MS): Promise<string[]> {
   await deps.pool.query(sql.markUnheardHooks(now));
-  const { expired, changes } = await withTransaction(deps.pool, async (client) => {
+  const { expired, changes, wake } = await withTransaction(deps.pool, async (client) => {
     const rows = (await client.query<ExpiredHookRow>(sql.expireUnheardHooks(now, expireAfterMs))).rows;
     const published: LiveUpdate[] = await publishOperationalEvents(
       client,
       deps.boss,
       rows.map((h) => ({ tenantId: h.tenant_id, type: 'hookyard.inbound_hook.expired', payload: { inboundHookId: h.id, name: h.name, eventType: h.event_type, reason: h.status_reason } })),
     );
-    return { expired: rows.map((h) => h.id), changes: published };
+    // Its new status is pushed live too.
+    return { expired: rows.map((h) => h.id), changes: [...published, ...rows.map((h) => inboundHookUpdate({ id: h.id, tenantId: h.tenant_id }))], wake: published.length > 0 };
   });
   // The deliveries' jobs are not announced by pg-boss: wake the delivery workers after the commit.
-  if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes, { wakeWorkers: true })).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
+  if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes, { wakeWorkers: wake })).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
   return expired;
 }

@@ -104,6 +104,16 @@ export function checkCustomResponse(field: string, status: number | null, body: 
   return { responseStatus: status, responseBody: body, responseHeaders: out };
 }
 
+/**
+ * Whether two data structures are the same JSON (keys in any order): saving the structure a
+ * hook already has is no change to it. JSON only: a literal's objects may lack a prototype.
+ */
+export function sameDataStructure(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
+}
+
 /** A hand-written data structure: a JSON Schema object ajv can compile. */
 export function checkDataStructure(field: string, schema: unknown): Record<string, unknown> {
   compilePayloadSchema(field, schema);

@@ -4,6 +4,10 @@
 // the queue (processed, failed, deleted) frees its slot. Far from full, a random slot is
 // most likely free and accepting stays parallel; near full, the lowest free slot is taken,
 // and two requests that race for it are decided by the index (the loser tries the next).
+// A limit lowered below the items already waiting keeps them all: those that do not fit
+// hold slots at or above the limit, and each slot inside it that comes free goes to one of
+// them (a trigger, schema/migrations/..._inbound_queue_overflow.ts), so new requests are
+// refused until fewer items wait than the limit.
 import type pg from 'pg';
 import * as sql from '../sql/inbound.ts';
 
@@ -22,5 +26,21 @@ export async function insertIntoQueue(client: pg.PoolClient, hook: { tenant_id: 
     const free = (await client.query<{ slot: number }>(sql.firstFreeQueueSlot(hook.tenant_id, hook.id, hook.queue_limit))).rows[0];
     if (!free) return false;
     if (await tryInsert(free.slot)) return true;
+  }
+}
+
+/**
+ * After the hook's queue limit was lowered: waiting items outside the new limit move into
+ * its free slots. A request queued meanwhile may take a slot first (unique violation): then
+ * it is tried again with the slots as they are now.
+ */
+export async function fitQueueToLimit(pool: Pick<pg.Pool, 'query'>, hook: { tenant_id: string; id: string; queue_limit: number }): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await pool.query(sql.fitQueueToLimit(hook.tenant_id, hook.id, hook.queue_limit));
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505' || attempt >= 4) throw error;
+    }
   }
 }

@@ -4,11 +4,14 @@
 // Notifications carry ids and the tenant only; subscribers load rows.
 
 /** The kinds of row a live update can name; the listener accepts these and apiKey, nothing else. */
-export const ROW_UPDATE_KINDS = ['delivery', 'attempt', 'webhook', 'inboundRequest', 'bulkRetry'] as const;
+export const ROW_UPDATE_KINDS = ['delivery', 'attempt', 'webhook', 'inboundRequest', 'inboundHook', 'bulkRetry'] as const;
 
 /** A delivery, attempt or webhook row changed (written, status moved, attempt recorded). */
 export interface RowUpdate {
-  /** inboundRequest: a request an inbound hook received or processed; its webhookId is the inbound hook's id. bulkRetry: its progress (webhookId empty). */
+  /**
+   * inboundRequest: a request an inbound hook received or processed; its webhookId is the inbound hook's id.
+   * inboundHook: a hook's settings or status changed; its webhookId is its own id. bulkRetry: its progress (webhookId empty).
+   */
   kind: (typeof ROW_UPDATE_KINDS)[number];
   tenantId: string;
   id: string;

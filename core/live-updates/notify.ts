@@ -13,6 +13,11 @@ export async function notifyLiveUpdates(db: Pick<pg.Pool, 'query'>, updates: Liv
   if (updates.length) await db.query(notifyUpdatesSql(updates));
 }
 
+/** An inbound hook's settings or status changed (by a person, the expiry sweep, failed scheduled runs, a determined structure). */
+export function inboundHookUpdate(hook: { id: string; tenantId: string }): LiveUpdate {
+  return { kind: 'inboundHook', tenantId: hook.tenantId, id: hook.id, webhookId: hook.id };
+}
+
 export function webhookUpdate(webhook: { id: string; tenantId: string; integratorId: string }): LiveUpdate {
   return { kind: 'webhook', tenantId: webhook.tenantId, id: webhook.id, webhookId: webhook.id, integratorId: webhook.integratorId };
 }

@@ -37,6 +37,24 @@ export function firstFreeQueueSlot(tenantId: string, hookId: string, limit: numb
   };
 }
 
+/**
+ * After the queue limit was lowered to `limit`: waiting items that hold slots at or above it
+ * move into the free slots below it, oldest first, as many as fit; the rest stay above it
+ * (overflow, which the inbound_queue_slot_freed trigger moves in as slots free up).
+ */
+export function fitQueueToLimit(tenantId: string, hookId: string, limit: number) {
+  return {
+    text: `with free as (
+        select s as slot, row_number() over (order by s) as n from generate_series(0, $3::int - 1) s
+        where not exists (select 1 from inbound_request r where r.tenant_id = $1 and r.hook_id = $2 and r.state = 'QUEUED' and r.queue_slot = s)),
+      outside as (
+        select id, row_number() over (order by received_at, id) as n from inbound_request
+        where tenant_id = $1 and hook_id = $2 and state = 'QUEUED' and queue_slot >= $3::int)
+      update inbound_request r set queue_slot = free.slot from outside join free using (n) where r.tenant_id = $1 and r.id = outside.id`,
+    values: [tenantId, hookId, limit],
+  };
+}
+
 export interface NewInboundRequest {
   id: string;
   tenantId: string;

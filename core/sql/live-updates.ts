@@ -39,7 +39,7 @@ export const LISTEN_LIVE_UPDATES_SQL = `LISTEN ${LIVE_UPDATES_CHANNEL}`;
 /** The listener's keep-alive: a LISTEN connection that died silently fails it. */
 export const PING_SQL = 'select 1';
 
-const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook', inboundRequest: 'inbound_request', bulkRetry: 'bulk_retry' };
+const TABLES: Record<RowUpdate['kind'], string> = { delivery: 'delivery', attempt: 'attempt', webhook: 'webhook', inboundRequest: 'inbound_request', inboundHook: 'inbound_hook', bulkRetry: 'bulk_retry' };
 
 /**
  * One primary-key lookup for a whole burst of updates of one kind. The caller checks

@@ -62,6 +62,22 @@ export const InboundRequestSchema = defineEntity({
     // No two queued items of a hook hold the same slot (core/inbound/queue-slot.ts).
     { name: 'inbound_request_queue_slot_unique', expression: `create unique index "inbound_request_queue_slot_unique" on "inbound_request" ("tenant_id", "hook_id", "queue_slot") where "state" = 'QUEUED'` },
   ],
+  // A queued item that leaves the queue hands its slot to an item waiting past a lowered
+  // queue limit (the function inbound_queue_slot_freed, Migration20261128174000_inbound_queue_overflow).
+  triggers: [
+    {
+      name: 'inbound_request_left_queue',
+      timing: 'after',
+      events: ['update'],
+      expression: `create trigger "inbound_request_left_queue" after update of "state" on "inbound_request" for each row when (old."state" = 'QUEUED' and new."state" <> 'QUEUED' and old."queue_slot" is not null) execute function inbound_queue_slot_freed()`,
+    },
+    {
+      name: 'inbound_request_deleted_from_queue',
+      timing: 'after',
+      events: ['delete'],
+      expression: `create trigger "inbound_request_deleted_from_queue" after delete on "inbound_request" for each row when (old."state" = 'QUEUED' and old."queue_slot" is not null) execute function inbound_queue_slot_freed()`,
+    },
+  ],
 });
 
 export class InboundRequest extends InboundRequestSchema.class {}

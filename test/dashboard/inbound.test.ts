@@ -1,10 +1,13 @@
 // The Inbound screen in headless Chromium against a real Hookyard: create a hook from the
 // form (a server error next to its field), call its URL as a sender would, watch the log
-// fill live, open a request's detail, and delete queue items; create a mail hook.
+// fill live, open a request's detail, and delete queue items; create a mail hook; see a
+// hook changed elsewhere without a reload; save settings without turning a determined data
+// structure into a hand-written one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestHookyard, type TestHookyard } from '../support/hookyard.ts';
 import { mutate } from '../support/graphql.ts';
+import { addApiKey } from '../support/fixtures.ts';
 import { browserAvailable, launchBrowser, nav, openPage, signIn, until } from './support/browser.ts';
 
 describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
@@ -153,6 +156,68 @@ describe.skipIf(!browserAvailable())('the dashboard (Inbound)', () => {
     expect(listed.data.inboundHooks.edges).toEqual([{ node: { kind: 'MAIL', includeAttachmentContents: true } }]);
     await row.getByRole('link', { name: 'Support mailbox' }).click();
     await page.getByRole('button', { name: 'Regenerate address' }).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a hook stopped and renamed by another operator without a reload', async () => {
+    await nav(page, 'Inbound').click();
+    const row = page.locator('tr', { hasText: 'Shop orders' });
+    await row.waitFor();
+    const hookId = (await row.getAttribute('data-hook-id'))!;
+    await row.getByRole('link', { name: 'Shop orders' }).click();
+    await page.getByRole('region', { name: 'Inbound hook Shop orders' }).waitFor();
+    const tenant = (await hy.admin('{ viewer { tenant { id } } }')).data.viewer.tenant.id;
+    const colleague = hy.client(await addApiKey(hy.databaseUrl, tenant, 'ADMIN'));
+    // The first test's hook was stopped by the second; started again here, then stopped by the colleague.
+    await mutate(colleague, `mutation($id: ID!) { updateInboundHook(input: { id: $id, status: ACTIVE }) { __typename } }`, { id: hookId });
+    await until(() => row.locator('.badge').textContent()).toBe('active');
+    await mutate(colleague, `mutation($id: ID!) { updateInboundHook(input: { id: $id, status: STOPPED, name: "Shop orders (paused)" }) { __typename } }`, { id: hookId });
+    const renamed = page.locator(`tr[data-hook-id="${hookId}"]`);
+    await until(() => renamed.locator('.badge').textContent()).toBe('stopped');
+    expect(await renamed.locator('.badge').getAttribute('title')).toBe('stopped by a person');
+    await until(() => page.locator('section.detail h2').textContent()).toBe('Shop orders (paused)');
+    expect(await page.locator('section.detail').textContent()).toContain('stopped by a person');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps a determined data structure determined when the settings are saved with another change', async () => {
+    await nav(page, 'Inbound').click();
+    await page.getByRole('button', { name: 'New inbound hook' }).click();
+    await page.getByLabel('Name').fill('Parcels');
+    await page.getByLabel('Event type it publishes').fill('order.received');
+    await page.getByRole('button', { name: 'Create inbound hook' }).click();
+    const row = page.locator('tr', { hasText: 'Parcels' });
+    await row.waitFor();
+    const url = (await row.locator('code').textContent())!;
+    const hookId = (await row.getAttribute('data-hook-id'))!;
+    await row.getByRole('link', { name: 'Parcels' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const hint = page.locator('#inh-dataStructure-hint');
+    await until(() => hint.textContent()).toBe('Written by hand, or determined from the next request');
+    await page.getByRole('button', { name: 'Re-determine data structure' }).click();
+    await until(() => hint.textContent()).toBe('Will be determined from the next request received');
+    // The structure is determined by the next request: pushed to the open form, no reload.
+    const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parcel: 'p-1', weight: 2 }) });
+    expect(answer.status).toBe(200);
+    await until(() => hint.textContent()).toBe('Determined from a received request; change it to write it by hand');
+
+    // The form was opened before the structure existed: open it again to see it, then change only the name.
+    await page.getByRole('tab', { name: 'Log' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    expect(JSON.parse(await page.getByLabel('Data structure (JSON Schema)').inputValue())).toMatchObject({ properties: { parcel: { type: 'string' }, weight: { type: 'integer' } } });
+    await page.getByLabel('Name').fill('Parcels (EU)');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('tr', { hasText: 'Parcels (EU)' }).waitFor();
+    expect(await hint.textContent()).toBe('Determined from a received request; change it to write it by hand');
+    const saved = (await hy.admin(`{ node(id: "${hookId}") { ... on InboundHook { name dataStructureSource } } }`)).data.node;
+    expect(saved).toEqual({ name: 'Parcels (EU)', dataStructureSource: 'DETERMINED' });
+
+    // Changing the structure itself makes it hand-written.
+    const structure = JSON.parse(await page.getByLabel('Data structure (JSON Schema)').inputValue());
+    await page.getByLabel('Data structure (JSON Schema)').fill(JSON.stringify({ ...structure, required: ['parcel'] }, null, 2));
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await until(() => hint.textContent()).toBe('Written by hand');
+    expect((await hy.admin(`{ node(id: "${hookId}") { ... on InboundHook { dataStructureSource } } }`)).data.node.dataStructureSource).toBe('MANUAL');
     expect(pageErrors).toEqual([]);
   });
 });

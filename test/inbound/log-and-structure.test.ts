@@ -106,6 +106,34 @@ describe('the data structure, determined from the next request', () => {
     expect(refused).toMatchObject({ status: 400, body: 'The item does not match the data structure: item/orderId must be integer' });
     expect((await call(hook.url, { method: 'POST', headers: JSON_HEADERS, body: '{"orderId":8}' })).status).toBe(200);
   });
+
+  it('keeps a determined structure DETERMINED, and a pending re-determination pending, when an update gives the structure the hook already has', async () => {
+    const hook = await createHeldHook(hy.admin);
+    await runInbound(hy.admin, 'redetermineDataStructure', { id: hook.id });
+    await call(hook.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ orderId: 7, lines: [{ sku: 'a' }] }) });
+    const determined = (await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, name: 'Renamed' })).inboundHook;
+    expect(determined).toMatchObject({ name: 'Renamed', dataStructureSource: 'DETERMINED' });
+    const structure = determined.dataStructure;
+    // What a form sends: every field, the structure as it was shown (here with its keys in another order).
+    const reordered = Object.fromEntries(Object.entries(structure).reverse());
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(structure));
+    const saved = await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, name: 'Saved whole', dataStructure: reordered, validateDataStructure: false, queueLimit: 500 });
+    expect(saved.inboundHook).toMatchObject({ name: 'Saved whole', queueLimit: 500, dataStructureSource: 'DETERMINED', dataStructure: structure });
+
+    // A pending re-determination survives such a save, and the next request still determines the structure.
+    expect((await runInbound(hy.admin, 'redetermineDataStructure', { id: hook.id })).inboundHook.redeterminePending).toBe(true);
+    const stillPending = (await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, dataStructure: structure, rateLimitPerSecond: 10 })).inboundHook;
+    expect(stillPending).toMatchObject({ redeterminePending: true, dataStructureSource: 'DETERMINED', rateLimitPerSecond: 10 });
+    await call(hook.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ parcel: 'p1' }) });
+    const redetermined = (await hy.admin(`{ node(id: "${hook.id}") { ... on InboundHook { dataStructure dataStructureSource redeterminePending } } }`)).data.node;
+    expect(redetermined).toMatchObject({ dataStructure: { type: 'object', properties: { parcel: { type: 'string' } } }, dataStructureSource: 'DETERMINED', redeterminePending: false });
+    expect(redetermined.dataStructure.properties.orderId).toBeUndefined();
+
+    // A structure that differs, by one property, is written by hand.
+    const edited = { ...redetermined.dataStructure, required: ['parcel'] };
+    const manual = (await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, dataStructure: edited })).inboundHook;
+    expect(manual).toMatchObject({ dataStructureSource: 'MANUAL', dataStructure: edited });
+  });
 });
 
 describe('expiry', () => {

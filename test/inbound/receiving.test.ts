@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestHookyard } from '../support/hookyard.ts';
 import { eventually } from '../support/receiver.ts';
+import { sql } from '../support/sql.ts';
 import { call, createHeldHook, createInboundHook, inboundRequests, runInbound } from './support.ts';
 
 const MiB = 1024 * 1024;
@@ -168,6 +169,41 @@ describe('receiving on /in/<token>', () => {
     const race = await Promise.all(Array.from({ length: 20 }, () => call(hook.url, { method: 'POST' })));
     expect(race.filter((a) => a.status === 200)).toHaveLength(1);
     expect(await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).toHaveLength(5);
+  });
+
+  it('keeps the items waiting when the queue limit is lowered to their number or below, and refuses new ones until fewer wait, however many arrive at once', async () => {
+    const hook = await createHeldHook(hy.admin, { queueLimit: 10 });
+    for (let i = 0; i < 5; i++) expect((await call(`${hook.url}?n=${i}`, { method: 'POST' })).status).toBe(200);
+    const queued = async () => (await inboundRequests(hy.admin, { hookId: hook.id, state: ['QUEUED'] })).length;
+
+    // Lowered to the number waiting: all kept, the next refused.
+    const atLimit = await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, queueLimit: 5 });
+    expect(atLimit.inboundHook).toMatchObject({ queueLimit: 5, queuedCount: 5 });
+    expect(await call(hook.url, { method: 'POST' })).toMatchObject({ status: 400, body: 'Queue is full' });
+
+    // Lowered to one below: all five kept (the answer says so), new ones refused, also twenty at once.
+    const below = await runInbound(hy.admin, 'updateInboundHook', { id: hook.id, queueLimit: 4 });
+    expect(below.inboundHook).toMatchObject({ queueLimit: 4, queuedCount: 5 });
+    const refused = await Promise.all(Array.from({ length: 20 }, () => call(hook.url, { method: 'POST' })));
+    expect(refused.filter((a) => a.status === 200)).toHaveLength(0);
+    expect(await queued()).toBe(5);
+
+    // One leaves: 4 wait, the limit: still full.
+    const slots = async () => sql<{ id: string; queue_slot: number }>(hy.databaseUrl, `select id, queue_slot from inbound_request where hook_id = $1 and state = 'QUEUED' order by queue_slot`, [hook.id]);
+    const before = await slots();
+    expect(before.filter((r) => r.queue_slot < 4)).toHaveLength(4);
+    await runInbound(hy.admin, 'deleteInboundRequests', { ids: [before[0].id] });
+    expect((await Promise.all(Array.from({ length: 20 }, () => call(hook.url, { method: 'POST' })))).filter((a) => a.status === 200)).toHaveLength(0);
+    expect(await queued()).toBe(4);
+
+    // Two more leave (from inside the limit): 2 wait, so exactly two of twenty at once get in, back to the limit.
+    const inside = (await slots()).filter((r) => r.queue_slot < 4).slice(0, 2);
+    expect(inside).toHaveLength(2);
+    await runInbound(hy.admin, 'deleteInboundRequests', { ids: inside.map((r) => r.id) });
+    expect(await queued()).toBe(2);
+    const race = await Promise.all(Array.from({ length: 20 }, () => call(hook.url, { method: 'POST' })));
+    expect(race.filter((a) => a.status === 200)).toHaveLength(2);
+    expect(await queued()).toBe(4);
   });
 
   it('answers 403 outside the IP allowlist, IPv4 and IPv6, trusting X-Forwarded-For only from the configured proxy', async () => {

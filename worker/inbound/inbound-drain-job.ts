@@ -6,6 +6,7 @@
 import type { Job, PgBoss } from 'pg-boss';
 import { QUEUES, inboundDrainJob, type InboundDrainJob } from '../../core/jobs.ts';
 import * as sql from '../../core/sql/inbound.ts';
+import { inboundHookUpdate, notifyLiveUpdates } from '../../core/live-updates/notify.ts';
 import type { HookRow } from '../../core/inbound/accept-inbound.ts';
 import { processInboundBatch, processInboundRequest, type ProcessDeps } from '../../core/inbound/process-request.ts';
 
@@ -42,7 +43,11 @@ export function createInboundDrainHandler(deps: ProcessDeps & { boss: PgBoss }) 
       const outcome = await processInboundRequest(deps, hook.tenant_id, id);
       if (outcome.kind === 'failed') failure ??= `${id}: ${outcome.message}`;
     }
-    const recorded = (await deps.pool.query<{ status: string }>(sql.recordScheduledRun(hook.tenant_id, hook.id, failure))).rows[0];
+    const recorded = (await deps.pool.query<{ status: string; failed_runs: number }>(sql.recordScheduledRun(hook.tenant_id, hook.id, failure))).rows[0];
+    // A failed run counts up, a good one resets the count, the third failure stops the hook: the dashboard shows each.
+    if (recorded && (recorded.status !== hook.status || recorded.failed_runs !== hook.failed_runs)) {
+      await notifyLiveUpdates(deps.pool, [inboundHookUpdate({ id: hook.id, tenantId: hook.tenant_id })]);
+    }
     if (recorded?.status !== 'ACTIVE') return;
     const waiting = (await deps.pool.query<{ id: string }>(sql.oldestQueued(hook.tenant_id, hook.id, 1))).rows.length > 0;
     if (waiting) {

@@ -12,6 +12,11 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../core/err
 import { eventTypeName, optionalText, requiredText } from '../../../core/rules/text.ts';
 import { escapeLike } from '../../../core/sql/like.ts';
 import * as sql from '../../../core/sql/inbound.ts';
+import { fitQueueToLimit } from '../../../core/inbound/queue-slot.ts';
+import { inboundHookUpdate, notifyLiveUpdates } from '../../../core/live-updates/notify.ts';
+import type { LiveEvent } from '../../../core/live-updates/subscriptions.ts';
+import { idType } from '../../../core/ids.ts';
+import { ResyncRef, isResync } from './LiveUpdates.ts';
 import { mailAddress, newMailToken } from '../../../core/inbound/mail-address.ts';
 import {
   DEFAULT_FAILURE_RESPONSE_BODY,
@@ -24,6 +29,7 @@ import {
   checkIpAllowlist,
   checkQueueLimit,
   checkSchedule,
+  sameDataStructure,
 } from '../../../core/inbound/hook-settings.ts';
 
 export const InboundHookKindEnum = builder.enumType('InboundHookKind', {
@@ -94,7 +100,9 @@ export const InboundHookRef = builder.node(InboundHook, {
     processingMode: t.field({ type: ProcessingModeEnum, resolve: (h) => h.processingMode }),
     scheduleIntervalSeconds: t.exposeInt('scheduleIntervalSeconds', { nullable: true }),
     scheduleBatchSize: t.exposeInt('scheduleBatchSize', { nullable: true }),
-    queueLimit: t.exposeInt('queueLimit', { description: 'Waiting items past which requests are refused (400 Queue is full).' }),
+    queueLimit: t.exposeInt('queueLimit', {
+      description: 'Waiting items past which requests are refused (400 Queue is full). When queuedCount is at or above it (the limit was lowered below what waited), the waiting items are kept and new requests are refused until fewer than queueLimit wait.',
+    }),
     dataStructure: t.field({ type: 'JSON', nullable: true, description: 'A JSON Schema of the parsed item, written by hand or determined from a sample.', resolve: (h) => h.dataStructure ?? null }),
     dataStructureSource: t.field({ type: DataStructureSourceEnum, nullable: true, resolve: (h) => h.dataStructureSource ?? null }),
     validateDataStructure: t.exposeBoolean('validateDataStructure', { description: 'Refuse (400) items that do not fit the data structure; off, they are accepted with a warning.' }),
@@ -238,6 +246,7 @@ builder.mutationField('createInboundHook', (t) =>
         confidential: input.confidential ?? false,
       });
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(inboundHook)]);
       return { inboundHook };
     },
   }),
@@ -252,8 +261,10 @@ const UpdateInboundHookInput = builder.inputType('UpdateInboundHookInput', {
     processingMode: t.field({ type: ProcessingModeEnum }),
     scheduleIntervalSeconds: t.int(),
     scheduleBatchSize: t.int(),
-    queueLimit: t.int(),
-    dataStructure: t.field({ type: 'JSON', description: 'A JSON Schema; null removes it.' }),
+    queueLimit: t.int({
+      description: 'Lowered below the items already waiting (queuedCount in the answer), it keeps them all, nothing is deleted, and refuses new requests (400 Queue is full) until fewer than the limit wait.',
+    }),
+    dataStructure: t.field({ type: 'JSON', description: 'A JSON Schema, then written by hand (MANUAL); null removes it. The structure the hook already has changes nothing: a determined one stays DETERMINED, a pending re-determination stays pending.' }),
     validateDataStructure: t.boolean(),
     ipAllowlist: t.stringList(),
     rateLimitPerSecond: t.int(),
@@ -286,8 +297,11 @@ builder.mutationField('updateInboundHook', (t) =>
       if (input.processingMode != null) hook.processingMode = input.processingMode;
       const schedule = checkSchedule('input', hook.processingMode, input.scheduleIntervalSeconds ?? hook.scheduleIntervalSeconds, input.scheduleBatchSize ?? hook.scheduleBatchSize);
       Object.assign(hook, schedule);
+      const lowered = input.queueLimit != null && input.queueLimit < hook.queueLimit;
       if (input.queueLimit != null) hook.queueLimit = checkQueueLimit('input.queueLimit', input.queueLimit);
-      if (has('dataStructure')) {
+      // The structure the hook already has is no change: a form saved as a whole keeps a determined
+      // structure DETERMINED and a pending re-determination pending.
+      if (has('dataStructure') && !sameDataStructure(input.dataStructure, hook.dataStructure)) {
         hook.dataStructure = input.dataStructure == null ? null : checkDataStructure('input.dataStructure', input.dataStructure);
         hook.dataStructureSource = hook.dataStructure ? 'MANUAL' : null;
         hook.redeterminePending = false;
@@ -331,6 +345,8 @@ builder.mutationField('updateInboundHook', (t) =>
         hook.status = input.status;
       }
       await ctx.em.flush();
+      if (lowered) await fitQueueToLimit(ctx.services.pool, { tenant_id: hook.tenantId, id: hook.id, queue_limit: hook.queueLimit });
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       await kickProcessing(ctx, hook);
       return { inboundHook: hook };
     },
@@ -359,6 +375,7 @@ builder.mutationField('deleteInboundHook', (t) =>
       hook.deletedAt = new Date();
       hook.statusReason = 'deleted';
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       return { inboundHook: hook };
     },
   }),
@@ -375,6 +392,7 @@ builder.mutationField('regenerateInboundHookToken', (t) =>
       const hook = await loadInboundHook(ctx, String(input.id));
       hook.token = newToken(hook.kind);
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       return { inboundHook: hook };
     },
   }),
@@ -392,7 +410,37 @@ builder.mutationField('redetermineDataStructure', (t) =>
       hook.redeterminePending = true;
       hook.validateDataStructure = false;
       await ctx.em.flush();
+      await notifyLiveUpdates(ctx.services.pool, [inboundHookUpdate(hook)]);
       return { inboundHook: hook };
+    },
+  }),
+);
+
+const InboundHookUpdateRef = builder.unionType('InboundHookUpdate', {
+  description: 'An inbound hook as it is now, or a Resync: refetch.',
+  types: [InboundHookRef, ResyncRef],
+  resolveType: (value) => (isResync(value) ? 'Resync' : 'InboundHook'),
+});
+
+builder.subscriptionField('inboundHookUpdated', (t) =>
+  t.field({
+    type: InboundHookUpdateRef,
+    description:
+      'An inbound hook of this tenant was created, edited, started, stopped (by a person, or after 3 failed scheduled runs; each failed run counts up failedRuns), expired, deleted, given a new URL, or had its data structure determined; or a Resync: refetch. Narrow it to one hook. New requests are inboundRequestReceived.',
+    args: { hookId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      let hookId: string | null = null;
+      if (args.hookId != null) {
+        hookId = String(args.hookId);
+        if (idType(hookId) !== 'InboundHook') throw new ValidationError('hookId', 'hookId must be an inbound hook id (inh_…)');
+        if (!(await ctx.em.count(InboundHook, { id: hookId, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('inbound hook', hookId);
+      }
+      return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'inboundHook', matches: (u) => !hookId || u.id === hookId });
+    },
+    resolve: (event: LiveEvent, _args, ctx) => {
+      if (event.type === 'resync') return event;
+      ctx.em.clear();
+      return ctx.em.map(InboundHook, { ...event.row } as never);
     },
   }),
 );

@@ -1,6 +1,6 @@
 // What every benchmark needs around it: a PostgreSQL (DATABASE_URL's server, else an
 // embedded one in a temporary folder) with a fresh database, the receiver in its own
-// process, and cleanup that runs however the bench ends.
+// process (and the OTLP sink), and cleanup that runs however the bench ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -38,7 +38,8 @@ export async function runBench(name: string, main: () => Promise<void>): Promise
     await main();
   } catch (error) {
     failed = true;
-    console.error(`${name}: broken run: ${(error as Error).stack ?? error}`);
+    const cause = (error as Error).cause;
+    console.error(`${name}: broken run: ${(error as Error).stack ?? error}${cause ? `\ncaused by: ${(cause as Error).stack ?? cause}` : ''}`);
   } finally {
     await cleanup();
   }
@@ -106,7 +107,23 @@ export async function benchDatabase(options: { statementStats?: boolean } = {}):
 
 /** Starts support/receiver.ts in its own process; resolves with its URL. */
 export async function startReceiverProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'receiver.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port, child } = await startListeningProcess('receiver.ts');
+  return { url: `http://127.0.0.1:${port}/hook`, child };
+}
+
+/** Starts support/otlp-sink.ts in its own process; resolves with its OTLP endpoint and a reader of its span counts. */
+export async function startOtlpSinkProcess(): Promise<{ endpoint: string; child: ChildProcess; counts(): Promise<OtlpSinkCounts> }> {
+  const { port, child } = await startListeningProcess('otlp-sink.ts');
+  const endpoint = `http://127.0.0.1:${port}`;
+  return { endpoint, child, counts: async () => (await fetch(`${endpoint}/counts`)).json() as Promise<OtlpSinkCounts> };
+}
+
+/** What the OTLP sink received so far: exports, their bytes, and spans by "service name". */
+export type OtlpSinkCounts = { exports: number; bytes: number; spans: Record<string, number> };
+
+/** Spawns a support script that prints "listening <port>"; it is stopped at cleanup. */
+async function startListeningProcess(file: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, file)], { stdio: ['ignore', 'pipe', 'inherit'] });
   onCleanup(() => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
@@ -117,9 +134,9 @@ export async function startReceiverProcess(): Promise<{ url: string; child: Chil
       const match = /listening (\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`the receiver exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before listening`)));
   });
-  return { url: `http://127.0.0.1:${port}/hook`, child };
+  return { port, child };
 }
 
 /** The value at quantile `q` (0..1) of `values`, nearest rank. */

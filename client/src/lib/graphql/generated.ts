@@ -1765,6 +1765,49 @@ export type InboundRequestReceivedVariables = {
 };
 export const InboundRequestReceivedDocument = gql<InboundRequestReceivedResult, InboundRequestReceivedVariables>("subscription InboundRequestReceived($hookId: ID) {\n  inboundRequestReceived(hookId: $hookId) {\n    __typename\n    ... on InboundRequest {\n      ...InboundRequestFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment InboundRequestFields on InboundRequest {\n  id\n  receivedAt\n  method\n  url\n  remoteAddress\n  size\n  state\n  status\n  message\n  response {\n    status\n  }\n  hook {\n    id\n  }\n}");
 
+export type InboundHookUpdatedResult = {
+  inboundHookUpdated: {
+    __typename: 'InboundHook';
+    id: string;
+    kind: InboundHookKind;
+    name: string;
+    url: string;
+    address: string | null;
+    eventType: string;
+    processingMode: ProcessingMode;
+    scheduleIntervalSeconds: number | null;
+    scheduleBatchSize: number | null;
+    queueLimit: number;
+    dataStructure: unknown | null;
+    dataStructureSource: DataStructureSource | null;
+    validateDataStructure: boolean;
+    redeterminePending: boolean;
+    ipAllowlist: Array<string>;
+    rateLimitPerSecond: number | null;
+    includeHeaders: boolean;
+    includeMethod: boolean;
+    jsonPassthrough: boolean;
+    includeAttachmentContents: boolean;
+    responseStatus: number | null;
+    responseBody: string | null;
+    responseHeaders: unknown;
+    answerMode: InboundAnswerMode;
+    failureResponseBody: string | null;
+    confidential: boolean;
+    status: InboundHookStatus;
+    statusReason: string | null;
+    failedRuns: number;
+    lastRequestAt: string | null;
+    queuedCount: number;
+    createdAt: string;
+  } | {
+    __typename: 'Resync';
+    reason: ResyncReason;
+  };
+};
+export type InboundHookUpdatedVariables = {};
+export const InboundHookUpdatedDocument = gql<InboundHookUpdatedResult, InboundHookUpdatedVariables>("subscription InboundHookUpdated {\n  inboundHookUpdated {\n    __typename\n    ... on InboundHook {\n      ...InboundHookFields\n    }\n    ... on Resync {\n      reason\n    }\n  }\n}\nfragment InboundHookFields on InboundHook {\n  id\n  kind\n  name\n  url\n  address\n  eventType\n  processingMode\n  scheduleIntervalSeconds\n  scheduleBatchSize\n  queueLimit\n  dataStructure\n  dataStructureSource\n  validateDataStructure\n  redeterminePending\n  ipAllowlist\n  rateLimitPerSecond\n  includeHeaders\n  includeMethod\n  jsonPassthrough\n  includeAttachmentContents\n  responseStatus\n  responseBody\n  responseHeaders\n  answerMode\n  failureResponseBody\n  confidential\n  status\n  statusReason\n  failedRuns\n  lastRequestAt\n  queuedCount\n  createdAt\n}");
+
 export type IntegratorFieldsFragment = {
   id: string;
   name: string;

@@ -2,6 +2,7 @@ import type { Api } from '../graphql/api.ts';
 import {
   CreateInboundHookDocument,
   DeleteInboundHookDocument,
+  InboundHookUpdatedDocument,
   InboundHooksDocument,
   RedetermineDataStructureDocument,
   RegenerateInboundHookTokenDocument,
@@ -11,11 +12,12 @@ import {
 } from '../graphql/generated.ts';
 import { mutationError, type MutationError } from '../forms/mutation-result.ts';
 import { SearchedList } from '../lists/searched-list.svelte.ts';
+import { Batcher } from '../live/batcher.ts';
 import { parseInboundDraft, type InboundHookDraft } from './inbound-form.ts';
 
 export type { InboundHookDraft, ProcessingMode };
 
-/** Inbound hooks: searched on the server, 100 a page with "load more". */
+/** Inbound hooks: searched on the server, 100 a page with "load more", kept current by inboundHookUpdated. */
 export class InboundHookList extends SearchedList<InboundHookFieldsFragment> {
   readonly #api: Api;
 
@@ -29,6 +31,34 @@ export class InboundHookList extends SearchedList<InboundHookFieldsFragment> {
 
   get hooks(): InboundHookFieldsFragment[] {
     return this.items;
+  }
+
+  /**
+   * Applies hooks changed elsewhere (another operator, expiry, failed scheduled runs) as
+   * they are pushed; returns the function that ends it (an $effect's cleanup).
+   */
+  watch(): () => void {
+    const batcher = new Batcher<InboundHookFieldsFragment>((hooks) => this.#apply(hooks), { keyOf: (h) => h.id });
+    const stop = this.#api.subscribe(InboundHookUpdatedDocument, {}, {
+      onData: (hook) => batcher.push(hook),
+      // Something may have changed unheard: read the list again, as searched.
+      onResync: () => void this.load(this.search),
+    });
+    return () => {
+      stop();
+      batcher.dispose();
+    };
+  }
+
+  /** A changed hook replaces its row; a deleted one leaves; a new one that fits the search joins at the top. */
+  #apply(hooks: InboundHookFieldsFragment[]): void {
+    const search = this.search.toLowerCase();
+    for (const hook of hooks) {
+      const shown = this.items.some((h) => h.id === hook.id);
+      if (hook.status === 'DELETED') {
+        if (shown) this.drop(hook.id);
+      } else if (shown || `${hook.name}\n${hook.eventType}`.toLowerCase().includes(search)) this.put(hook);
+    }
   }
 
   /** Creates or updates; returns the typed error for the form (a field the draft could not parse included), or null. */

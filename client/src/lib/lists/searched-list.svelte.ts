@@ -47,6 +47,11 @@ export class SearchedList<T extends { id: string }> {
     }
   }
 
+  /** The search the list shows (as last loaded). */
+  get search(): string {
+    return this.#search;
+  }
+
   loadMore(): Promise<void> {
     return this.load(this.#search, true);
   }
