@@ -284,6 +284,51 @@ export function groupValues(tenantId: string, group: GroupKey & { direction: Dir
 }
 
 /**
+ * A mixed sort (first key one way, created at the other) read in a plain index order:
+ * the first key's order with created at and id running the same way, so the planner
+ * reads it as it reads a single-key sort, from the filter's or the key's index, and stops
+ * at the limit. Each first-key value's rows come back reversed from the page's order
+ * (the caller turns each run round) and the last value's rows may be cut short (the
+ * caller reads that value again with mixedGroupRows). `after`: only values strictly
+ * past it in the walking order; the cursor's own value is mixedGroupRows' job.
+ */
+export function mixedLeadRows(args: DeliveryPageArgs, after: unknown) {
+  const params = new Params();
+  const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
+  const lead = terms[0].direction;
+  const where = filterConditions(params, args.tenantId, args.filter);
+  if (after != null) where.push(`${terms[0].sql('d')} ${lead === 'ASC' ? '>' : '<'} ${params.add(after, terms[0].type)}`);
+  return {
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
+            where ${where.join(' and ')}
+            order by ${orderBy(terms.map((t) => ({ ...t, direction: lead })), 'd')}
+            limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
+/**
+ * The rows of one first-key value in the page's order of the rest (created at, id: one
+ * direction), after the cursor's rest when given: equality on the key, so its
+ * (tenant_id, key, created_at, id) index gives that order in either direction.
+ */
+export function mixedGroupRows(args: DeliveryPageArgs, value: unknown, restCursor: unknown[] | null) {
+  const params = new Params();
+  const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
+  const [first, ...rest] = terms;
+  const where = filterConditions(params, args.tenantId, args.filter);
+  where.push(`${first.sql('d')} = ${params.add(value, first.type)}`);
+  if (restCursor) where.push(afterCursor(rest, restCursor, params, 'd', args.inclusive));
+  return {
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
+            where ${where.join(' and ')}
+            order by ${orderBy(rest, 'd')}
+            limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
+/**
  * The planner's estimate of the rows a filter matches (EXPLAIN, nothing is read): decides
  * how a page sorted first by integrator or webhook name is fetched.
  */
