@@ -170,6 +170,18 @@ export function filterConditions(params: Params, tenantId: string, filter: Deliv
   return where;
 }
 
+/**
+ * A status filter says what `succeeded` is (a column generated from status); said again
+ * for a page sorted by SUCCEEDED, it becomes an index range of the succeeded index.
+ * Without it the planner, taking status and succeeded as independent, walks all
+ * succeeded deliveries looking for a failed one (status FAILED by SUCCEEDED DESC).
+ */
+function impliedBySort(params: Params, filter: DeliveryLogFilter, sort: DeliverySort[], d = 'd'): string[] {
+  if (sort[0]?.field !== 'SUCCEEDED' || filter.succeeded != null || !filter.statuses?.length) return [];
+  const succeeded = filter.statuses.map((s) => s === 'SUCCEEDED');
+  return succeeded.every((v) => v === succeeded[0]) ? [`${d}.succeeded = ${params.add(succeeded[0], 'boolean')}`] : [];
+}
+
 export interface DeliveryPageArgs {
   tenantId: string;
   filter: DeliveryLogFilter;
@@ -189,7 +201,7 @@ export interface DeliveryPageArgs {
 export function deliveryPage(args: DeliveryPageArgs) {
   const params = new Params();
   const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
-  const where = filterConditions(params, args.tenantId, args.filter);
+  const where = [...filterConditions(params, args.tenantId, args.filter), ...impliedBySort(params, args.filter, args.sort)];
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'd', args.inclusive));
   return {
     text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
@@ -296,7 +308,7 @@ export function mixedLeadRows(args: DeliveryPageArgs, after: unknown) {
   const params = new Params();
   const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
   const lead = terms[0].direction;
-  const where = filterConditions(params, args.tenantId, args.filter);
+  const where = [...filterConditions(params, args.tenantId, args.filter), ...impliedBySort(params, args.filter, args.sort)];
   if (after != null) where.push(`${terms[0].sql('d')} ${lead === 'ASC' ? '>' : '<'} ${params.add(after, terms[0].type)}`);
   return {
     text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
