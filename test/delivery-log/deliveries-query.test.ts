@@ -270,7 +270,6 @@ describe('the deliveries query', () => {
         INTEGRATOR: (r) => r.integratorId,
       };
       const values = new Set(matching.map(lead[orderBy[0].field]));
-      expect(values.size, JSON.stringify(filter)).toBeGreaterThan(1);
       expect(values.size, JSON.stringify(filter)).toBeLessThan(matching.length - 1);
       for (const size of [1, 2, 3]) {
         expect(await walkForward(hy.admin, { filter, orderBy }, size), `${JSON.stringify(filter)} ${JSON.stringify(orderBy)} by ${size}`).toEqual(expected);
