@@ -342,12 +342,20 @@ export function mixedGroupRows(args: DeliveryPageArgs, value: unknown, restCurso
 
 /**
  * The planner's estimate of the rows a filter matches (EXPLAIN, nothing is read): decides
- * how a page sorted first by integrator or webhook name is fetched.
+ * how a page sorted first by integrator or webhook name is fetched, and is the log's
+ * total past the exact-count bound.
  */
 export function estimateDeliveries(tenantId: string, filter: DeliveryLogFilter) {
   const params = new Params();
   const where = filterConditions(params, tenantId, filter);
   return { text: `explain (format json) select 1 from delivery d where ${where.join(' and ')}`, values: params.values };
+}
+
+/** Matching rows counted up to `limit` (reads at most that many index entries). */
+export function countDeliveriesUpTo(tenantId: string, filter: DeliveryLogFilter, limit: number) {
+  const params = new Params();
+  const where = filterConditions(params, tenantId, filter);
+  return { text: `select count(*)::bigint as count from (select 1 from delivery d where ${where.join(' and ')} limit ${params.add(limit, 'int')}) x`, values: params.values };
 }
 
 export function countDeliveries(tenantId: string, filter: DeliveryLogFilter) {
