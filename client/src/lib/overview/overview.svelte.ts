@@ -8,7 +8,7 @@ export const WINDOW_MINUTES = 30;
 const REFRESH_MS = 2_000;
 /** And at least this often, so the window rolls on a quiet tenant. */
 const ROLL_MS = 30_000;
-/** And once more this long after the last change: the API keeps a slow count for 5 s. */
+/** And once more this long after the last change, so the tiles settle on a burst's end. */
 const CONFIRM_MS = 6000;
 
 export interface MinuteBucket {
