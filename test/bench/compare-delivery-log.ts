@@ -30,6 +30,27 @@ const cases: [string, Record<string, unknown>, { field: string; direction: strin
   ['status FAILED × ATTEMPTS ASC (still slow)', { status: ['FAILED'] }, by('ATTEMPTS', 'ASC')],
 ];
 
+// COMPARE_SET=mixed: instead, every mixed sort (first key one way, created at the other)
+// under several single filters: the shapes the mixed-sort change touches.
+if (process.env.COMPARE_SET === 'mixed') {
+  cases.length = 0;
+  const filters: [string, Record<string, unknown>][] = [
+    ['attemptsMin 5', { attemptsMin: 5 }],
+    ['attemptsMax 0', { attemptsMax: 0 }],
+    ['succeeded false', { succeeded: false }],
+    ['durationMinMs 2900', { durationMinMs: 2900 }],
+    ['httpStatus 500-599', { httpStatusMin: 500, httpStatusMax: 599 }],
+    ['eventType', { eventType: 'refund.failed' }],
+    ['status CANCELLED', { status: ['CANCELLED'] }],
+    ['search integrator name', { search: 'globex' }],
+  ];
+  for (const [name, filter] of filters) {
+    for (const field of ['EVENT_TYPE', 'ATTEMPTS', 'LAST_ATTEMPT_AT', 'SUCCEEDED', 'DELIVERED_AT', 'HTTP_STATUS', 'DURATION']) {
+      for (const direction of ['ASC', 'DESC']) cases.push([`${name} × ${field} ${direction}, CREATED_AT ${direction === 'ASC' ? 'DESC' : 'ASC'}`, filter, by(field, direction, direction === 'ASC' ? 'DESC' : 'ASC')]);
+    }
+  }
+}
+
 async function page(code: typeof after, filter: Record<string, unknown>, orderBy: unknown): Promise<number> {
   const started = performance.now();
   const log = await code.openDeliveryLog(pool, tenantId, { filter, orderBy: orderBy as never });
