@@ -140,7 +140,9 @@ async function walk(db: Db, log: DeliveryLog, backward: boolean, cursor: unknown
   const args: sql.DeliveryPageArgs = { tenantId: log.tenantId, filter: log.filter, sort: log.sort, backward, cursor, inclusive, limit, rankings: log.rankings };
   const first = log.sort[0].field;
   const ranked = first === 'INTEGRATOR' || first === 'WEBHOOK';
-  if (!(ranked || isMixedSort(log.sort)) || !(await walkGroups(db, log))) {
+  const mixed = !ranked && isMixedSort(log.sort);
+  if (!(ranked || mixed) || !(await walkGroups(db, log))) {
+    if (mixed) return walkMixed(db, args, cursor, limit);
     return (await db.query<LogRow>(sql.deliveryPage(args))).rows;
   }
   if (!ranked) return walkValues(db, args, cursor, limit);
@@ -195,6 +197,33 @@ async function walkValues(db: Db, args: sql.DeliveryPageArgs, cursor: unknown[] 
   return rows;
 }
 
+/**
+ * A mixed sort's page under a selective filter. Read in one statement, PostgreSQL
+ * finishes the first key's whole leading group before the limit applies (an Incremental
+ * Sort): with status FAILED by DELIVERED_AT DESC, CREATED_AT ASC, every undelivered
+ * delivery, and then the whole index looking for another. Instead: the cursor's own
+ * value on from the cursor, then the next rows in a plain one-direction order (as fast
+ * as a single-key sort), each value's run turned round, and the last value, which the
+ * limit may have cut, read again in the page's order. At most three index range scans.
+ */
+async function walkMixed(db: Db, args: sql.DeliveryPageArgs, cursor: unknown[] | null, limit: number): Promise<LogRow[]> {
+  const rows: LogRow[] = [];
+  if (cursor) rows.push(...(await db.query<LogRow>(sql.mixedGroupRows(args, cursor[0], cursor.slice(1)))).rows);
+  if (rows.length >= limit) return rows;
+  const wanted = limit - rows.length;
+  const ahead = (await db.query<LogRow>(sql.mixedLeadRows({ ...args, limit: wanted }, cursor ? cursor[0] : null))).rows;
+  const cut = ahead.length === wanted ? ahead.at(-1)!._k0 : undefined;
+  const whole = cut === undefined ? ahead : ahead.filter((r) => r._k0 !== cut);
+  for (let start = 0; start < whole.length; ) {
+    let end = start;
+    while (end < whole.length && whole[end]._k0 === whole[start]._k0) end++;
+    rows.push(...whole.slice(start, end).reverse());
+    start = end;
+  }
+  if (cut !== undefined) rows.push(...(await db.query<LogRow>(sql.mixedGroupRows({ ...args, limit: limit - rows.length, inclusive: false }, cut, null))).rows);
+  return rows;
+}
+
 /** Matching rows above which sorting them all costs more than walking groups. */
 const SORT_MATCHES_LIMIT = 100_000;
 
@@ -205,14 +234,14 @@ const SORT_MATCHES_LIMIT = 100_000;
  * filter (one event type that failed…) it would scan whole groups to find nothing, and
  * the matching rows are few enough to sort outright, from the index that suits the
  * filter. The planner's row estimate decides. Names walked under conditions the walk's
- * own index is led by never need it: integrator, webhook, created range, and status
- * (the (tenant_id, status, integrator_id | webhook_id, created_at, id) indexes: a name
- * without failures costs one probe). Decided once per log.
+ * own index is led by never need it: integrator, webhook, created range, status and
+ * event type (the (tenant_id, status | event_type, integrator_id | webhook_id,
+ * created_at, id) indexes: a name without such rows costs one probe). Decided once per log.
  */
 async function walkGroups(db: Db, log: DeliveryLog): Promise<boolean> {
   if (log.walkGroups === undefined) {
     const ranked = log.sort[0].field === 'INTEGRATOR' || log.sort[0].field === 'WEBHOOK';
-    const bounded = ranked ? ['integratorIds', 'webhookIds', 'createdFrom', 'createdTo', 'statuses'] : [];
+    const bounded = ranked ? ['integratorIds', 'webhookIds', 'createdFrom', 'createdTo', 'statuses', 'eventTypes'] : [];
     if (Object.entries(log.filter).every(([key, value]) => value === undefined || bounded.includes(key))) log.walkGroups = true;
     else {
       const { rows } = await db.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql.estimateDeliveries(log.tenantId, log.filter));
@@ -278,13 +307,37 @@ export async function deliveryLogPage(db: Db, log: DeliveryLog, page: PageReques
   };
 }
 
+/** Up to this many matches the log's total is exact; past it, an estimate. */
+export const EXACT_TOTAL_LIMIT = 10_000;
+
+export interface LogTotal {
+  count: number;
+  /** True when `count` is the planner's estimate (more than EXACT_TOTAL_LIMIT rows match). */
+  estimated: boolean;
+}
+
+/**
+ * The log's total for display: exact up to EXACT_TOTAL_LIMIT (counting reads at most that
+ * many index entries), past it the planner's estimate, never below the bound. An exact
+ * count of a million rows reads a million index entries (a second at 1,000,000
+ * deliveries, ten at 10,000,000) where a dashboard wants "about 1,000,000" at once.
+ */
+export async function totalOfDeliveryLog(db: Db, log: DeliveryLog): Promise<LogTotal> {
+  const { rows } = await db.query<{ count: string }>(sql.countDeliveriesUpTo(log.tenantId, log.filter, EXACT_TOTAL_LIMIT + 1));
+  const count = Number(rows[0].count);
+  if (count <= EXACT_TOTAL_LIMIT) return { count, estimated: false };
+  const plan = await db.query<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(sql.estimateDeliveries(log.tenantId, log.filter));
+  return { count: Math.max(EXACT_TOTAL_LIMIT + 1, Math.round(plan.rows[0]['QUERY PLAN'][0].Plan['Plan Rows'])), estimated: true };
+}
+
 /** A count slower than this is kept for COUNT_TTL_MS, so paging through a big log does not recount it per page. */
 const SLOW_COUNT_MS = 100;
 const COUNT_TTL_MS = 5000;
 const slowCounts = new Map<string, { count: number; until: number }>();
 
 /**
- * Rows matching the filter. Exact; a count that took long (a million rows) is reused for
+ * Rows matching the filter, exact (what a bulk retry will work through; the log's
+ * displayed total is totalOfDeliveryLog). A count that took long (a million rows) is reused for
  * five seconds for the same tenant and filter, which is what paging through it asks.
  */
 export async function countDeliveryLog(db: Db, log: DeliveryLog): Promise<number> {

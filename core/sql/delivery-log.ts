@@ -170,6 +170,18 @@ export function filterConditions(params: Params, tenantId: string, filter: Deliv
   return where;
 }
 
+/**
+ * A status filter says what `succeeded` is (a column generated from status); said again
+ * for a page sorted by SUCCEEDED, it becomes an index range of the succeeded index.
+ * Without it the planner, taking status and succeeded as independent, walks all
+ * succeeded deliveries looking for a failed one (status FAILED by SUCCEEDED DESC).
+ */
+function impliedBySort(params: Params, filter: DeliveryLogFilter, sort: DeliverySort[], d = 'd'): string[] {
+  if (sort[0]?.field !== 'SUCCEEDED' || filter.succeeded != null || !filter.statuses?.length) return [];
+  const succeeded = filter.statuses.map((s) => s === 'SUCCEEDED');
+  return succeeded.every((v) => v === succeeded[0]) ? [`${d}.succeeded = ${params.add(succeeded[0], 'boolean')}`] : [];
+}
+
 export interface DeliveryPageArgs {
   tenantId: string;
   filter: DeliveryLogFilter;
@@ -189,7 +201,7 @@ export interface DeliveryPageArgs {
 export function deliveryPage(args: DeliveryPageArgs) {
   const params = new Params();
   const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
-  const where = filterConditions(params, args.tenantId, args.filter);
+  const where = [...filterConditions(params, args.tenantId, args.filter), ...impliedBySort(params, args.filter, args.sort)];
   if (args.cursor) where.push(afterCursor(terms, args.cursor, params, 'd', args.inclusive));
   return {
     text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
@@ -284,13 +296,66 @@ export function groupValues(tenantId: string, group: GroupKey & { direction: Dir
 }
 
 /**
+ * A mixed sort (first key one way, created at the other) read in a plain index order:
+ * the first key's order with created at and id running the same way, so the planner
+ * reads it as it reads a single-key sort, from the filter's or the key's index, and stops
+ * at the limit. Each first-key value's rows come back reversed from the page's order
+ * (the caller turns each run round) and the last value's rows may be cut short (the
+ * caller reads that value again with mixedGroupRows). `after`: only values strictly
+ * past it in the walking order; the cursor's own value is mixedGroupRows' job.
+ */
+export function mixedLeadRows(args: DeliveryPageArgs, after: unknown) {
+  const params = new Params();
+  const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
+  const lead = terms[0].direction;
+  const where = [...filterConditions(params, args.tenantId, args.filter), ...impliedBySort(params, args.filter, args.sort)];
+  if (after != null) where.push(`${terms[0].sql('d')} ${lead === 'ASC' ? '>' : '<'} ${params.add(after, terms[0].type)}`);
+  return {
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
+            where ${where.join(' and ')}
+            order by ${orderBy(terms.map((t) => ({ ...t, direction: lead })), 'd')}
+            limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
+/**
+ * The rows of one first-key value in the page's order of the rest (created at, id: one
+ * direction), after the cursor's rest when given: equality on the key, so its
+ * (tenant_id, key, created_at, id) index gives that order in either direction.
+ */
+export function mixedGroupRows(args: DeliveryPageArgs, value: unknown, restCursor: unknown[] | null) {
+  const params = new Params();
+  const terms = deliveryTerms(args.sort, args.backward, params, args.rankings);
+  const [first, ...rest] = terms;
+  const where = filterConditions(params, args.tenantId, args.filter);
+  where.push(`${first.sql('d')} = ${params.add(value, first.type)}`);
+  if (restCursor) where.push(afterCursor(rest, restCursor, params, 'd', args.inclusive));
+  return {
+    text: `select d.*, ${cursorColumns(terms, 'd')} from delivery d
+            where ${where.join(' and ')}
+            order by ${orderBy(rest, 'd')}
+            limit ${params.add(args.limit, 'int')}`,
+    values: params.values,
+  };
+}
+
+/**
  * The planner's estimate of the rows a filter matches (EXPLAIN, nothing is read): decides
- * how a page sorted first by integrator or webhook name is fetched.
+ * how a page sorted first by integrator or webhook name is fetched, and is the log's
+ * total past the exact-count bound.
  */
 export function estimateDeliveries(tenantId: string, filter: DeliveryLogFilter) {
   const params = new Params();
   const where = filterConditions(params, tenantId, filter);
   return { text: `explain (format json) select 1 from delivery d where ${where.join(' and ')}`, values: params.values };
+}
+
+/** Matching rows counted up to `limit` (reads at most that many index entries). */
+export function countDeliveriesUpTo(tenantId: string, filter: DeliveryLogFilter, limit: number) {
+  const params = new Params();
+  const where = filterConditions(params, tenantId, filter);
+  return { text: `select count(*)::bigint as count from (select 1 from delivery d where ${where.join(' and ')} limit ${params.add(limit, 'int')}) x`, values: params.values };
 }
 
 export function countDeliveries(tenantId: string, filter: DeliveryLogFilter) {

@@ -70,6 +70,9 @@ export const DeliverySchema = defineEntity({
     // in that status straight from its index, one probe for a name that has none.
     { properties: ['tenantId', 'status', 'webhookId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'status', 'integratorId', 'createdAt', 'id'] },
+    // The same for an event type filter sorted by webhook or integrator name.
+    { properties: ['tenantId', 'eventType', 'webhookId', 'createdAt', 'id'] },
+    { properties: ['tenantId', 'eventType', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'webhookId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'integratorId', 'createdAt', 'id'] },
     { properties: ['tenantId', 'eventType', 'createdAt', 'id'] },

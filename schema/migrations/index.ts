@@ -2,6 +2,7 @@ import { Migration20261128151637_trace_context } from './Migration20261128151637
 import { Migration20261128151500_inbound_queue_slot } from './Migration20261128151500_inbound_queue_slot.ts';
 import { Migration20261128150500_inbound_confidential_answer } from './Migration20261128150500_inbound_confidential_answer.ts';
 import { Migration20261128152300_mail_hooks } from './Migration20261128152300_mail_hooks.ts';
+import { Migration20261128180000_event_type_name_walk } from './Migration20261128180000_event_type_name_walk.ts';
 import { Migration20261128153000_attempt_log_filters } from './Migration20261128153000_attempt_log_filters.ts';
 import { Migration20261128174000_inbound_queue_overflow } from './Migration20261128174000_inbound_queue_overflow.ts';
 import { Migration20261128152000_status_name_walk } from './Migration20261128152000_status_name_walk.ts';
@@ -36,4 +37,5 @@ export const migrationsList = [
   { name: 'Migration20261128152300_mail_hooks', class: Migration20261128152300_mail_hooks },
   { name: 'Migration20261128153000_attempt_log_filters', class: Migration20261128153000_attempt_log_filters },
   { name: 'Migration20261128174000_inbound_queue_overflow', class: Migration20261128174000_inbound_queue_overflow },
+  { name: 'Migration20261128180000_event_type_name_walk', class: Migration20261128180000_event_type_name_walk },
 ];

@@ -244,6 +244,40 @@ describe('the deliveries query', () => {
     }
   });
 
+  it('sorts a filtered log first one way and by created at the other, paging both ways across ties', { timeout: 120_000 }, async () => {
+    const type = 'invoice.paid';
+    const cases: [Record<string, unknown>, (r: SeedDelivery) => boolean, Order[]][] = [
+      // Read as a plain one-direction order, each first-key value turned round, the last one read again.
+      [{ status: ['FAILED'] }, (r) => r.status === 'FAILED', [{ field: 'DELIVERED_AT', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }]],
+      [{ status: ['FAILED', 'SUCCEEDED'] }, (r) => ['FAILED', 'SUCCEEDED'].includes(r.status), [{ field: 'DELIVERED_AT', direction: 'ASC' }, { field: 'CREATED_AT', direction: 'DESC' }]],
+      [{ succeeded: false }, (r) => r.status !== 'SUCCEEDED', [{ field: 'ATTEMPTS', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }]],
+      [{ eventType: type }, (r) => r.eventType === type, [{ field: 'SUCCEEDED', direction: 'ASC' }, { field: 'CREATED_AT', direction: 'DESC' }]],
+      [{ attemptsMin: 1 }, (r) => r.attemptCount >= 1, [{ field: 'LAST_ATTEMPT_AT', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }]],
+      // Walked name by name from the (tenant, event type, name) indexes.
+      [{ eventType: type }, (r) => r.eventType === type, [{ field: 'WEBHOOK', direction: 'ASC' }]],
+      [{ eventType: type }, (r) => r.eventType === type, [{ field: 'INTEGRATOR', direction: 'DESC' }, { field: 'CREATED_AT', direction: 'ASC' }]],
+    ];
+    for (const [filter, predicate, orderBy] of cases) {
+      const matching = rows.filter(predicate);
+      const expected = expectedOrder(matching, catalog, orderBy);
+      // Rows share first-key values, so pages of 2 and 3 end inside a value and the cursor's own value continues.
+      const lead: Record<string, (r: SeedDelivery) => unknown> = {
+        DELIVERED_AT: (r) => r.deliveredAt,
+        LAST_ATTEMPT_AT: (r) => r.lastAttemptAt,
+        ATTEMPTS: (r) => r.attemptCount,
+        SUCCEEDED: (r) => r.status === 'SUCCEEDED',
+        WEBHOOK: (r) => r.webhookId,
+        INTEGRATOR: (r) => r.integratorId,
+      };
+      const values = new Set(matching.map(lead[orderBy[0].field]));
+      expect(values.size, JSON.stringify(filter)).toBeLessThan(matching.length - 1);
+      for (const size of [2, 3]) {
+        expect(await walkForward(hy.admin, { filter, orderBy }, size), `${JSON.stringify(filter)} ${JSON.stringify(orderBy)} by ${size}`).toEqual(expected);
+        expect(await walkBackward(hy.admin, { filter, orderBy }, size), `${JSON.stringify(filter)} ${JSON.stringify(orderBy)} by ${size}`).toEqual(expected);
+      }
+    }
+  });
+
   it('pages on without a gap or a repeat while new deliveries keep arriving', async () => {
     let added = 0;
     const allIds = (direction: 'ASC' | 'DESC') =>

@@ -12,7 +12,7 @@ import { requireAdmin, type Context } from '../context.ts';
 import { pageSize, type PageArgs } from '../connection.ts';
 import { Delivery } from '../../entities/Delivery.ts';
 import { DeliveryRef, DeliveryStatusEnum } from './Delivery.ts';
-import { countDeliveryLog, deliveryColumns, deliveryLogPage, openDeliveryLog } from '../../../core/delivery-log/delivery-log-query.ts';
+import { deliveryColumns, deliveryLogPage, openDeliveryLog, totalOfDeliveryLog, EXACT_TOTAL_LIMIT, type LogTotal } from '../../../core/delivery-log/delivery-log-query.ts';
 import { MAX_DURATION_MS, MAX_SEARCH_LENGTH, MAX_SELECTED_IDS, type DeliveryFilterInput as FilterInput } from '../../../core/delivery-log/delivery-log-input.ts';
 
 export const SortDirectionEnum = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
@@ -85,7 +85,7 @@ export function filterInput(filter: typeof DeliveryFilterInput.$inferInput | nul
 interface LogConnection {
   edges: { cursor: string; node: Delivery }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: () => Promise<number>;
+  total: () => Promise<LogTotal>;
 }
 
 builder.queryField('deliveries', (t) =>
@@ -102,6 +102,7 @@ builder.queryField('deliveries', (t) =>
         const { pool } = ctx.services;
         const log = await openDeliveryLog(pool, ctx.viewer.tenantId, { filter: filterInput(args.filter), orderBy: args.orderBy });
         const result = await deliveryLogPage(pool, log, page);
+        let total: Promise<LogTotal> | undefined;
         const connection: LogConnection = {
           edges: result.rows.map((row, i) => {
             return { cursor: result.cursors[i], node: ctx.em.map(Delivery, deliveryColumns(row)) };
@@ -112,8 +113,8 @@ builder.queryField('deliveries', (t) =>
             startCursor: result.cursors[0] ?? null,
             endCursor: result.cursors.at(-1) ?? null,
           },
-          // Counted only when asked for: a count reads every matching index entry.
-          totalCount: () => countDeliveryLog(pool, log),
+          // Counted only when asked for, once for both fields.
+          total: () => (total ??= totalOfDeliveryLog(pool, log)),
         };
         return connection as never;
       },
@@ -121,7 +122,14 @@ builder.queryField('deliveries', (t) =>
     {
       name: 'DeliveryConnection',
       fields: (c) => ({
-        totalCount: c.int({ description: 'Deliveries matching the filter (all pages).', resolve: (x) => (x as unknown as LogConnection).totalCount() }),
+        totalCount: c.int({
+          description: `Deliveries matching the filter (all pages): exact up to ${EXACT_TOTAL_LIMIT.toLocaleString('en')}; past that PostgreSQL's estimate (totalCountIsEstimate is true), which costs nothing to read whatever the log's size.`,
+          resolve: async (x) => (await (x as unknown as LogConnection).total()).count,
+        }),
+        totalCountIsEstimate: c.boolean({
+          description: `Whether totalCount is an estimate (more than ${EXACT_TOTAL_LIMIT.toLocaleString('en')} deliveries match): show it as "about".`,
+          resolve: async (x) => (await (x as unknown as LogConnection).total()).estimated,
+        }),
       }),
     },
   ),

@@ -16,9 +16,8 @@ const LIVE_ROOM = 500;
 /** While deliveries keep coming, the total is counted again at most this often. */
 const RECOUNT_MS = 1500;
 /**
- * And once more this long after the last change: the API keeps a count that took long
- * for 5 s (core/delivery-log/delivery-log-query.ts), so the last recount of a burst may
- * have been answered from before its end.
+ * And once more this long after the last change, so the total settles on the burst's
+ * end even when its last recount was answered before it.
  */
 const CONFIRM_MS = 6000;
 /** Refetches asked for in a burst (several resyncs) are run once, this long after the first. */
@@ -26,8 +25,8 @@ const REFETCH_DELAY_MS = 150;
 
 type PageInfo = DeliveriesResult['deliveries']['pageInfo'];
 
-const DeliveryCountDocument = gql<{ deliveries: { totalCount: number } }, { filter: DeliveryFilter }>(
-  'query DeliveryCount($filter: DeliveryFilter) { deliveries(first: 1, filter: $filter) { totalCount } }',
+const DeliveryCountDocument = gql<{ deliveries: { totalCount: number; totalCountIsEstimate: boolean } }, { filter: DeliveryFilter }>(
+  'query DeliveryCount($filter: DeliveryFilter) { deliveries(first: 1, filter: $filter) { totalCount totalCountIsEstimate } }',
 );
 
 /**
@@ -41,6 +40,8 @@ const DeliveryCountDocument = gql<{ deliveries: { totalCount: number } }, { filt
 export class DeliveryLog {
   rows = $state.raw<DeliveryRowFragment[]>([]);
   totalCount = $state(0);
+  /** The server's total is an estimate (past 10,000 matches): shown as "about N". */
+  totalIsEstimate = $state(false);
   pageInfo = $state.raw<PageInfo | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
@@ -98,6 +99,7 @@ export class DeliveryLog {
       this.#sinceLoad = null;
       this.rows = extra.length ? [...fresh.values()].sort(compareDeliveries(orderBy)) : [...fresh.values()];
       this.totalCount = deliveries.totalCount;
+      this.totalIsEstimate = deliveries.totalCountIsEstimate;
       this.pageInfo = deliveries.pageInfo;
       this.#liveAdded = extra.length;
       if (newView || !quiet) this.#unseenIds.clear();
@@ -198,7 +200,10 @@ export class DeliveryLog {
       this.api.query(DeliveryCountDocument, { filter: query.filter }).then(
         ({ deliveries }) => {
           // A page fetched meanwhile brought its own total.
-          if (sequence === this.#sequence && recount === this.#recountSequence && query === this.#query) this.totalCount = deliveries.totalCount;
+          if (sequence === this.#sequence && recount === this.#recountSequence && query === this.#query) {
+            this.totalCount = deliveries.totalCount;
+            this.totalIsEstimate = deliveries.totalCountIsEstimate;
+          }
         },
         () => undefined,
       );

@@ -507,6 +507,7 @@ export type AttemptFieldsFragment = {
 export type DeliveriesResult = {
   deliveries: {
     totalCount: number;
+    totalCountIsEstimate: boolean;
     pageInfo: {
       hasNextPage: boolean;
       hasPreviousPage: boolean;
@@ -548,7 +549,7 @@ export type DeliveriesVariables = {
   filter?: DeliveryFilter | null;
   orderBy?: Array<DeliveryOrder> | null;
 };
-export const DeliveriesDocument = gql<DeliveriesResult, DeliveriesVariables>("query Deliveries($first: Int, $after: String, $last: Int, $before: String, $filter: DeliveryFilter, $orderBy: [DeliveryOrder!]) {\n  deliveries(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    orderBy: $orderBy\n  ) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
+export const DeliveriesDocument = gql<DeliveriesResult, DeliveriesVariables>("query Deliveries($first: Int, $after: String, $last: Int, $before: String, $filter: DeliveryFilter, $orderBy: [DeliveryOrder!]) {\n  deliveries(\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    filter: $filter\n    orderBy: $orderBy\n  ) {\n    totalCount\n    totalCountIsEstimate\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      node {\n        ...DeliveryRow\n      }\n    }\n  }\n}\nfragment DeliveryRow on Delivery {\n  id\n  eventType\n  status\n  succeeded\n  attemptCount\n  lastAttemptAt\n  nextAttemptAt\n  deliveredAt\n  lastResponseStatus\n  lastDurationMs\n  lastError\n  createdAt\n  webhook {\n    id\n    name\n    url\n  }\n  integrator {\n    id\n    name\n  }\n}");
 
 export type DeliveryDetailResult = {
   node: ({

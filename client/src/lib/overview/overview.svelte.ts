@@ -1,6 +1,6 @@
 import type { Api } from '../graphql/api.ts';
 import { DeliveryChangedDocument, type DeliveryFilter } from '../graphql/generated.ts';
-import { countDeliveries } from './delivery-counts.ts';
+import { countDeliveries, type DeliveryCount } from './delivery-counts.ts';
 
 const MINUTE = 60_000;
 export const WINDOW_MINUTES = 30;
@@ -8,7 +8,7 @@ export const WINDOW_MINUTES = 30;
 const REFRESH_MS = 2_000;
 /** And at least this often, so the window rolls on a quiet tenant. */
 const ROLL_MS = 30_000;
-/** And once more this long after the last change: the API keeps a slow count for 5 s. */
+/** And once more this long after the last change, so the tiles settle on a burst's end. */
 const CONFIRM_MS = 6000;
 
 export interface MinuteBucket {
@@ -18,11 +18,11 @@ export interface MinuteBucket {
 }
 
 export interface Totals {
-  all: number;
-  succeeded: number;
-  pending: number;
-  retrying: number;
-  failed: number;
+  all: DeliveryCount;
+  succeeded: DeliveryCount;
+  pending: DeliveryCount;
+  retrying: DeliveryCount;
+  failed: DeliveryCount;
 }
 
 /**
@@ -96,7 +96,7 @@ export class Overview {
     ];
     try {
       const counts = await countDeliveries(this.#api, filters);
-      this.minutes = starts.map((start, i) => ({ start, succeeded: counts[2 * i], failed: counts[2 * i + 1] }));
+      this.minutes = starts.map((start, i) => ({ start, succeeded: counts[2 * i].count, failed: counts[2 * i + 1].count }));
       const [all, succeeded, pending, retrying, failed] = counts.slice(2 * WINDOW_MINUTES);
       this.totals = { all, succeeded, pending, retrying, failed };
       this.error = null;
