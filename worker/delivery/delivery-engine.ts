@@ -362,7 +362,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         await unparkFreedSlots(client, settled.map((j) => groupOf.get(j)));
       }
       return freed;
-    });
+    }, { genericPlans: true });
     if (changes.length) await deps.pool.query(notifyAfterCommitSql(changes)).catch((error) => deps.log.warn({ err: error }, 'change notification failed'));
     for (const { row, manual } of freed) toSend.push({ row, manual, job: wanted.get(row.id)!.job });
     return toSend;

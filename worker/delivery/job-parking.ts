@@ -36,7 +36,11 @@ export async function ensureParkingIndex(pool: pg.Pool): Promise<void> {
   });
 }
 
-/** In the transaction that ends jobs: each ended job of a webhook unparks one of its parked jobs. */
+/**
+ * In the transaction that ends jobs: each ended job of a webhook unparks one of its parked
+ * jobs. Run it with `genericPlans` (infra/transaction.ts): planned afresh, it cost 0.5 ms
+ * of planning for 0.04 ms of work at every call, 15 % of PostgreSQL's time at 100 events/s.
+ */
 export async function unparkFreedSlots(client: pg.PoolClient, webhookIds: readonly (string | null | undefined)[]): Promise<void> {
   const counts = new Map<string, number>();
   for (const id of webhookIds) if (id) counts.set(id, (counts.get(id) ?? 0) + 1);

@@ -237,7 +237,7 @@ export function createOutcomeRecorder(deps: RecorderDeps) {
         }
         return { recorded: recorded.map((i, n) => ({ item: i, status: ended.get(i.row.id)!, attemptId: attempts[n].id })), changes };
       },
-      { asynchronousCommit: true },
+      { asynchronousCommit: true, genericPlans: true },
     );
     // NOTIFY after the commit, not in it: PostgreSQL serialises committing transactions
     // that notify, which halved the commit rate under load. A lost notification only
