@@ -14,6 +14,9 @@ const TIER = `coalesce(nullif(j.group_tier, '')::int, ${DELIVER_GROUP_CONCURRENC
 /** Workers starting together take turns creating the index (two concurrent `create index if not exists` can both try). */
 export const PARKED_JOBS_INDEX_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('hookyard_deliver_parked_index'))`;
 
+/** Whether the index below exists: a lookup in the catalogue, which locks no table. */
+export const PARKED_JOBS_INDEX_EXISTS_SQL = `select to_regclass('${BOSS_SCHEMA}.hookyard_deliver_parked_index') is not null as exists`;
+
 /** Finds a webhook's parked jobs, oldest first (unparking), and lists the webhooks with any (the sweeper). */
 export const PARKED_JOBS_INDEX_SQL = `create index if not exists hookyard_deliver_parked_index on ${JOB} (group_id, created_on)
   where name = ${DELIVER} and state < 'active' and priority < 0`;

@@ -15,7 +15,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../infra/logger.ts';
 import { withTransaction } from '../../infra/transaction.ts';
-import { PARKED_JOBS_INDEX_LOCK_SQL, PARKED_JOBS_INDEX_SQL, parkExcessJobs, unparkJobs, unparkIntoRoom } from '../../core/sql/job-parking.ts';
+import { PARKED_JOBS_INDEX_EXISTS_SQL, PARKED_JOBS_INDEX_LOCK_SQL, PARKED_JOBS_INDEX_SQL, parkExcessJobs, unparkJobs, unparkIntoRoom } from '../../core/sql/job-parking.ts';
 
 /** The engine parks at most this often: each pass reads every ready job once. */
 const PARK_EVERY_MS = 250;
@@ -26,14 +26,25 @@ const STARVED_LIMIT = 1000;
 
 /**
  * Creates the index unparking uses (pg-boss's job table is pg-boss's; the index is
- * Hookyard's). Workers starting together take turns: two concurrent `create index if not
- * exists` can both try to create it.
+ * Hookyard's). Looked up first: `create index if not exists` locks the job table and each
+ * of its partitions even when the index is there, which deadlocked a starting worker with
+ * running ones (their transactions lock a partition, then the table). Workers starting
+ * together take turns: two concurrent `create index if not exists` can both try to create it.
  */
 export async function ensureParkingIndex(pool: pg.Pool): Promise<void> {
-  await withTransaction(pool, async (client) => {
-    await client.query(PARKED_JOBS_INDEX_LOCK_SQL);
-    await client.query(PARKED_JOBS_INDEX_SQL);
-  });
+  for (let attempt = 1; ; attempt++) {
+    if ((await pool.query<{ exists: boolean }>(PARKED_JOBS_INDEX_EXISTS_SQL)).rows[0].exists) return;
+    try {
+      await withTransaction(pool, async (client) => {
+        await client.query(PARKED_JOBS_INDEX_LOCK_SQL);
+        await client.query(PARKED_JOBS_INDEX_SQL);
+      });
+      return;
+    } catch (error) {
+      // Created while running workers write: a deadlock with them is tried again.
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+    }
+  }
 }
 
 /**
