@@ -120,6 +120,47 @@ describe('manual attempt jobs run again', () => {
     expect(receiver.requests.slice(before).map((r) => String(r.headers['webhook-id'])).sort()).toEqual([scheduledFirst.id, manualFirst.id].sort());
   });
 
+  it('sends a resend asked for while the same delivery is being resent once (asked twice, sent once)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    // Answers the first (scheduled) attempt at once and holds every later one until released.
+    const slow = await startReceiver((_req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(200).end();
+      else void held.then(() => res.writeHead(200).end());
+    });
+    try {
+      const setup = await createWebhookSetup(hy.admin, slow.url, { eventType: 'parcel.resent' });
+      const event = await publish(hy.admin, { type: setup.eventType, payload: { n: 7 } });
+      await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempt recorded');
+      const delivery = await deliveryOf(event.event.id);
+      const resend = () => makeDeliverJob({ id: delivery.id, tenantId, attemptCount: 1, webhookId: setup.webhookId, maxInFlight: 10 }, { manual: true });
+      const jobsOf = () =>
+        db.one<{ active: number; waiting: number }>(
+          `select count(*) filter (where state = 'active')::int as active, count(*) filter (where state < 'active')::int as waiting from ${BOSS_SCHEMA}.job where name = $1 and data->>'deliveryId' = $2`,
+          [QUEUES.deliver, delivery.id],
+        );
+      await insertJobs([resend()]);
+      await slow.waitFor(2);
+      // Asked again while that resend's request is open: its job ends without a request.
+      await insertJobs([resend()]);
+      await eventually(async () => {
+        const jobs = await jobsOf();
+        return jobs.active === 1 && jobs.waiting === 0 ? true : null;
+      }, 10_000, 'the second request collapsed into the open one');
+      release();
+      await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 2 ? true : null), 10_000, 'the resend recorded');
+      await eventually(async () => ((await jobsOf()).active === 0 ? true : null), 10_000, 'every job of the delivery ended');
+      expect(slow.requests).toHaveLength(2);
+      const triggers = await db.query<{ trigger: string }>('select trigger from attempt where delivery_id = $1 order by attempt_number', [delivery.id]);
+      expect(triggers.map((t) => t.trigger)).toEqual(['SCHEDULED', 'MANUAL']);
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
   it('runs a job queued in payload version 1 (one-letter fields) as the same request', async () => {
     const event = await publish(hy.admin, { type: 'invoice.created', payload: { n: 4 } });
     await eventually(async () => ((await deliveryOf(event.event.id)).attempt_count === 1 ? true : null), 10_000, 'the first attempt recorded');

@@ -68,6 +68,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   let wakeUp: (() => void) | null = null;
   let running: Promise<void> | null = null;
   const handling = new Set<Promise<void>>();
+  /** Deliveries this process is sending a manual attempt of, until it is recorded. */
+  const manualInFlight = new Set<string>();
 
   /** Wakes the loop: new jobs were queued, or room was made. */
   function wake(): void {
@@ -173,6 +175,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       const spentJobs: JobAttempt[] = [];
       for (const job of jobs) {
         const data = readDeliverJob(job.data);
+        // A resend asked for while this process sends one of the same delivery is that one
+        // (asked twice, sent once): the fence below only sees manual attempts once recorded.
+        if (data.manual && manualInFlight.has(data.deliveryId)) {
+          spentJobs.push(job);
+          continue;
+        }
         const previous = wanted.get(data.deliveryId);
         if (!previous || (data.manual && !previous.data.manual)) {
           if (previous) spentJobs.push(previous.job);
@@ -224,6 +232,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       };
       await Promise.all(
         sends.map(({ row, manual, job }) => inAttemptSpan(row, manual, async () => {
+          if (manual) manualInFlight.add(row.id);
           try {
             const startedAt = new Date();
             const prepared = prepareRequest(row, bodyOf, events.get(row.event_id), deps.secretKey, startedAt);
@@ -236,6 +245,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
             // The body is the event's own (its envelope, or its data in binary mode): stored once with it, not with every attempt.
             await recorder.record({ job, row, manual, startedAt, loggedHeaders: request.loggedHeaders, requestBody: null, outcome });
           } finally {
+            if (manual) manualInFlight.delete(row.id);
             releaseOne();
           }
         })),
