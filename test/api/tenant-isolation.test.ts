@@ -438,11 +438,13 @@ describe('two tenants, every operation of the schema', () => {
     await retryAll(hy.admin, a.Delivery);
     await eventually(async () => (await db.one('select count(*)::int as n from attempt where tenant_id = $1 and trigger = $2', [tenantAId, 'MANUAL'])).n > 0, 20_000, "A's manual attempt");
     await callInboundHook(hy.admin, a.InboundHook);
+    await renameInboundHook(hy.admin, a.InboundHook, 'changed by A');
     await publish(tenantB, { type: SHARED_TYPE, payload: {} });
     await ok(tenantB, 'updateWebhook', { id: b.Webhook, description: 'changed by B' });
     await retry(tenantB, b.Delivery);
     await retryAll(tenantB, b.Delivery);
     await callInboundHook(tenantB, b.InboundHook);
+    await renameInboundHook(tenantB, b.InboundHook, 'changed by B');
     for (const { call, stream: s } of controls) {
       await eventually(async () => s.messages.length > 0, 20_000, `B's subscription ${call.name} (${call.variant}) to hear of B's change`);
     }
@@ -494,6 +496,12 @@ describe('two tenants, every operation of the schema', () => {
 async function callInboundHook(client: GqlClient, hookId: string) {
   const url = (await client('query ($id: ID!) { node(id: $id) { ... on InboundHook { url } } }', { id: hookId })).data.node.url;
   expect((await fetch(url, { method: 'POST' })).status).toBe(200);
+}
+
+/** Renames an inbound hook (a change inboundHookUpdated pushes). */
+async function renameInboundHook(client: GqlClient, hookId: string, name: string) {
+  const result = await mutate(client, `mutation ($input: UpdateInboundHookInput!) { updateInboundHook(input: $input) { __typename ${ERROR} } }`, { input: { id: hookId, name } });
+  expect(result.__typename).toBe('InboundHookPayload');
 }
 
 /** A bulk retry of one delivery; returns its id. */
