@@ -3,13 +3,13 @@
 // measured in the same run, in process (no GraphQL, no HTTP), so the machine's load
 // weighs on both alike.
 //
-//   DATABASE_URL=postgres://…/hy_bench_… npx node test/bench/compare-delivery-log.ts /work/main
+//   DATABASE_URL=postgres://…/hy_bench_… npx node test/bench/tools/compare-delivery-log.ts /work/main
 //
 // Prints p50 and p99 of each case for the other checkout ("before") and this one.
 import path from 'node:path';
 import pg from 'pg';
-import * as after from '../../core/delivery-log/delivery-log-query.ts';
-import { quantile, printTable } from './support/bench-env.ts';
+import * as after from '../../../core/delivery-log/delivery-log-query.ts';
+import { quantile, printTable } from '../support/bench-env.ts';
 
 const RUNS = Number(process.env.COMPARE_RUNS ?? 20);
 const before = (await import(path.resolve(process.argv[2] ?? '/work/main', 'core/delivery-log/delivery-log-query.ts'))) as typeof after;

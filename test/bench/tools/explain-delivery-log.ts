@@ -1,13 +1,13 @@
 // EXPLAIN (ANALYZE, BUFFERS) of the statements one delivery-log page runs, on a database
 // the delivery-log bench kept (BENCH_KEEP_DATABASE=1): for looking at a slow case.
 //
-//   DATABASE_URL=postgres://…/hy_bench_… npx node test/bench/explain-delivery-log.ts '{"status":["FAILED"]}' '[{"field":"WEBHOOK","direction":"ASC"}]'
+//   DATABASE_URL=postgres://…/hy_bench_… npx node test/bench/tools/explain-delivery-log.ts '{"status":["FAILED"]}' '[{"field":"WEBHOOK","direction":"ASC"}]'
 //
 // The tenant is the database's first (the bench's measured one); a third argument, a
 // page as JSON ({"first":50,"after":"…"}), pages on.
 import pg from 'pg';
-import { deliveryLogPage, openDeliveryLog, type Db } from '../../core/delivery-log/delivery-log-query.ts';
-import { pageRequest } from '../../schema/graphql/types/DeliveryLog.ts';
+import { deliveryLogPage, openDeliveryLog, type Db } from '../../../core/delivery-log/delivery-log-query.ts';
+import { pageRequest } from '../../../schema/graphql/types/DeliveryLog.ts';
 
 const [filterJson = '{}', orderJson = 'null', pageJson = '{"first":50}'] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
