@@ -133,6 +133,15 @@ export const InboundHookRef = builder.node(InboundHook, {
 });
 
 /** The tenant's inbound hook with that id, unless deleted. */
+/** The hook a subscription is narrowed to (an inbound hook id of this tenant), or null for all of them. */
+export async function subscribedHookId(ctx: Context, hookId: string | number | null | undefined): Promise<string | null> {
+  if (hookId == null) return null;
+  const id = String(hookId);
+  if (idType(id) !== 'InboundHook') throw new ValidationError('hookId', 'hookId must be an inbound hook id (inh_…)');
+  if (!(await ctx.em.count(InboundHook, { id, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('inbound hook', id);
+  return id;
+}
+
 export async function loadInboundHook(ctx: Context, id: string): Promise<InboundHook> {
   const hook = await ctx.em.findOne(InboundHook, { id, tenantId: ctx.viewer.tenantId, status: { $ne: 'DELETED' } });
   if (!hook) throw new NotFoundError('inbound hook', id);
@@ -429,12 +438,7 @@ builder.subscriptionField('inboundHookUpdated', (t) =>
       'An inbound hook of this tenant was created, edited, started, stopped (by a person, or after 3 failed scheduled runs; each failed run counts up failedRuns), expired, deleted, given a new URL, or had its data structure determined; or a Resync: refetch. Narrow it to one hook. New requests are inboundRequestReceived.',
     args: { hookId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
-      let hookId: string | null = null;
-      if (args.hookId != null) {
-        hookId = String(args.hookId);
-        if (idType(hookId) !== 'InboundHook') throw new ValidationError('hookId', 'hookId must be an inbound hook id (inh_…)');
-        if (!(await ctx.em.count(InboundHook, { id: hookId, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('inbound hook', hookId);
-      }
+      const hookId = await subscribedHookId(ctx, args.hookId);
       return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'inboundHook', matches: (u) => !hookId || u.id === hookId });
     },
     resolve: (event: LiveEvent, _args, ctx) => {

@@ -6,7 +6,7 @@ import { InboundRequest, INBOUND_REQUEST_STATES, INBOUND_REQUEST_STATUSES, INBOU
 import { InboundHook } from '../../entities/InboundHook.ts';
 import { Event } from '../../entities/Event.ts';
 import { EventRef } from './Event.ts';
-import { InboundHookRef, loadInboundHook } from './InboundHook.ts';
+import { InboundHookRef, loadInboundHook, subscribedHookId } from './InboundHook.ts';
 import { pageRequest } from './DeliveryLog.ts';
 import * as sql from '../../../core/sql/inbound.ts';
 import { decodeCursor, encodeCursor, isId, isTime, pageCursor } from '../../../core/delivery-log/cursor.ts';
@@ -209,12 +209,7 @@ builder.subscriptionField('inboundRequestReceived', (t) =>
     description: 'A request of this tenant was received (accepted or refused) or processed, or a Resync: refetch. Narrow it to one hook.',
     args: { hookId: t.arg.id() },
     subscribe: async (_root, args, ctx) => {
-      let hookId: string | null = null;
-      if (args.hookId != null) {
-        hookId = String(args.hookId);
-        if (idType(hookId) !== 'InboundHook') throw new ValidationError('hookId', 'hookId must be an inbound hook id (inh_…)');
-        if (!(await ctx.em.count(InboundHook, { id: hookId, tenantId: ctx.viewer.tenantId }))) throw new NotFoundError('inbound hook', hookId);
-      }
+      const hookId = await subscribedHookId(ctx, args.hookId);
       return ctx.live.subscribe({ tenantId: ctx.viewer.tenantId, apiKeyId: ctx.viewer.apiKeyId, kind: 'inboundRequest', matches: (u) => !hookId || u.webhookId === hookId });
     },
     resolve: (event: LiveEvent, _args, ctx) => {
