@@ -36,6 +36,7 @@ import { freePort } from '../support/ports.ts';
 import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';
 import { coresUsed, cpuMs, cpuSnapshot, formatCores } from './support/cpu.ts';
 import { benchDatabase, onCleanup, printTable, quantile, runBench, sampleActivity, sleep, startReceiverProcess, topStatements } from './support/bench-env.ts';
+import { samplePayload } from './support/sample-payload.ts';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 20_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
@@ -48,22 +49,6 @@ const LEASE_SECONDS = 5;
 // The lease and a few supervisor passes (every lease / 3 s), far below the default 120 s lease.
 const TARGETS = { drainPerSecond: 3000, ceilingRatio: 0.2, p99: new Map([[100, 25], [500, 100]]), leaseResendSeconds: 15 };
 const ADMIN_TOKEN = `hy_bench_${randomBytes(16).toString('hex')}`;
-
-/** A typical business event: what a billing system would publish. */
-function samplePayload(n: number) {
-  return {
-    id: `inv_${String(n).padStart(8, '0')}`,
-    customer: { id: 'cus_4f9a2c71', email: 'billing@example.com', name: 'Acme Industries' },
-    amount: 129_900,
-    currency: 'EUR',
-    status: 'open',
-    lines: [
-      { sku: 'plan-pro', description: 'Pro plan, monthly', quantity: 1, amount: 99_900 },
-      { sku: 'seat', description: 'Additional seats', quantity: 3, amount: 30_000 },
-    ],
-    dueAt: '2026-12-01T00:00:00.000Z',
-  };
-}
 
 /** Requests/s of raw undici POSTs of a delivery-sized body, `CEILING_IN_FLIGHT` at a time. */
 async function measureCeiling(url: string): Promise<{ perSecond: number; min: number; max: number; bodyBytes: number }> {

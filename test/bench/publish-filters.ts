@@ -18,6 +18,7 @@ import { gqlClient, mutate } from '../support/graphql.ts';
 import { freePort } from '../support/ports.ts';
 import { spawnHookyard } from '../support/processes.ts';
 import { benchDatabase, onCleanup, printTable, quantile, runBench } from './support/bench-env.ts';
+import { samplePayload } from './support/sample-payload.ts';
 
 const CALLS = Number(process.env.BENCH_FILTER_CALLS ?? 400);
 const CLIENTS = Number(process.env.BENCH_FILTER_CLIENTS ?? 8);
@@ -33,20 +34,6 @@ const FILTER = {
   'data.lines.sku': { $startsWith: 'plan-' },
   'data.status': { $neq: 'void' },
 };
-
-function samplePayload(n: number) {
-  return {
-    id: `inv_${String(n).padStart(8, '0')}`,
-    customer: { id: 'cus_4f9a2c71', email: 'billing@example.com', name: 'Acme Industries' },
-    amount: 129_900,
-    currency: 'EUR',
-    status: 'open',
-    lines: [
-      { sku: 'plan-pro', description: 'Pro plan, monthly', quantity: 1, amount: 99_900 },
-      { sku: 'seat', description: 'Additional seats', quantity: 3, amount: 30_000 },
-    ],
-  };
-}
 
 async function main() {
   const loadAtStart = os.loadavg()[0];

@@ -28,6 +28,7 @@ import { freePort } from '../support/ports.ts';
 import { spawnHookyard, type HookyardProcess } from '../support/processes.ts';
 import { cpuMs, cpuSnapshot } from './support/cpu.ts';
 import { benchDatabase, onCleanup, printTable, runBench, sleep, startOtlpSinkProcess, startReceiverProcess, type OtlpSinkCounts } from './support/bench-env.ts';
+import { samplePayload } from './support/sample-payload.ts';
 
 const DELIVERIES = Number(process.env.BENCH_TRACING_DELIVERIES ?? 5000);
 const ORDER = ['off', 'on', 'on', 'off'] as const;
@@ -37,17 +38,6 @@ const WORKER_SERVICE = 'hookyard-worker';
 
 type Tracing = (typeof ORDER)[number];
 type Drain = { tracing: Tracing; seconds: number; workerCpuMs: number; postgresCpuMs: number; workerSpans: Record<string, number> };
-
-function samplePayload(n: number) {
-  return {
-    id: `inv_${String(n).padStart(8, '0')}`,
-    customer: { id: 'cus_4f9a2c71', email: 'billing@example.com', name: 'Acme Industries' },
-    amount: 129_900,
-    currency: 'EUR',
-    status: 'open',
-    lines: [{ sku: 'plan-pro', description: 'Pro plan, monthly', quantity: 1, amount: 99_900 }],
-  };
-}
 
 /** The worker's spans (by name) received between two readings of the sink. */
 function workerSpansBetween(before: OtlpSinkCounts, after: OtlpSinkCounts): Record<string, number> {
